@@ -1,0 +1,47 @@
+/*
+ * Some questions say what kind of answer they want: "when" wants a date,
+ * "how many" a number. A sentence without one does not answer them, however
+ * many of the question's words it shares ("What tariff rate did the EU
+ * impose?" is not answered by "the EU launched a probe that may lead to
+ * tariffs"). Years named in a question work the same way: evidence about
+ * another year does not answer it.
+ */
+
+export type AnswerType = "date" | "quantity";
+
+const MONTHS =
+  "january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec";
+const WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday";
+// "two sides" is not an amount; "five years", "hundreds" and "a billion" are.
+const SMALL_NUMBERS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|a few|several";
+const UNITS = "years?|months?|weeks?|days?|hours?|times|percent|per cent|decades?";
+const LARGE_NUMBERS = "hundreds?|thousands?|millions?|billions?|trillions?|dozens?|twice|once";
+
+const DATE = new RegExp(`\\b(${MONTHS}|${WEEKDAYS}|yesterday|today|tomorrow|(?:19|20)\\d\\d|(?:this|last|next) (?:week|month|year))\\b`, "i");
+const YEAR = /\b(?:19|20)\d\d\b/g;
+// A number that is not a year and not the day in "May 6".
+const QUANTITY = new RegExp(
+  `(?<!\\b(?:${MONTHS})\\.? )\\b(?!(?:19|20)\\d\\d\\b)\\d[\\d,.]*\\b|[$€£%]|\\b(?:${LARGE_NUMBERS})\\b|\\b(?:${SMALL_NUMBERS}) (?:${UNITS})\\b|\\bper ?cent\\b`,
+  "i",
+);
+
+/** The kind of answer `question` asks for, when it asks for one. */
+export function expectedAnswerType(question: string): AnswerType | null {
+  const q = question.toLowerCase();
+  if (/\b(how (much|many|big|large|long|high|far)|what (?:\w+ )?(rate|percentage|share|amount|number|figure|sum|cost|price|level))\b/.test(q)) {
+    return "quantity";
+  }
+  if (/^(when)\b|\b(when (did|was|were|is|will|does|do|are)|(what|which) (date|day|year|month|time)|how long ago)\b/.test(q)) return "date";
+  return null;
+}
+
+export function satisfiesAnswerType(text: string, type: AnswerType | null): boolean {
+  if (type === "date") return DATE.test(text);
+  if (type === "quantity") return QUANTITY.test(text);
+  return true;
+}
+
+/** Four-digit years mentioned in `text`. */
+export function yearsIn(text: string): string[] {
+  return [...new Set(text.match(YEAR) ?? [])];
+}

@@ -1,0 +1,201 @@
+import { hasOpenQuote, type Span } from "../text/sentences.js";
+import { expectedAnswerType, satisfiesAnswerType, yearsIn } from "./answer-type.js";
+import { uniqueTerms } from "../text/terms.js";
+import type { Article, ArticleRef, Citation, Passage } from "../types.js";
+
+/*
+ * The extractive answer: the sentences of the retrieved passages that best
+ * cover the question, quoted verbatim, each with a numbered citation.
+ */
+
+export interface ComposeParams {
+  readonly maxSentences: number;
+  /** Evidence below this coverage means the articles do not answer the question. */
+  readonly abstainThreshold: number;
+}
+
+export interface CorpusView {
+  readonly article: (source: string) => Article | undefined;
+  readonly sentences: (source: string) => readonly Span[];
+  /** Weight of a question term: rarer terms say more about what is asked. */
+  readonly idf: (term: string) => number;
+}
+
+export interface Composed {
+  readonly text: string;
+  readonly abstained: boolean;
+  readonly citations: Citation[];
+  readonly closest: ArticleRef[];
+  readonly confidence: number;
+}
+
+interface Candidate {
+  readonly source: string;
+  readonly span: Span;
+  readonly terms: ReadonlySet<string>;
+  /** Terms of the sentence before it, which pronouns and "he said" point back to. */
+  readonly context: ReadonlySet<string>;
+  /** Share of the question's term weight this sentence contains (its context counting half). */
+  readonly coverage: number;
+  readonly score: number;
+}
+
+// How a sentence's own coverage of the question weighs against the rank of the passage it came from.
+const COVERAGE_WEIGHT = 0.7;
+// Weight of a question term found only in the preceding sentence ("She urged...", "..., he said").
+const CONTEXT_WEIGHT = 0.5;
+// Headlines and subheadings (lines without final punctuation) summarise; body sentences answer.
+const HEADLINE_FACTOR = 0.75;
+// A further sentence joins the answer only if it scores close to the best one...
+const FOLLOW_UP_RATIO = 0.75;
+// ...covers a good part of the question itself...
+const FOLLOW_UP_MIN_COVERAGE = 0.6;
+// ...and covers question terms the chosen ones do not, or comes from another article.
+const MIN_NEW_COVERAGE = 0.15;
+
+export const ABSTAIN_TEXT = "The articles I have don't cover that.";
+
+export function composeAnswer(question: string, passages: readonly Passage[], corpus: CorpusView, params: ComposeParams): Composed {
+  const closest = closestArticles(passages, corpus);
+  const qTerms = uniqueTerms(question);
+  const weights = new Map(qTerms.map((t) => [t, corpus.idf(t)]));
+  const total = [...weights.values()].reduce((a, b) => a + b, 0);
+  // Evidence must have what the question asks for: a date for "when", a number
+  // for "how many", and any year the question names (in the same article).
+  const type = expectedAnswerType(question);
+  const years = yearsIn(question);
+  const candidates = (total > 0 ? candidateSentences(passages, corpus, weights, total) : []).filter((c) => {
+    const article = corpus.article(c.source)?.text ?? "";
+    return years.every((y) => article.includes(y)) && satisfiesAnswerType(article.slice(c.span.start, c.span.end), type);
+  });
+  const best = candidates[0];
+  if (!best) return { text: abstention(closest), abstained: true, citations: [], closest, confidence: 0 };
+
+  const chosen: Candidate[] = [best];
+  const covered = new Set([...best.terms].filter((t) => weights.has(t)));
+  const contextCovered = new Set([...best.context].filter((t) => weights.has(t)));
+  for (const c of candidates.slice(1)) {
+    if (chosen.length >= params.maxSentences) break;
+    if (c.score < FOLLOW_UP_RATIO * best.score) break;
+    if (c.coverage < FOLLOW_UP_MIN_COVERAGE * best.coverage) continue;
+    const gain = [...c.terms].filter((t) => weights.has(t) && !covered.has(t)).reduce((a, t) => a + (weights.get(t) ?? 0), 0) / total;
+    const otherArticle = !chosen.some((x) => x.source === c.source);
+    if (gain < MIN_NEW_COVERAGE && !(otherArticle && c.coverage >= best.coverage * 0.9)) continue;
+    chosen.push(c);
+    for (const t of c.terms) if (weights.has(t)) covered.add(t);
+    for (const t of c.context) if (weights.has(t)) contextCovered.add(t);
+  }
+
+  let hit = 0;
+  for (const [t, w] of weights) hit += covered.has(t) ? w : contextCovered.has(t) ? CONTEXT_WEIGHT * w : 0;
+  const confidence = hit / total;
+  if (confidence < params.abstainThreshold) {
+    return { text: abstention(closest), abstained: true, citations: [], closest, confidence };
+  }
+
+  const quotes = mergeAdjacent(chosen.map((c) => ({ source: c.source, span: completeQuotation(c.source, c.span, corpus) })), corpus);
+  const citations: Citation[] = quotes.map((q, i) => {
+    const article = corpus.article(q.source) as Article;
+    return {
+      n: i + 1,
+      source: q.source,
+      title: article.meta.title.value,
+      outlet: article.meta.outlet.value,
+      date: article.meta.date.value,
+      quote: article.text.slice(q.span.start, q.span.end),
+      start: q.span.start,
+      end: q.span.end,
+    };
+  });
+  const text = citations.map((c) => `“${c.quote}” [${c.n}]`).join("\n");
+  return { text, abstained: false, citations, closest, confidence };
+}
+
+function candidateSentences(
+  passages: readonly Passage[],
+  corpus: CorpusView,
+  weights: ReadonlyMap<string, number>,
+  total: number,
+): Candidate[] {
+  const top = passages[0]?.score ?? 0;
+  const seen = new Map<string, Candidate>();
+  for (const p of passages) {
+    const article = corpus.article(p.chunk.source);
+    if (!article) continue;
+    const prior = top > 0 ? p.score / top : 0;
+    const sentences = corpus.sentences(p.chunk.source);
+    sentences.forEach((span, i) => {
+      if (span.end <= p.chunk.start || span.start >= p.chunk.end) return;
+      const key = `${p.chunk.source}:${span.start}`;
+      if (seen.has(key)) return;
+      const text = article.text.slice(span.start, span.end);
+      const terms = new Set(uniqueTerms(text));
+      const previous = sentences[i - 1];
+      const context = new Set(previous ? uniqueTerms(article.text.slice(previous.start, previous.end)).filter((t) => !terms.has(t)) : []);
+      let hit = 0;
+      for (const [t, w] of weights) hit += terms.has(t) ? w : context.has(t) ? CONTEXT_WEIGHT * w : 0;
+      const coverage = hit / total;
+      const headline = /[\p{L}\p{N}]$/u.test(text) ? HEADLINE_FACTOR : 1;
+      const score = headline * (COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * prior);
+      seen.set(key, { source: p.chunk.source, span, terms, context, coverage, score });
+    });
+  }
+  return [...seen.values()].sort((a, b) => b.score - a.score || a.span.start - b.span.start);
+}
+
+/**
+ * A sentence inside a quotation that spans several sentences reads badly cut
+ * off; extend it to the neighbouring sentence that closes or opens the quote.
+ */
+function completeQuotation(source: string, span: Span, corpus: CorpusView): Span {
+  const article = corpus.article(source);
+  if (!article || !hasOpenQuote(article.text.slice(span.start, span.end))) return span;
+  const all = corpus.sentences(source);
+  const i = all.findIndex((s) => s.start === span.start);
+  const sameLine = (a: Span, b: Span) => !/[\r\n]/.test(article.text.slice(Math.min(a.end, b.end), Math.max(a.start, b.start)));
+  const next = all[i + 1];
+  if (next && sameLine(span, next) && hasOpenQuote(article.text.slice(next.start, next.end))) {
+    return { start: span.start, end: next.end };
+  }
+  const prev = all[i - 1];
+  if (prev && sameLine(prev, span) && hasOpenQuote(article.text.slice(prev.start, prev.end))) {
+    return { start: prev.start, end: span.end };
+  }
+  return span;
+}
+
+/** Quotes of the same article that touch or overlap become one quote. */
+function mergeAdjacent(quotes: { source: string; span: Span }[], corpus: CorpusView): { source: string; span: Span }[] {
+  const out: { source: string; span: Span }[] = [];
+  for (const q of quotes) {
+    const text = corpus.article(q.source)?.text ?? "";
+    const twin = out.find(
+      (o) =>
+        o.source === q.source &&
+        text.slice(Math.min(o.span.end, q.span.end), Math.max(o.span.start, q.span.start)).trim() === "" &&
+        !/[\r\n]/.test(text.slice(Math.min(o.span.end, q.span.end), Math.max(o.span.start, q.span.start))),
+    );
+    if (twin) {
+      twin.span = { start: Math.min(twin.span.start, q.span.start), end: Math.max(twin.span.end, q.span.end) };
+    } else {
+      out.push({ ...q });
+    }
+  }
+  return out;
+}
+
+function closestArticles(passages: readonly Passage[], corpus: CorpusView): ArticleRef[] {
+  const refs: ArticleRef[] = [];
+  for (const p of passages) {
+    if (refs.length >= 2 || refs.some((r) => r.source === p.chunk.source)) continue;
+    const a = corpus.article(p.chunk.source);
+    if (a) refs.push({ source: a.source, title: a.meta.title.value, outlet: a.meta.outlet.value, date: a.meta.date.value });
+  }
+  return refs;
+}
+
+function abstention(closest: readonly ArticleRef[]): string {
+  if (closest.length === 0) return ABSTAIN_TEXT;
+  const names = closest.map((r) => `“${r.title}”${r.outlet ? ` (${r.outlet})` : ""}`);
+  return `${ABSTAIN_TEXT} The closest I have ${closest.length === 1 ? "is" : "are"} ${names.join(" and ")}.`;
+}

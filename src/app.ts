@@ -1,0 +1,165 @@
+import { performance } from "node:perf_hooks";
+import { composeAnswer, type CorpusView } from "./answer/compose.js";
+import { retrieve } from "./answer/retrieve.js";
+import type { Config } from "./config.js";
+import { loadCorpus, type Corpus } from "./corpus/load-corpus.js";
+import { newErrorId } from "./errors.js";
+import type { SearchIndex } from "./index/store.js";
+import { createEmbedder } from "./ingest/embedders/create-embedder.js";
+import type { EmbeddingProvider } from "./ingest/embedders/provider.js";
+import { syncIndex, type IngestSummary } from "./ingest/sync-index.js";
+import { silentLogger, type Logger } from "./log.js";
+import { cleanQuestion } from "./text/question.js";
+import { sentenceSpans, type Span } from "./text/sentences.js";
+import type { Answer, Article, Passage, SummitEvent } from "./types.js";
+
+/** Parts a test (or a benchmark) may supply instead of the real ones. */
+export interface AppOverrides {
+  readonly log?: Logger;
+  /** Used instead of loading the configured embedder. */
+  readonly embedder?: EmbeddingProvider;
+}
+
+export interface AskOptions {
+  /** Ties the log lines of one question together. */
+  readonly requestId?: string;
+}
+
+export interface App {
+  readonly config: Config;
+  /** Loads the corpus and the embedder and brings the index up to date; later calls reuse the result. */
+  ready(): Promise<IngestSummary>;
+  /** Answers a question. Throws AppError for questions it refuses (empty, too long, ...). */
+  ask(question: string, options?: AskOptions): Promise<Answer>;
+  /** The best-matching passages for `query`, best first, without composing an answer. */
+  search(query: string, options?: { limit?: number }): Promise<Passage[]>;
+  /** Re-reads the corpus and updates the index (`force` rebuilds it). */
+  ingest(options?: { force?: boolean }): Promise<IngestSummary>;
+  articles(): Promise<readonly Article[]>;
+  events(): Promise<readonly SummitEvent[]>;
+  /** The embedder in use (after `ready`). */
+  embedderId(): string | null;
+}
+
+interface State {
+  corpus: Corpus;
+  view: CorpusView;
+  index: SearchIndex;
+  embedder: EmbeddingProvider;
+  summary: IngestSummary;
+}
+
+/** Wires corpus, embedder, index and answerer from `config`. Nothing is loaded until first use. */
+export function createApp(config: Config, overrides: AppOverrides = {}): App {
+  const log = overrides.log ?? silentLogger;
+  let embedder: Promise<EmbeddingProvider> | null = null;
+  let state: Promise<State> | null = null;
+
+  const getEmbedder = () => {
+    embedder ??= overrides.embedder ? Promise.resolve(overrides.embedder) : createEmbedder(config, log);
+    // A failed load is retried next time rather than remembered.
+    embedder.catch(() => (embedder = null));
+    return embedder;
+  };
+
+  const load = async (force: boolean): Promise<State> => {
+    const corpus = await loadCorpus(config.corpusDir, config.metadataFile, log);
+    const emb = await getEmbedder();
+    const { index, summary } = await syncIndex({
+      dataDir: config.dataDir,
+      corpus,
+      embedder: emb,
+      chunking: config.chunking,
+      hnsw: config.hnsw,
+      log,
+      force,
+    });
+    return { corpus, view: corpusView(corpus, index), index, embedder: emb, summary };
+  };
+
+  const ensure = (force = false): Promise<State> => {
+    if (!state || force) {
+      const next = load(force);
+      state = next;
+      next.catch(() => {
+        if (state === next) state = null;
+      });
+    }
+    return state;
+  };
+
+  let loadedEmbedder: string | null = null;
+
+  return {
+    config,
+    async ready() {
+      const s = await ensure();
+      loadedEmbedder = s.embedder.id;
+      return s.summary;
+    },
+    async ingest(options = {}) {
+      state = null;
+      const s = await ensure(options.force ?? false);
+      loadedEmbedder = s.embedder.id;
+      return s.summary;
+    },
+    async articles() {
+      return (await ensure()).corpus.articles;
+    },
+    async events() {
+      return (await ensure()).corpus.events;
+    },
+    embedderId: () => loadedEmbedder,
+    async search(raw, options = {}) {
+      const query = cleanQuestion(raw, config.answer.maxQuestionChars);
+      const s = await ensure();
+      const r = await retrieve(query, s.index, s.embedder, { ...config.retrieval, efSearch: config.hnsw.efSearch });
+      return r.passages.slice(0, options.limit ?? config.retrieval.passages);
+    },
+    async ask(raw, options = {}) {
+      const t0 = performance.now();
+      const req = options.requestId ?? newErrorId();
+      const question = cleanQuestion(raw, config.answer.maxQuestionChars);
+      const s = await ensure();
+      loadedEmbedder = s.embedder.id;
+      const r = await retrieve(question, s.index, s.embedder, { ...config.retrieval, efSearch: config.hnsw.efSearch });
+      const passages = r.passages.slice(0, config.retrieval.passages);
+      const tCompose = performance.now();
+      const composed = composeAnswer(question, passages, s.view, config.answer);
+      const totalMs = performance.now() - t0;
+      const answer: Answer = {
+        question,
+        ...composed,
+        passages,
+        timings: { ...r.timings, composeMs: performance.now() - tCompose, totalMs },
+        retrieval: { mode: config.retrieval.mode, embedder: s.embedder.id },
+      };
+      log.debug("ask", {
+        req,
+        chars: question.length,
+        abstained: answer.abstained,
+        citations: composed.citations.length,
+        confidence: Number(answer.confidence.toFixed(3)),
+        ms: Math.round(totalMs),
+      });
+      return answer;
+    },
+  };
+}
+
+function corpusView(corpus: Corpus, index: SearchIndex): CorpusView {
+  const bySource = new Map(corpus.articles.map((a) => [a.source, a]));
+  const spans = new Map<string, Span[]>();
+  return {
+    article: (source) => bySource.get(source),
+    sentences: (source) => {
+      let s = spans.get(source);
+      if (!s) {
+        s = sentenceSpans(bySource.get(source)?.text ?? "");
+        spans.set(source, s);
+      }
+      return s;
+    },
+    idf: (term) => index.lexical.idf(term),
+  };
+}

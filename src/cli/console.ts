@@ -1,0 +1,64 @@
+import { createInterface } from "node:readline";
+import type { App } from "../app.js";
+import { AppError, isAppError } from "../errors.js";
+import { renderAnswer, renderArticles, renderIngestSummary } from "../render/terminal.js";
+import { EXIT, type CliIo } from "./io.js";
+
+const HELP = `Ask a question about the EU–China summit articles, e.g.
+  What did von der Leyen say about dual-use goods?
+  Which countries did Xi visit after France?
+Commands:
+  /articles     list the articles I can quote
+  /debug        toggle the retrieval trace (passages, scores, timings)
+  /ingest       re-read the articles folder and update the index
+  /help         this text
+  /quit         leave (or Ctrl-D)`;
+
+/**
+ * The dev console: one question per line, answers rendered for a terminal.
+ * A bad question or a failed command prints a message and the loop goes on.
+ */
+export async function consoleCommand(io: CliIo, app: App, reportError: (e: unknown) => string): Promise<number> {
+  const rl = createInterface({ input: io.stdin, output: io.stdout as NodeJS.WritableStream, terminal: Boolean(io.stdout.isTTY) });
+  const say = (s: string) => io.stdout.write(`${s}\n`);
+  say("Summit bot dev console. Loading the articles and the index…");
+  try {
+    const summary = await app.ready();
+    say(`Ready: ${summary.articles} articles, ${summary.chunks} passages (embedder ${summary.embedder}). Type /help for commands.`);
+  } catch (error) {
+    say(reportError(error));
+    if (isAppError(error)) say("Fix the problem above and type /ingest to retry, or /quit.");
+  }
+  let debug = false;
+  rl.setPrompt("summit> ");
+  rl.prompt();
+  for await (const line of rl) {
+    const input = line.trim();
+    try {
+      if (input === "") {
+        // nothing to do
+      } else if (input === "/quit" || input === "/exit") {
+        break;
+      } else if (input === "/help") {
+        say(HELP);
+      } else if (input === "/articles") {
+        say(renderArticles(await app.articles()));
+      } else if (input === "/debug") {
+        debug = !debug;
+        say(`Retrieval trace ${debug ? "on" : "off"}.`);
+      } else if (input === "/ingest") {
+        say(renderIngestSummary(await app.ingest()));
+      } else if (input.startsWith("/")) {
+        throw new AppError("BAD_USAGE", `Unknown command ${input.split(" ")[0]}. Type /help for the list.`);
+      } else {
+        say(renderAnswer(await app.ask(input), { debug }));
+      }
+    } catch (error) {
+      say(reportError(error));
+    }
+    say("");
+    rl.prompt();
+  }
+  rl.close();
+  return EXIT.ok;
+}

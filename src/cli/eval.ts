@@ -1,0 +1,60 @@
+import path from "node:path";
+import { parseArgs } from "node:util";
+import type { App } from "../app.js";
+import { withConfig, type Config } from "../config.js";
+import { AppError } from "../errors.js";
+import { readQaFile } from "../eval/qa-file.js";
+import { runEval, type EvalTotals, type QuestionResult } from "../eval/run-eval.js";
+import { EXIT, type CliIo } from "./io.js";
+
+export const EVAL_USAGE = "Usage: npm run eval -- --qa FILE.jsonl [--json] [--retrieval hybrid|lexical|dense]";
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+function resultLine(r: QuestionResult): string {
+  const rank = r.answerable ? `rank ${r.firstRelevantRank ?? "-"}`.padEnd(7) : "".padEnd(7);
+  let verdict: string;
+  if (r.error) verdict = `ERROR ${r.error}`;
+  else if (!r.answerable) verdict = r.abstained ? "ok   abstained (unanswerable)" : "FAIL answered an unanswerable question";
+  else if (r.abstained) verdict = "FAIL abstained";
+  else if (!r.keywordHit) verdict = `MISS keywords ${r.missingKeywords.map((g) => g.join("|")).join(", ")}`;
+  else verdict = "ok";
+  const cites = r.citedSources.length ? ` cites ${r.citationsCorrect}/${r.citedSources.length}` : "";
+  return `${r.id.padEnd(5)} ${rank} ${verdict}${cites} ${Math.round(r.latencyMs)} ms — ${r.question}`;
+}
+
+export function renderTotals(t: EvalTotals): string {
+  return [
+    `Questions: ${t.questions} (${t.answerable} answerable, ${t.unanswerable} unanswerable), errors: ${t.errors}`,
+    `Retrieval (articles): recall@1 ${pct(t.recallAt1)}  recall@3 ${pct(t.recallAt3)}  recall@5 ${pct(t.recallAt5)}  MRR ${t.mrr.toFixed(3)}`,
+    `Retrieval (passages): answer-bearing passage in top 3 ${pct(t.answerPassageAt3)}`,
+    `Answers: keyword hit rate ${pct(t.keywordHitRate)}  citation precision ${pct(t.citationPrecision)} (${t.citations} citations, ${t.citationsUnverified} not matching their file)`,
+    `Abstention: precision ${pct(t.abstentionPrecision)}  recall ${pct(t.abstentionRecall)}  false abstentions ${t.falseAbstentions}`,
+    `Latency: p50 ${t.latencyP50Ms.toFixed(1)} ms  p95 ${t.latencyP95Ms.toFixed(1)} ms`,
+  ].join("\n");
+}
+
+export async function evalCommand(args: string[], io: CliIo, config: Config, makeApp: (c: Config) => App): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      qa: { type: "string" },
+      json: { type: "boolean", default: false },
+      retrieval: { type: "string" },
+    },
+  });
+  if (!values.qa) throw new AppError("BAD_USAGE", `--qa is required.\n${EVAL_USAGE}`);
+  const mode = values.retrieval ?? config.retrieval.mode;
+  if (mode !== "hybrid" && mode !== "lexical" && mode !== "dense") {
+    throw new AppError("BAD_USAGE", `--retrieval must be hybrid, lexical or dense (got ${mode}).`);
+  }
+  const items = await readQaFile(path.resolve(io.cwd, values.qa));
+  const app = makeApp(withConfig(config, (c) => ({ ...c, retrieval: { ...c.retrieval, mode } })));
+  const report = await runEval(app, items, values.json ? undefined : (r) => io.stdout.write(`${resultLine(r)}\n`));
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify({ retrieval: mode, embedder: app.embedderId(), ...report.totals })}\n`);
+  } else {
+    io.stdout.write(`\nRetrieval mode: ${mode}; embedder: ${app.embedderId()}\n${renderTotals(report.totals)}\n`);
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,200 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parseEnv } from "node:util";
+import { z } from "zod";
+import { AppError } from "./errors.js";
+
+/*
+ * The only module that reads the environment. Everything else receives the
+ * frozen Config it returns. Every variable here is listed, with its default,
+ * in .env.example; a test keeps the two in step.
+ */
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ["true", "false", "1", "0", "yes", "no"].includes(v), {
+    message: "expected true or false",
+  })
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
+
+const envSchema = z.object({
+  CORPUS_DIR: z.string().min(1).default("seeds"),
+  METADATA_FILE: z.string().default(""),
+  DATA_DIR: z.string().min(1).default(".data"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  LOG_FORMAT: z.enum(["text", "json"]).default("text"),
+
+  EMBEDDER: z.enum(["transformers", "use"]).default("transformers"),
+  EMBEDDER_FALLBACK: bool.default(true),
+  TRANSFORMERS_MODEL: z.string().min(1).default("Xenova/bge-small-en-v1.5"),
+  TRANSFORMERS_POOLING: z.enum(["cls", "mean"]).default("cls"),
+  TRANSFORMERS_NORMALIZE: bool.default(true),
+  TRANSFORMERS_QUERY_PREFIX: z
+    .string()
+    .default("Represent this sentence for searching relevant passages: "),
+  TRANSFORMERS_QUANTIZED: bool.default(true),
+  TRANSFORMERS_LOCAL_MODEL_DIR: z.string().default("models"),
+  TRANSFORMERS_CACHE_DIR: z.string().default(""),
+  TRANSFORMERS_ALLOW_REMOTE: bool.default(true),
+  EMBED_BATCH_SIZE: int(1, 1024).default(16),
+
+  CHUNK_SIZE: int(100, 8000).default(500),
+  CHUNK_OVERLAP: int(0, 4000).default(100),
+
+  RETRIEVAL_MODE: z.enum(["hybrid", "lexical", "dense"]).default("hybrid"),
+  RETRIEVAL_CANDIDATES: int(1, 1000).default(20),
+  RETRIEVAL_PASSAGES: int(1, 50).default(5),
+  FUSION_LEXICAL_WEIGHT: num(0, 1).default(0.5),
+  FUSION_DENSE_WEIGHT: num(0, 1).default(0.5),
+  HNSW_M: int(2, 128).default(16),
+  HNSW_EF_CONSTRUCTION: int(10, 2000).default(200),
+  HNSW_EF_SEARCH: int(1, 2000).default(64),
+
+  ANSWER_MAX_SENTENCES: int(1, 10).default(3),
+  ABSTAIN_THRESHOLD: num(0, 1).default(0.15),
+  MAX_QUESTION_CHARS: int(10, 100_000).default(1000),
+});
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * The process environment over the values of `<cwd>/.env` (if present):
+ * a variable set in the shell wins over the file.
+ */
+export function readEnv(cwd: string): Env {
+  let fromFile: Env = {};
+  try {
+    fromFile = parseEnv(readFileSync(path.join(cwd, ".env"), "utf8"));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new AppError("CONFIG_INVALID", `Cannot read .env: ${String(error)}`);
+  }
+  return { ...fromFile, ...process.env };
+}
+
+export interface TransformersConfig {
+  readonly model: string;
+  readonly pooling: "cls" | "mean";
+  readonly normalize: boolean;
+  readonly queryPrefix: string;
+  readonly quantized: boolean;
+  /** Folder holding `<model id>/` folders, read before any download. */
+  readonly localModelDir: string;
+  /** Where downloaded models are cached. */
+  readonly cacheDir: string;
+  readonly allowRemote: boolean;
+}
+
+export interface Config {
+  readonly corpusDir: string;
+  readonly metadataFile: string;
+  readonly dataDir: string;
+  readonly log: { readonly level: "debug" | "info" | "warn" | "error" | "silent"; readonly format: "text" | "json" };
+  readonly embedder: {
+    readonly provider: "transformers" | "use";
+    /** Use the offline provider when the configured one cannot load. */
+    readonly fallback: boolean;
+    readonly batchSize: number;
+    readonly transformers: TransformersConfig;
+  };
+  readonly chunking: { readonly size: number; readonly overlap: number };
+  readonly retrieval: {
+    readonly mode: "hybrid" | "lexical" | "dense";
+    /** Candidates taken from each of the lexical and dense searches. */
+    readonly candidates: number;
+    /** Passages kept after fusion, from which answer sentences are picked. */
+    readonly passages: number;
+    readonly lexicalWeight: number;
+    readonly denseWeight: number;
+  };
+  readonly hnsw: { readonly m: number; readonly efConstruction: number; readonly efSearch: number };
+  readonly answer: {
+    readonly maxSentences: number;
+    /** Below this evidence score the bot says the articles do not cover the question. */
+    readonly abstainThreshold: number;
+    readonly maxQuestionChars: number;
+  };
+}
+
+/** Deep-freezes plain data so no part of the app can change the config it was given. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Parses and validates the environment. Relative paths resolve against `cwd`.
+ * Throws AppError(CONFIG_INVALID) listing every bad variable at once.
+ */
+export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => key in envSchema.shape && value !== undefined && value !== ""),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join(".")}=${JSON.stringify(present[String(issue.path[0])])}: ${issue.message}`)
+      .join("; ");
+    throw new AppError("CONFIG_INVALID", `Invalid configuration: ${problems}. See .env.example.`);
+  }
+  const e = parsed.data;
+  if (e.CHUNK_OVERLAP >= e.CHUNK_SIZE) {
+    throw new AppError(
+      "CONFIG_INVALID",
+      `Invalid configuration: CHUNK_OVERLAP (${e.CHUNK_OVERLAP}) must be smaller than CHUNK_SIZE (${e.CHUNK_SIZE}).`,
+    );
+  }
+  const abs = (p: string) => path.resolve(cwd, p);
+  const corpusDir = abs(e.CORPUS_DIR);
+  const dataDir = abs(e.DATA_DIR);
+  return deepFreeze<Config>({
+    corpusDir,
+    metadataFile: e.METADATA_FILE ? abs(e.METADATA_FILE) : path.join(corpusDir, "metadata.json"),
+    dataDir,
+    log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
+    embedder: {
+      provider: e.EMBEDDER,
+      fallback: e.EMBEDDER_FALLBACK,
+      batchSize: e.EMBED_BATCH_SIZE,
+      transformers: {
+        model: e.TRANSFORMERS_MODEL,
+        pooling: e.TRANSFORMERS_POOLING,
+        normalize: e.TRANSFORMERS_NORMALIZE,
+        queryPrefix: e.TRANSFORMERS_QUERY_PREFIX,
+        quantized: e.TRANSFORMERS_QUANTIZED,
+        localModelDir: abs(e.TRANSFORMERS_LOCAL_MODEL_DIR),
+        cacheDir: e.TRANSFORMERS_CACHE_DIR ? abs(e.TRANSFORMERS_CACHE_DIR) : path.join(dataDir, "models"),
+        allowRemote: e.TRANSFORMERS_ALLOW_REMOTE,
+      },
+    },
+    chunking: { size: e.CHUNK_SIZE, overlap: e.CHUNK_OVERLAP },
+    retrieval: {
+      mode: e.RETRIEVAL_MODE,
+      candidates: e.RETRIEVAL_CANDIDATES,
+      passages: e.RETRIEVAL_PASSAGES,
+      lexicalWeight: e.FUSION_LEXICAL_WEIGHT,
+      denseWeight: e.FUSION_DENSE_WEIGHT,
+    },
+    hnsw: { m: e.HNSW_M, efConstruction: e.HNSW_EF_CONSTRUCTION, efSearch: e.HNSW_EF_SEARCH },
+    answer: {
+      maxSentences: e.ANSWER_MAX_SENTENCES,
+      abstainThreshold: e.ABSTAIN_THRESHOLD,
+      maxQuestionChars: e.MAX_QUESTION_CHARS,
+    },
+  });
+}
+
+/** The variables the config understands, for .env.example checks and help text. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
+/** Returns a copy of `config` with some sections replaced (for CLI flags and tests). */
+export function withConfig(config: Config, patch: (draft: Config) => Config): Config {
+  return deepFreeze(patch(structuredClone(config)));
+}

@@ -1,0 +1,43 @@
+import { randomBytes } from "node:crypto";
+
+/**
+ * Identifiers of the failures a user can be told about. Each has a message
+ * written for the person asking; `cause` keeps the technical detail for logs.
+ */
+export type ErrorCode =
+  | "CONFIG_INVALID"
+  | "EMPTY_QUESTION"
+  | "QUESTION_TOO_LONG"
+  | "UNSUPPORTED_LANGUAGE"
+  | "EMPTY_CORPUS"
+  | "CORPUS_UNREADABLE"
+  | "EMBEDDER_UNAVAILABLE"
+  | "QA_FILE_INVALID"
+  | "BAD_USAGE";
+
+/** A failure whose `userMessage` is safe and useful to show as is. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly userMessage: string;
+
+  constructor(code: ErrorCode, userMessage: string, options?: { cause?: unknown }) {
+    super(`${code}: ${userMessage}`, options);
+    this.name = "AppError";
+    this.code = code;
+    this.userMessage = userMessage;
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
+
+/** Short id that ties a user-facing "something went wrong" to its log line. */
+export function newErrorId(): string {
+  return randomBytes(4).toString("hex");
+}
+
+export function errorDetail(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

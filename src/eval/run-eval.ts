@@ -1,0 +1,161 @@
+import { performance } from "node:perf_hooks";
+import type { App } from "../app.js";
+import { findUnverifiedCitations } from "../answer/verify.js";
+import { errorDetail, isAppError } from "../errors.js";
+import type { Answer } from "../types.js";
+import type { QaItem } from "./qa-file.js";
+
+export interface QuestionResult {
+  readonly id: string;
+  readonly question: string;
+  readonly answerable: boolean;
+  /** 1-based rank of the first article from `sources` in the retrieval ranking, or null. */
+  readonly firstRelevantRank: number | null;
+  readonly recallAt: { readonly 1: number; readonly 3: number; readonly 5: number };
+  /** 1-based rank of the first passage that contains every keyword group, or null. */
+  readonly answerPassageRank: number | null;
+  readonly abstained: boolean;
+  /** The answer's confidence (share of the question's term weight its evidence covers). */
+  readonly confidence: number;
+  /** Every keyword group matched (answerable questions only). */
+  readonly keywordHit: boolean;
+  readonly missingKeywords: readonly (readonly string[])[];
+  readonly citedSources: readonly string[];
+  readonly citationsCorrect: number;
+  /** Citations whose quote is not the cited span of the file on disk. */
+  readonly citationsUnverified: number;
+  readonly latencyMs: number;
+  readonly answer: string;
+  readonly error: string | null;
+}
+
+export interface EvalTotals {
+  readonly questions: number;
+  readonly answerable: number;
+  readonly unanswerable: number;
+  /** Mean over answerable questions of |relevant in top k articles| / min(k, |relevant|). */
+  readonly recallAt1: number;
+  readonly recallAt3: number;
+  readonly recallAt5: number;
+  /** Mean reciprocal rank of the first relevant article. */
+  readonly mrr: number;
+  /** Share of answerable questions with a passage holding every keyword group among the top 3 passages. */
+  readonly answerPassageAt3: number;
+  /** Share of answerable questions whose answer contains every keyword group. */
+  readonly keywordHitRate: number;
+  /** Share of citations (in answers to answerable questions) that cite one of the question's sources. */
+  readonly citationPrecision: number;
+  readonly citations: number;
+  readonly citationsUnverified: number;
+  /** Of the abstentions, the share on unanswerable questions (1 when there were none). */
+  readonly abstentionPrecision: number;
+  /** Of the unanswerable questions, the share abstained on. */
+  readonly abstentionRecall: number;
+  /** Answerable questions the bot declined. */
+  readonly falseAbstentions: number;
+  readonly errors: number;
+  readonly latencyP50Ms: number;
+  readonly latencyP95Ms: number;
+}
+
+export interface EvalReport {
+  readonly results: readonly QuestionResult[];
+  readonly totals: EvalTotals;
+}
+
+/** Asks every question and scores retrieval, answers, citations, abstention and latency. */
+export async function runEval(app: App, items: readonly QaItem[], onResult?: (r: QuestionResult) => void): Promise<EvalReport> {
+  await app.ready();
+  const results: QuestionResult[] = [];
+  for (const item of items) {
+    const r = await evaluateOne(app, item);
+    results.push(r);
+    onResult?.(r);
+  }
+  return { results, totals: totalsOf(results) };
+}
+
+async function evaluateOne(app: App, item: QaItem): Promise<QuestionResult> {
+  const relevant = new Set(item.sources);
+  let ranking: string[] = [];
+  let passageTexts: string[] = [];
+  let answer: Answer | null = null;
+  let error: string | null = null;
+  let latencyMs = 0;
+  try {
+    const t0 = performance.now();
+    answer = await app.ask(item.question);
+    latencyMs = performance.now() - t0;
+    const ranked = await app.search(item.question, { limit: 1000 });
+    ranking = [...new Set(ranked.map((p) => p.chunk.source))];
+    passageTexts = ranked.map((p) => p.chunk.text.toLowerCase());
+  } catch (e) {
+    error = isAppError(e) ? e.userMessage : errorDetail(e);
+  }
+  const firstIndex = ranking.findIndex((s) => relevant.has(s));
+  const recall = (k: number) =>
+    relevant.size === 0 ? 0 : ranking.slice(0, k).filter((s) => relevant.has(s)).length / Math.min(k, relevant.size);
+  const text = (answer?.abstained ? "" : answer?.text ?? "").toLowerCase();
+  const missingKeywords = item.keywords.filter((group) => !group.some((k) => text.includes(k.toLowerCase())));
+  const containsKeywords = (t: string) => item.keywords.every((group) => group.some((k) => t.includes(k.toLowerCase())));
+  const passageIndex = item.answerable ? passageTexts.findIndex(containsKeywords) : -1;
+  const citations = answer?.citations ?? [];
+  const unverified = answer ? await findUnverifiedCitations(citations, app.config.corpusDir) : [];
+  return {
+    id: item.id,
+    question: item.question,
+    answerable: item.answerable,
+    firstRelevantRank: firstIndex >= 0 ? firstIndex + 1 : null,
+    recallAt: { 1: recall(1), 3: recall(3), 5: recall(5) },
+    answerPassageRank: passageIndex >= 0 ? passageIndex + 1 : null,
+    abstained: answer?.abstained ?? false,
+    confidence: answer?.confidence ?? 0,
+    keywordHit: answer !== null && !answer.abstained && missingKeywords.length === 0,
+    missingKeywords,
+    citedSources: citations.map((c) => c.source),
+    citationsCorrect: citations.filter((c) => relevant.has(c.source)).length,
+    citationsUnverified: unverified.length,
+    latencyMs,
+    answer: answer?.text ?? "",
+    error,
+  };
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
+}
+
+/** Nearest-rank percentile. */
+export function percentile(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return 0;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
+}
+
+export function totalsOf(results: readonly QuestionResult[]): EvalTotals {
+  const answerable = results.filter((r) => r.answerable);
+  const unanswerable = results.filter((r) => !r.answerable);
+  const abstained = results.filter((r) => r.abstained);
+  const citations = answerable.reduce((a, r) => a + r.citedSources.length, 0);
+  const ok = results.filter((r) => r.error === null);
+  return {
+    questions: results.length,
+    answerable: answerable.length,
+    unanswerable: unanswerable.length,
+    recallAt1: mean(answerable.map((r) => r.recallAt[1])),
+    recallAt3: mean(answerable.map((r) => r.recallAt[3])),
+    recallAt5: mean(answerable.map((r) => r.recallAt[5])),
+    mrr: mean(answerable.map((r) => (r.firstRelevantRank ? 1 / r.firstRelevantRank : 0))),
+    answerPassageAt3: mean(answerable.map((r) => (r.answerPassageRank !== null && r.answerPassageRank <= 3 ? 1 : 0))),
+    keywordHitRate: mean(answerable.map((r) => (r.keywordHit ? 1 : 0))),
+    citationPrecision: citations ? answerable.reduce((a, r) => a + r.citationsCorrect, 0) / citations : 1,
+    citations: results.reduce((a, r) => a + r.citedSources.length, 0),
+    citationsUnverified: results.reduce((a, r) => a + r.citationsUnverified, 0),
+    abstentionPrecision: abstained.length ? abstained.filter((r) => !r.answerable).length / abstained.length : 1,
+    abstentionRecall: unanswerable.length ? unanswerable.filter((r) => r.abstained).length / unanswerable.length : 1,
+    falseAbstentions: answerable.filter((r) => r.abstained).length,
+    errors: results.length - ok.length,
+    latencyP50Ms: percentile(ok.map((r) => r.latencyMs), 50),
+    latencyP95Ms: percentile(ok.map((r) => r.latencyMs), 95),
+  };
+}

@@ -1,0 +1,111 @@
+import hnswlib from "hnswlib-node";
+import type { HierarchicalNSW } from "hnswlib-node";
+
+export interface HnswParams {
+  readonly m: number;
+  readonly efConstruction: number;
+}
+
+export interface DenseHit {
+  readonly label: number;
+  /** Cosine similarity in [-1, 1]. */
+  readonly similarity: number;
+}
+
+/**
+ * Cosine-similarity HNSW index over chunk labels (hnswlib-node). Removal is a
+ * tombstone (markDelete); the index keeps count so the builder can compact.
+ */
+export class DenseIndex {
+  readonly dimensions: number;
+  #hnsw: HierarchicalNSW;
+  #live: Set<number>;
+  readonly #params: HnswParams;
+
+  private constructor(hnsw: HierarchicalNSW, dimensions: number, params: HnswParams, live: Iterable<number>) {
+    this.#hnsw = hnsw;
+    this.dimensions = dimensions;
+    this.#params = params;
+    this.#live = new Set(live);
+  }
+
+  static create(dimensions: number, params: HnswParams, capacity = 1024): DenseIndex {
+    const hnsw = new hnswlib.HierarchicalNSW("cosine", dimensions);
+    hnsw.initIndex({ maxElements: Math.max(16, capacity), m: params.m, efConstruction: params.efConstruction });
+    return new DenseIndex(hnsw, dimensions, params, []);
+  }
+
+  /** Reads an index written by `write`; `live` are the labels not deleted. */
+  static async read(file: string, dimensions: number, params: HnswParams, live: readonly number[]): Promise<DenseIndex> {
+    const hnsw = new hnswlib.HierarchicalNSW("cosine", dimensions);
+    await hnsw.readIndex(file);
+    if (hnsw.getNumDimensions() !== dimensions) {
+      throw new Error(`dense index has ${hnsw.getNumDimensions()} dimensions, manifest says ${dimensions}`);
+    }
+    const index = new DenseIndex(hnsw, dimensions, params, live);
+    const stored = hnsw.getCurrentCount();
+    if (stored < live.length) throw new Error(`dense index holds ${stored} vectors, manifest lists ${live.length} chunks`);
+    return index;
+  }
+
+  get size(): number {
+    return this.#live.size;
+  }
+
+  /** Tombstoned vectors still taking space in the graph. */
+  get deleted(): number {
+    return this.#hnsw.getCurrentCount() - this.#live.size;
+  }
+
+  add(label: number, vector: readonly number[]): void {
+    if (vector.length !== this.dimensions) {
+      throw new Error(`vector has ${vector.length} dimensions, index has ${this.dimensions}`);
+    }
+    if (this.#hnsw.getCurrentCount() >= this.#hnsw.getMaxElements()) {
+      this.#hnsw.resizeIndex(Math.max(16, this.#hnsw.getMaxElements() * 2));
+    }
+    this.#hnsw.addPoint(vector as number[], label);
+    this.#live.add(label);
+  }
+
+  remove(label: number): void {
+    if (!this.#live.delete(label)) return;
+    this.#hnsw.markDelete(label);
+  }
+
+  /** A new index holding only the live vectors, without tombstones. */
+  compacted(): DenseIndex {
+    const fresh = DenseIndex.create(this.dimensions, this.#params, this.#live.size);
+    for (const label of [...this.#live].sort((a, b) => a - b)) fresh.add(label, this.#hnsw.getPoint(label));
+    return fresh;
+  }
+
+  search(vector: readonly number[], k: number, efSearch: number): DenseHit[] {
+    const n = Math.min(k, this.#live.size);
+    if (n === 0) return [];
+    this.#hnsw.setEf(Math.max(efSearch, n));
+    const { neighbors, distances } = this.#hnsw.searchKnn(vector as number[], n);
+    return neighbors.map((label, i) => ({ label, similarity: 1 - (distances[i] ?? 1) }));
+  }
+
+  /** Exact cosine similarity between `vector` and the stored vector `label` (0 if absent). */
+  similarity(vector: readonly number[], label: number): number {
+    if (!this.#live.has(label)) return 0;
+    const point = this.#hnsw.getPoint(label);
+    let dot = 0;
+    let nv = 0;
+    let np = 0;
+    for (let i = 0; i < point.length; i++) {
+      const a = vector[i] ?? 0;
+      const b = point[i] ?? 0;
+      dot += a * b;
+      nv += a * a;
+      np += b * b;
+    }
+    return nv > 0 && np > 0 ? dot / Math.sqrt(nv * np) : 0;
+  }
+
+  async write(file: string): Promise<void> {
+    await this.#hnsw.writeIndex(file);
+  }
+}

@@ -1,0 +1,48 @@
+import { AppError } from "../errors.js";
+
+/*
+ * Questions arrive from chat clients and terminals: pasted markdown, zero-width
+ * joiners, control characters, broken surrogates. They are cleaned into one
+ * line of plain text, or refused with a message that says what to change.
+ */
+
+/** Past this many raw characters the text is refused before any further work. */
+const HARD_LIMIT_FACTOR = 4;
+
+export function cleanQuestion(raw: string, maxChars: number): string {
+  if (raw.length > maxChars * HARD_LIMIT_FACTOR) throw tooLong(raw.length, maxChars);
+  const text = raw
+    .toWellFormed()
+    .normalize("NFKC")
+    // Format characters (zero-width spaces and joiners, bidi marks, BOM, soft hyphen) vanish.
+    .replace(/\p{Cf}/gu, "")
+    // Other control characters separate words.
+    .replace(/[\p{Cc}\u2028\u2029]/gu, " ")
+    // Markdown that chat clients add around a question: fences, inline code, emphasis, quotes, headings.
+    .replace(/`+/g, " ")
+    .replace(/(^|\s)[>#]+(?=\s)/g, " ")
+    .replace(/[*~]+|(^|\s)_+|_+(?=\s|$)/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+
+  if (!/[\p{L}\p{N}]/u.test(text)) {
+    throw new AppError("EMPTY_QUESTION", "Please type a question, for example: What did von der Leyen say about dual-use goods?");
+  }
+  if (text.length > maxChars) throw tooLong(text.length, maxChars);
+  const letters = text.match(/\p{L}/gu) ?? [];
+  const latin = text.match(/\p{Script=Latin}/gu) ?? [];
+  if (letters.length > 0 && latin.length / letters.length < 0.5) {
+    throw new AppError(
+      "UNSUPPORTED_LANGUAGE",
+      "I can only answer questions asked in English (the articles are in English). Please rephrase your question in English.",
+    );
+  }
+  return text;
+}
+
+function tooLong(length: number, maxChars: number): AppError {
+  return new AppError(
+    "QUESTION_TOO_LONG",
+    `Your question is ${length.toLocaleString("en")} characters long; the limit is ${maxChars.toLocaleString("en")}. Please ask something shorter.`,
+  );
+}

@@ -1,0 +1,63 @@
+import { stemmer } from "stemmer";
+
+/*
+ * One analyser for everything lexical: the BM25 index, the sentence scorer
+ * and the evidence check all see the same terms, so a word that matches in
+ * one matches in all.
+ */
+
+// Function words and the vocabulary of asking ("what did X say about"), which
+// carry no evidence about which passage answers.
+const STOPWORDS = new Set(
+  (
+    "a about above again against all also am an and any are as at be because been being below between both but by " +
+    "can could did do does doing down each few for from further had has have having he her here hers herself him himself " +
+    "his how i if in into is it its itself just me more most my myself no nor not of off on once only or other our ours " +
+    "ourselves out over own same she should so some such than that the their theirs them themselves then there these they this " +
+    "those through to too under up very was we were what when where which while who whom why will with would you your " +
+    "yours yourself yourselves s t don now tell told say said says saying according article articles anything something " +
+    "there's what's who's it's let's please thing things get got give"
+  ).split(" "),
+);
+
+const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu;
+
+/** Lower-cases, strips accents and possessives: "Élysée's" -> "elysee". */
+export function normaliseWord(word: string): string {
+  return word
+    .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
+    .toLowerCase()
+    .replace(/['’]s$/u, "")
+    .replace(/['’]/gu, "");
+}
+
+/** Surface words of `text` with their offsets, before stemming. */
+export function words(text: string): { word: string; start: number; end: number }[] {
+  const out: { word: string; start: number; end: number }[] = [];
+  for (const m of text.matchAll(WORD)) out.push({ word: m[0], start: m.index, end: m.index + m[0].length });
+  return out;
+}
+
+/** A word's index term, or null for stopwords. */
+export function termOf(word: string): string | null {
+  const w = normaliseWord(word);
+  if (w.length === 0 || STOPWORDS.has(w)) return null;
+  // Porter mangles numbers and very short tokens ("eu", "us"); keep those whole.
+  if (w.length <= 3 || /\d/.test(w)) return w;
+  return stemmer(w);
+}
+
+/** Index terms of `text`, in order, with repeats. */
+export function terms(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(WORD)) {
+    const t = termOf(m[0]);
+    if (t) out.push(t);
+  }
+  return out;
+}
+
+export function uniqueTerms(text: string): string[] {
+  return [...new Set(terms(text))];
+}

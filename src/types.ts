@@ -1,0 +1,111 @@
+/*
+ * Plain data passed between the core and its adapters. Offsets are indexes
+ * into the article's text as a JavaScript string (UTF-16 code units) after
+ * UTF-8 decoding, so `article.text.slice(start, end)` is the span.
+ */
+
+/** Whether a metadata value is printed in the article or worked out from it. */
+export type Basis = "stated" | "inferred" | "unknown";
+
+export interface Attributed<T> {
+  readonly value: T;
+  readonly basis: Basis;
+  /** Why an inferred value was inferred, or where a stated one is stated. */
+  readonly note?: string;
+}
+
+export interface ArticleMeta {
+  readonly title: Attributed<string>;
+  readonly outlet: Attributed<string | null>;
+  /** ISO date (YYYY-MM-DD or YYYY-MM); `kind` says whether it dates the event or the article. */
+  readonly date: Attributed<string | null> & { readonly kind: "event" | "publication" };
+  readonly place: Attributed<string | null>;
+  /** Id of an entry in the metadata's `events`. */
+  readonly event: Attributed<string | null>;
+  readonly peopleQuoted: Attributed<readonly string[]>;
+}
+
+export interface SummitEvent {
+  readonly id: string;
+  readonly name: string;
+  readonly place: Attributed<string>;
+  readonly date: Attributed<string>;
+  readonly participants: readonly string[];
+}
+
+export interface Article {
+  /** The file name inside the corpus folder; citations and evaluations use it. */
+  readonly source: string;
+  readonly text: string;
+  /** sha256 of the file's bytes. */
+  readonly hash: string;
+  readonly meta: ArticleMeta;
+}
+
+export interface Chunk {
+  /** Stable integer id; also the chunk's label in the HNSW index. */
+  readonly id: number;
+  readonly source: string;
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+/** A chunk returned by retrieval, with the scores that ranked it. */
+export interface Passage {
+  readonly chunk: Chunk;
+  /** Fused score in [0, 1]; higher is better. */
+  readonly score: number;
+  /** BM25 score scaled by the best lexical hit of this query (0 when not a lexical hit). */
+  readonly lexical: number;
+  /** Cosine similarity to the question (0 when not a dense hit). */
+  readonly dense: number;
+  readonly lexicalRank: number | null;
+  readonly denseRank: number | null;
+}
+
+export interface Citation {
+  /** The number used as [n] in the answer text. */
+  readonly n: number;
+  readonly source: string;
+  readonly title: string;
+  readonly outlet: string | null;
+  readonly date: string | null;
+  /** Exactly `article.text.slice(start, end)`. */
+  readonly quote: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface ArticleRef {
+  readonly source: string;
+  readonly title: string;
+  readonly outlet: string | null;
+  readonly date: string | null;
+}
+
+export interface Timings {
+  embedMs: number;
+  lexicalMs: number;
+  denseMs: number;
+  composeMs: number;
+  totalMs: number;
+}
+
+export interface Answer {
+  /** The question as it was understood (cleaned of control characters etc.). */
+  readonly question: string;
+  /** Plain-language answer with [n] markers, or the abstention message. */
+  readonly text: string;
+  readonly abstained: boolean;
+  readonly citations: readonly Citation[];
+  /** The retrieved passages, best first. */
+  readonly passages: readonly Passage[];
+  /** When abstaining: the articles that came closest. */
+  readonly closest: readonly ArticleRef[];
+  /** How well the best evidence covers the question, in [0, 1]. */
+  readonly confidence: number;
+  readonly timings: Timings;
+  /** Which embedder and retrieval mode produced this answer. */
+  readonly retrieval: { readonly mode: "hybrid" | "lexical" | "dense"; readonly embedder: string };
+}
