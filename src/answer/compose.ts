@@ -64,17 +64,18 @@ export function composeAnswer(question: string, passages: readonly Passage[], co
   // for "how many", and any year the question names (in the same article).
   const type = expectedAnswerType(question);
   const years = yearsIn(question);
-  const candidates = (total > 0 ? candidateSentences(passages, corpus, weights, total) : []).filter((c) => {
-    const article = corpus.article(c.source)?.text ?? "";
-    return years.every((y) => article.includes(y)) && satisfiesAnswerType(article.slice(c.span.start, c.span.end), type);
-  });
-  const best = candidates[0];
+  const candidates = (total > 0 ? candidateSentences(passages, corpus, weights, total) : []).filter((c) =>
+    years.every((y) => corpus.article(c.source)?.text.includes(y)),
+  );
+  // The best sentence that has the kind of answer asked for leads; others may add to it.
+  const best = candidates.find((c) => satisfiesAnswerType(corpus.article(c.source)?.text.slice(c.span.start, c.span.end) ?? "", type));
   if (!best) return { text: abstention(closest), abstained: true, citations: [], closest, confidence: 0 };
 
   const chosen: Candidate[] = [best];
   const covered = new Set([...best.terms].filter((t) => weights.has(t)));
   const contextCovered = new Set([...best.context].filter((t) => weights.has(t)));
-  for (const c of candidates.slice(1)) {
+  for (const c of candidates) {
+    if (c === best) continue;
     if (chosen.length >= params.maxSentences) break;
     if (c.score < FOLLOW_UP_RATIO * best.score) break;
     if (c.coverage < FOLLOW_UP_MIN_COVERAGE * best.coverage) continue;
@@ -86,9 +87,10 @@ export function composeAnswer(question: string, passages: readonly Passage[], co
     for (const t of c.context) if (weights.has(t)) contextCovered.add(t);
   }
 
+  // For a date or amount question, the sentence that supplies the date or amount must carry the answer.
   let hit = 0;
   for (const [t, w] of weights) hit += covered.has(t) ? w : contextCovered.has(t) ? CONTEXT_WEIGHT * w : 0;
-  const confidence = hit / total;
+  const confidence = type ? best.coverage : hit / total;
   if (confidence < params.abstainThreshold) {
     return { text: abstention(closest), abstained: true, citations: [], closest, confidence };
   }

@@ -21,7 +21,7 @@ export function cleanQuestion(raw: string, maxChars: number): string {
     // Markdown that chat clients add around a question: fences, inline code, emphasis, quotes, headings.
     .replace(/`+/g, " ")
     .replace(/(^|\s)[>#]+(?=\s)/g, " ")
-    .replace(/[*~]+|(^|\s)_+|_+(?=\s|$)/g, " ")
+    .replace(/[*~]+|(?<![\p{L}\p{N}])_+|_+(?![\p{L}\p{N}])/gu, "")
     .replace(/\s+/g, " ")
     .trim();
 

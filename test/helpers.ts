@@ -1,0 +1,44 @@
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { loadConfig, type Config, type Env } from "../src/config.js";
+import { writeTinyBertModel } from "./fixtures/tiny-bert.js";
+
+export const REPO = path.resolve(import.meta.dirname, "..");
+export const SEEDS = path.join(REPO, "seeds");
+
+/** A fresh temporary folder; remove it with `rm(dir, { recursive: true })` or `cleanup`. */
+export function tempDir(prefix = "summit-test-"): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+export async function cleanup(...dirs: string[]): Promise<void> {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+}
+
+/** Copies the seed articles (and metadata) into `dir`. */
+export async function copySeeds(dir: string): Promise<void> {
+  await cp(SEEDS, dir, { recursive: true });
+}
+
+/**
+ * Environment that makes the transformers provider load a tiny BERT model
+ * written to `root` (no download possible: remote off, no fallback).
+ */
+export async function tinyModelEnv(root: string): Promise<Env> {
+  const model = await writeTinyBertModel(root);
+  return {
+    EMBEDDER: "transformers",
+    EMBEDDER_FALLBACK: "false",
+    TRANSFORMERS_MODEL: model.modelId,
+    TRANSFORMERS_LOCAL_MODEL_DIR: model.rootDir,
+    TRANSFORMERS_ALLOW_REMOTE: "false",
+    TRANSFORMERS_POOLING: "mean",
+    TRANSFORMERS_QUERY_PREFIX: "query: ",
+  };
+}
+
+/** A config for tests: quiet logs, the given folders, anything else from `env`. */
+export function testConfig(env: Env): Config {
+  return loadConfig({ LOG_LEVEL: "silent", ...env }, REPO);
+}

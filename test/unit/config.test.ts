@@ -1,0 +1,64 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parseEnv } from "node:util";
+import { describe, expect, it } from "vitest";
+import { CONFIG_VARIABLES, loadConfig } from "../../src/config.js";
+import { AppError } from "../../src/errors.js";
+import { REPO } from "../helpers.js";
+
+describe("config", () => {
+  it(".env.example lists every variable the config reads, and only those", () => {
+    const example = parseEnv(readFileSync(path.join(REPO, ".env.example"), "utf8"));
+    expect(Object.keys(example).sort()).toEqual([...CONFIG_VARIABLES].sort());
+  });
+
+  it(".env.example values are the defaults", () => {
+    const example = parseEnv(readFileSync(path.join(REPO, ".env.example"), "utf8"));
+    expect(loadConfig(example, REPO)).toEqual(loadConfig({}, REPO));
+  });
+
+  it("defaults work with an empty environment and resolve paths against cwd", () => {
+    const c = loadConfig({}, "/srv/bot");
+    expect(c.corpusDir).toBe("/srv/bot/seeds");
+    expect(c.metadataFile).toBe("/srv/bot/seeds/metadata.json");
+    expect(c.dataDir).toBe("/srv/bot/.data");
+    expect(c.embedder.transformers.cacheDir).toBe("/srv/bot/.data/models");
+    expect(c.embedder.provider).toBe("transformers");
+    expect(c.retrieval.mode).toBe("hybrid");
+  });
+
+  it("reports every invalid variable at once, by name", () => {
+    const error = (() => {
+      try {
+        loadConfig({ CHUNK_SIZE: "abc", RETRIEVAL_MODE: "magic", TRANSFORMERS_ALLOW_REMOTE: "maybe" });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(AppError);
+    const message = (error as AppError).userMessage;
+    expect(message).toContain("CHUNK_SIZE");
+    expect(message).toContain("RETRIEVAL_MODE");
+    expect(message).toContain("TRANSFORMERS_ALLOW_REMOTE");
+  });
+
+  it("rejects an overlap as large as the chunk", () => {
+    expect(() => loadConfig({ CHUNK_SIZE: "200", CHUNK_OVERLAP: "200" })).toThrow(/CHUNK_OVERLAP/);
+  });
+
+  it("parses booleans and numbers from strings; empty strings mean default", () => {
+    const c = loadConfig({ TRANSFORMERS_ALLOW_REMOTE: "no", EMBEDDER_FALLBACK: "0", HNSW_M: "32", CORPUS_DIR: "" }, "/x");
+    expect(c.embedder.transformers.allowRemote).toBe(false);
+    expect(c.embedder.fallback).toBe(false);
+    expect(c.hnsw.m).toBe(32);
+    expect(c.corpusDir).toBe("/x/seeds");
+  });
+
+  it("is frozen all the way down", () => {
+    const c = loadConfig({});
+    expect(Object.isFrozen(c.retrieval)).toBe(true);
+    expect(() => {
+      (c.retrieval as { mode: string }).mode = "dense";
+    }).toThrow(TypeError);
+  });
+});
