@@ -12,6 +12,7 @@ export type ErrorCode =
   | "EMPTY_CORPUS"
   | "CORPUS_UNREADABLE"
   | "EMBEDDER_UNAVAILABLE"
+  | "INDEX_UNWRITABLE"
   | "QA_FILE_INVALID"
   | "BAD_USAGE";
 

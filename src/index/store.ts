@@ -28,6 +28,7 @@ const manifestSchema = z.object({
   builtAt: z.string(),
   embedder: z.object({ id: z.string().min(1), dimensions: z.number().int().positive() }),
   chunking: z.object({ chunker: z.string(), size: z.number().int(), overlap: z.number().int() }),
+  lexical: z.object({ analyzer: z.string() }),
   hnsw: z.object({ m: z.number().int(), efConstruction: z.number().int() }),
   articles: z.array(z.object({ source: z.string(), hash: z.string(), chunks: z.number().int().nonnegative() })),
   chunkCount: z.number().int().nonnegative(),

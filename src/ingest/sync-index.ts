@@ -1,9 +1,11 @@
 import { performance } from "node:perf_hooks";
 import type { Corpus } from "../corpus/load-corpus.js";
+import { AppError, errorDetail } from "../errors.js";
 import { DenseIndex, type HnswParams } from "../index/dense-index.js";
 import { LexicalIndex } from "../index/lexical-index.js";
 import { loadCurrentIndex, newBuildId, SCHEMA_VERSION, writeIndex, type Manifest, type SearchIndex } from "../index/store.js";
 import type { Logger } from "../log.js";
+import { ANALYZER_ID } from "../text/terms.js";
 import type { Chunk } from "../types.js";
 import { CHUNKER_ID, chunkArticle, type ChunkingParams } from "./chunk.js";
 import type { EmbeddingProvider } from "./embedders/provider.js";
@@ -123,6 +125,7 @@ export async function syncIndex(opts: SyncOptions): Promise<{ index: SearchIndex
     builtAt: new Date().toISOString(),
     embedder: { id: embedder.id, dimensions: embedder.dimensions },
     chunking: { chunker: CHUNKER_ID, size: opts.chunking.size, overlap: opts.chunking.overlap },
+    lexical: { analyzer: ANALYZER_ID },
     hnsw: { m: opts.hnsw.m, efConstruction: opts.hnsw.efConstruction },
     articles: corpus.articles.map((a) => ({
       source: a.source,
@@ -136,7 +139,16 @@ export async function syncIndex(opts: SyncOptions): Promise<{ index: SearchIndex
   const index: SearchIndex = { manifest, chunks, lexical, dense };
   const tWrite = performance.now();
   manifest.buildMs = Math.round(tWrite - t0);
-  const dir = await writeIndex(opts.dataDir, index, log);
+  let dir: string;
+  try {
+    dir = await writeIndex(opts.dataDir, index, log);
+  } catch (error) {
+    throw new AppError(
+      "INDEX_UNWRITABLE",
+      `Cannot write the index to ${opts.dataDir} (${errorDetail(error)}). Set DATA_DIR to a writable folder.`,
+      { cause: error },
+    );
+  }
   const writeMs = performance.now() - tWrite;
   log.info("index.written", { dir, chunks: chunks.size, embedded: fresh.length, added: added.length, changed: changed.length, removed: removed.length });
   const summary = summarise(index, { added, changed, removed, unchanged, embedded: fresh.length, rebuilt, wrote: true, embedder: embedder.id });
@@ -149,6 +161,9 @@ function incompatibility(m: Manifest, opts: SyncOptions): string | null {
   }
   if (m.chunking.chunker !== CHUNKER_ID || m.chunking.size !== opts.chunking.size || m.chunking.overlap !== opts.chunking.overlap) {
     return `the chunking changed (index: ${m.chunking.size}/${m.chunking.overlap}, now: ${opts.chunking.size}/${opts.chunking.overlap})`;
+  }
+  if (m.lexical.analyzer !== ANALYZER_ID) {
+    return `the text analyser changed (index: ${m.lexical.analyzer}, now: ${ANALYZER_ID})`;
   }
   if (m.hnsw.m !== opts.hnsw.m || m.hnsw.efConstruction !== opts.hnsw.efConstruction) {
     return `the HNSW parameters changed (index: M=${m.hnsw.m} efConstruction=${m.hnsw.efConstruction})`;

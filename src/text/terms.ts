@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { stemmer } from "stemmer";
 
 /*
@@ -19,6 +20,16 @@ const STOPWORDS = new Set(
     "there's what's who's it's let's please thing things get got give"
   ).split(" "),
 );
+
+/**
+ * Identifies this analyser in the index manifest: changing the stopwords, the
+ * word pattern or the stemming rules changes what the lexical index holds, so
+ * the index must be rebuilt (bump the version for rule changes).
+ */
+export const ANALYZER_ID = `en-porter-v1:${createHash("sha256")
+  .update([...STOPWORDS].sort().join(" "))
+  .digest("hex")
+  .slice(0, 12)}`;
 
 const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu;
 

@@ -1,0 +1,257 @@
+import { createHash } from "node:crypto";
+import { readdir, readFile, rm, stat, utimes, writeFile, mkdir, appendFile, truncate } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createApp } from "../../src/app.js";
+import type { Env } from "../../src/config.js";
+import { loadCorpus } from "../../src/corpus/load-corpus.js";
+import { loadCurrentIndex, writeIndex, type SearchIndex } from "../../src/index/store.js";
+import { createEmbedder } from "../../src/ingest/embedders/create-embedder.js";
+import type { EmbeddingProvider } from "../../src/ingest/embedders/provider.js";
+import { syncIndex } from "../../src/ingest/sync-index.js";
+import { memoryLogger, silentLogger } from "../../src/log.js";
+import { ANALYZER_ID } from "../../src/text/terms.js";
+import { cleanup, copySeeds, tempDir, testConfig, tinyModelEnv } from "../helpers.js";
+
+/*
+ * Ingest against a real hnswlib index and MiniSearch index on disk, with the
+ * real transformers provider running a tiny local model.
+ */
+
+let root: string;
+let modelEnv: Env;
+let corpusDir: string;
+let dataDir: string;
+
+beforeAll(async () => {
+  root = await tempDir();
+  modelEnv = await tinyModelEnv(path.join(root, "models"));
+});
+afterAll(() => cleanup(root));
+
+let n = 0;
+beforeEach(async () => {
+  n++;
+  corpusDir = path.join(root, `corpus-${n}`);
+  dataDir = path.join(root, `data-${n}`, "nested", "index");
+  await copySeeds(corpusDir);
+});
+
+const env = (extra: Env = {}): Env => ({ ...modelEnv, CORPUS_DIR: corpusDir, DATA_DIR: dataDir, ...extra });
+
+async function currentBuild(): Promise<string> {
+  return path.join(dataDir, "builds", (await readFile(path.join(dataDir, "CURRENT"), "utf8")).trim());
+}
+
+const NEW_ARTICLE =
+  "Zanzibar talks\n\nThe zanzibar delegation met officials in Lisbon to discuss cashew exports. " +
+  "Negotiators said the cashew quota would double next year.";
+
+describe("ingest", () => {
+  it("builds the index on first use into a data folder that did not exist, with a complete manifest", async () => {
+    const app = createApp(testConfig(env()));
+    const answer = await app.ask("What did von der Leyen say about dual-use goods?");
+    expect(answer.abstained).toBe(false);
+
+    const build = await currentBuild();
+    expect((await readdir(build)).sort()).toEqual(["chunks.json", "dense.hnsw", "lexical.json", "manifest.json"]);
+    const manifest = JSON.parse(await readFile(path.join(build, "manifest.json"), "utf8"));
+    expect(manifest.embedder).toEqual({ id: expect.stringMatching(/^transformers:test\/tiny-bert:mean:norm:q8:/), dimensions: 32 });
+    expect(manifest.chunking).toMatchObject({ size: 500, overlap: 100 });
+    expect(manifest.lexical).toEqual({ analyzer: ANALYZER_ID });
+    expect(new Date(manifest.builtAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect(manifest.articles).toHaveLength(5);
+    for (const a of manifest.articles) {
+      const bytes = await readFile(path.join(corpusDir, a.source));
+      expect(a.hash).toBe(createHash("sha256").update(bytes).digest("hex"));
+      expect(a.chunks).toBeGreaterThan(0);
+    }
+    const chunks = JSON.parse(await readFile(path.join(build, "chunks.json"), "utf8"));
+    expect(chunks).toHaveLength(manifest.chunkCount);
+    for (const c of chunks) {
+      const text = await readFile(path.join(corpusDir, c.source), "utf8");
+      expect(text.slice(c.start, c.end)).toBe(c.text);
+    }
+  });
+
+  it("re-embeds only new or changed articles, drops deleted ones, and does nothing when current", async () => {
+    const app = createApp(testConfig(env()));
+    const first = await app.ingest();
+    expect(first).toMatchObject({ articles: 5, rebuilt: "no index yet", wrote: true });
+    expect(first.embedded).toBe(first.chunks);
+
+    const again = await app.ingest();
+    expect(again).toMatchObject({ embedded: 0, wrote: false, rebuilt: null, unchanged: 5 });
+
+    await writeFile(path.join(corpusDir, "zanzibar.txt"), NEW_ARTICLE);
+    const added = await app.ingest();
+    expect(added).toMatchObject({ added: ["zanzibar.txt"], changed: [], removed: [], unchanged: 5, rebuilt: null, articles: 6 });
+    expect(added.embedded).toBe(added.chunks - first.chunks);
+    expect((await app.search("cashew quota zanzibar"))[0]?.chunk.source).toBe("zanzibar.txt");
+
+    await appendFile(path.join(corpusDir, "003_641cc9c7e352f1a3.txt"), "\nKallas also discussed quinoa tariffs with Wang Yi.\n");
+    const changed = await app.ingest();
+    expect(changed).toMatchObject({ added: [], changed: ["003_641cc9c7e352f1a3.txt"], removed: [], unchanged: 5 });
+    const chunks003 = JSON.parse(await readFile(path.join(await currentBuild(), "manifest.json"), "utf8")).articles.find(
+      (a: { source: string }) => a.source === "003_641cc9c7e352f1a3.txt",
+    ).chunks;
+    expect(changed.embedded).toBe(chunks003);
+    const quinoa = await app.ask("What did Kallas discuss about quinoa tariffs?");
+    expect(quinoa.citations[0]?.quote).toContain("quinoa");
+
+    await rm(path.join(corpusDir, "zanzibar.txt"));
+    const removed = await app.ingest();
+    expect(removed).toMatchObject({ removed: ["zanzibar.txt"], embedded: 0, articles: 5, chunks: changed.chunks - (added.chunks - first.chunks) });
+    const hits = await app.search("cashew quota zanzibar", { limit: 50 });
+    expect(hits.some((p) => p.chunk.source === "zanzibar.txt")).toBe(false);
+    // Only the newest build is kept.
+    expect(await readdir(path.join(dataDir, "builds"))).toHaveLength(1);
+  });
+
+  it("rebuilds everything when the embedder or the chunking changes, and says why", async () => {
+    await createApp(testConfig(env())).ingest();
+    const log = memoryLogger();
+    const cls = await createApp(testConfig(env({ TRANSFORMERS_POOLING: "cls" })), { log }).ingest();
+    expect(cls.rebuilt).toMatch(/embedder changed/);
+    expect(cls.embedded).toBe(cls.chunks);
+    expect(log.lines.some((l) => l.includes("index.rebuild") && l.includes("embedder changed"))).toBe(true);
+
+    const smaller = await createApp(testConfig(env({ TRANSFORMERS_POOLING: "cls", CHUNK_SIZE: "300", CHUNK_OVERLAP: "50" }))).ingest();
+    expect(smaller.rebuilt).toMatch(/chunking changed/);
+    expect(smaller.chunks).toBeGreaterThan(cls.chunks);
+
+    const hnswEnv = env({ TRANSFORMERS_POOLING: "cls", CHUNK_SIZE: "300", CHUNK_OVERLAP: "50", HNSW_M: "8" });
+    const hnsw = await createApp(testConfig(hnswEnv)).ingest();
+    expect(hnsw.rebuilt).toMatch(/HNSW/);
+
+    // An index whose lexical part was analysed by other rules (e.g. other stopwords) is rebuilt too.
+    const manifestFile = path.join(await currentBuild(), "manifest.json");
+    const manifest = JSON.parse(await readFile(manifestFile, "utf8"));
+    await writeFile(manifestFile, JSON.stringify({ ...manifest, lexical: { analyzer: "en-porter-v0:old" } }));
+    const analyser = await createApp(testConfig(hnswEnv)).ingest();
+    expect(analyser.rebuilt).toMatch(/text analyser changed/);
+  });
+
+  it("rebuilds a damaged index with a clear log line instead of crashing", async () => {
+    const app = createApp(testConfig(env()));
+    await app.ingest();
+    const damage: [string, (build: string) => Promise<void>][] = [
+      ["truncated HNSW file", (b) => truncate(path.join(b, "dense.hnsw"), 100)],
+      ["garbage manifest", (b) => writeFile(path.join(b, "manifest.json"), "{not json")],
+      ["lexical index of another corpus", (b) => writeFile(path.join(b, "lexical.json"), JSON.stringify({ search: {}, df: [] }))],
+      ["missing chunks file", (b) => rm(path.join(b, "chunks.json"))],
+      ["CURRENT naming a build that is gone", () => writeFile(path.join(dataDir, "CURRENT"), "20990101-000000000Z-abcdef\n")],
+      ["CURRENT with a path in it", () => writeFile(path.join(dataDir, "CURRENT"), "../../etc\n")],
+    ];
+    for (const [what, harm] of damage) {
+      await harm(await currentBuild());
+      const log = memoryLogger();
+      const summary = await createApp(testConfig(env()), { log }).ingest();
+      expect(summary.rebuilt, what).toMatch(/damaged/);
+      expect(log.lines.some((l) => l.includes('"level":"warn"') && l.includes("index.rebuild")), what).toBe(true);
+      const reloaded = await loadCurrentIndex(dataDir);
+      expect(reloaded.status, what).toBe("ok");
+    }
+  });
+
+  it("keeps the previous index usable when a write fails midway", async () => {
+    const config = testConfig(env());
+    const app = createApp(config);
+    await app.ingest();
+    const before = await readFile(path.join(dataDir, "CURRENT"), "utf8");
+    const loaded = await loadCurrentIndex(dataDir);
+    if (loaded.status !== "ok") throw new Error("no index");
+    const failing: SearchIndex = {
+      ...loaded.index,
+      manifest: { ...loaded.index.manifest, buildId: "20990101-000000000Z-broken" },
+      dense: Object.assign(Object.create(Object.getPrototypeOf(loaded.index.dense)), loaded.index.dense, {
+        write: () => Promise.reject(new Error("disk full")),
+      }),
+    };
+    await expect(writeIndex(dataDir, failing, silentLogger)).rejects.toThrow("disk full");
+    expect(await readFile(path.join(dataDir, "CURRENT"), "utf8")).toBe(before);
+    const after = await loadCurrentIndex(dataDir);
+    expect(after.status).toBe("ok");
+    // The half-written build is left as .tmp, never read, and removed once stale.
+    const tmp = path.join(dataDir, "builds", "20990101-000000000Z-broken.tmp");
+    expect((await stat(tmp)).isDirectory()).toBe(true);
+    const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    await utimes(tmp, old, old);
+    await appendFile(path.join(corpusDir, "000_10e720cce02f15cd.txt"), "\nOne more line.\n");
+    await app.ingest();
+    await expect(stat(tmp)).rejects.toThrow();
+  });
+
+  it("keeps the old index when embedding fails halfway through an update", async () => {
+    const config = testConfig(env());
+    await createApp(config).ingest();
+    const before = await readFile(path.join(dataDir, "CURRENT"), "utf8");
+    const real = await createEmbedder(config, silentLogger);
+    const flaky: EmbeddingProvider = {
+      id: real.id,
+      dimensions: real.dimensions,
+      embedQuery: (t) => real.embedQuery(t),
+      embedDocuments: () => Promise.reject(new Error("model crashed")),
+    };
+    await writeFile(path.join(corpusDir, "zanzibar.txt"), NEW_ARTICLE);
+    const corpus = await loadCorpus(corpusDir, config.metadataFile, silentLogger);
+    await expect(
+      syncIndex({ dataDir, corpus, embedder: flaky, chunking: config.chunking, hnsw: config.hnsw, log: silentLogger }),
+    ).rejects.toThrow("model crashed");
+    expect(await readFile(path.join(dataDir, "CURRENT"), "utf8")).toBe(before);
+    expect((await loadCurrentIndex(dataDir)).status).toBe("ok");
+  });
+
+  it("refuses vectors of the wrong size or with NaN instead of writing a broken index", async () => {
+    const config = testConfig(env());
+    const corpus = await loadCorpus(corpusDir, config.metadataFile, silentLogger);
+    const bad: EmbeddingProvider = {
+      id: "bad",
+      dimensions: 4,
+      embedQuery: async () => [0, 0, 0, 1],
+      embedDocuments: async (texts) => texts.map(() => [NaN, 0, 0, 1]),
+    };
+    await expect(syncIndex({ dataDir, corpus, embedder: bad, chunking: config.chunking, hnsw: config.hnsw, log: silentLogger })).rejects.toThrow(
+      /invalid vector/,
+    );
+    expect((await loadCurrentIndex(dataDir)).status).toBe("missing");
+  });
+
+  it("reports an unwritable data folder clearly", async () => {
+    const file = path.join(root, `not-a-folder-${n}`);
+    await writeFile(file, "x");
+    const app = createApp(testConfig(env({ DATA_DIR: path.join(file, "index") })));
+    await expect(app.ingest()).rejects.toMatchObject({ code: "INDEX_UNWRITABLE", userMessage: expect.stringContaining("DATA_DIR") });
+  });
+
+  it("reports an empty or missing corpus folder clearly, and recovers when articles appear", async () => {
+    const empty = path.join(root, `empty-${n}`);
+    await mkdir(empty);
+    await writeFile(path.join(empty, "notes.json"), "{}");
+    const app = createApp(testConfig(env({ CORPUS_DIR: empty })));
+    await expect(app.ask("What did Xi say?")).rejects.toMatchObject({ code: "EMPTY_CORPUS", userMessage: expect.stringContaining(".txt") });
+    const missing = createApp(testConfig(env({ CORPUS_DIR: path.join(root, "nope") })));
+    await expect(missing.ingest()).rejects.toMatchObject({ code: "EMPTY_CORPUS", userMessage: expect.stringContaining("CORPUS_DIR") });
+
+    await writeFile(path.join(empty, "zanzibar.md"), NEW_ARTICLE);
+    const answer = await app.ask("What did negotiators say about the cashew quota?");
+    expect(answer.citations[0]?.source).toBe("zanzibar.md");
+  });
+
+  it("skips unusable files with a logged reason and indexes the rest", async () => {
+    await writeFile(path.join(corpusDir, "latin1.txt"), Buffer.from([0x43, 0x61, 0x66, 0xe9, 0x20, 0xff]));
+    await writeFile(path.join(corpusDir, "utf16.txt"), Buffer.from("\ufeffhello", "utf16le"));
+    await writeFile(path.join(corpusDir, "blank.md"), "  \n\t\n");
+    await writeFile(path.join(corpusDir, "copy.txt"), await readFile(path.join(corpusDir, "001_3170a22eac640a98.txt")));
+    await mkdir(path.join(corpusDir, "folder.txt"));
+    const log = memoryLogger("warn");
+    const app = createApp(testConfig(env()), { log });
+    const summary = await app.ingest();
+    expect(summary.articles).toBe(5);
+    const skips = log.lines.filter((l) => l.includes("corpus.skip")).join("\n");
+    expect(skips).toMatch(/latin1\.txt.*not valid UTF-8/);
+    expect(skips).toMatch(/utf16\.txt.*NUL bytes/);
+    expect(skips).toMatch(/blank\.md.*whitespace/);
+    expect(skips).toMatch(/copy\.txt.*same content as 001_3170a22eac640a98\.txt/);
+  });
+});

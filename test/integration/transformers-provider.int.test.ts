@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AppError } from "../../src/errors.js";
+import { createEmbedder } from "../../src/ingest/embedders/create-embedder.js";
+import { explainLoadFailure, TransformersEmbeddings } from "../../src/ingest/embedders/transformers.js";
+import { USE_LITE_ID } from "../../src/ingest/embedders/use-lite.js";
+import { memoryLogger, silentLogger } from "../../src/log.js";
+import { cleanup, tempDir, testConfig, tinyModelEnv } from "../helpers.js";
+import { blockedRequests } from "../setup-no-network.js";
+
+/*
+ * The real @xenova/transformers loading path (tokenizer, ONNX session,
+ * pooling, normalisation, batching) against a tiny BERT the test writes,
+ * since no model hub is reachable here.
+ */
+
+let root: string;
+let env: Record<string, string | undefined>;
+
+beforeAll(async () => {
+  root = await tempDir();
+  env = { ...(await tinyModelEnv(root)), DATA_DIR: `${root}/data` };
+});
+afterAll(() => cleanup(root));
+
+const cosine = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * (b[i] ?? 0), 0);
+
+describe("TransformersEmbeddings", () => {
+  it("loads a local model and embeds documents in batches, normalised, deterministically", async () => {
+    const config = testConfig({ ...env, EMBED_BATCH_SIZE: "2" });
+    const e = await TransformersEmbeddings.load(config.embedder.transformers, config.embedder.batchSize, silentLogger);
+    expect(e.dimensions).toBe(32);
+    const texts = ["china trade deficit", "russia ukraine war", "china trade deficit", "summit in beijing", "tariffs"];
+    const vectors = await e.embedDocuments(texts);
+    expect(vectors).toHaveLength(5);
+    for (const v of vectors) {
+      expect(v).toHaveLength(32);
+      expect(Math.hypot(...v)).toBeCloseTo(1, 5);
+    }
+    // Batching must not change a text's vector (padding is masked).
+    expect(vectors[2]).toEqual(vectors[0]);
+    const [alone] = await e.embedDocuments(["china trade deficit"]);
+    expect(alone?.map((x) => x.toFixed(5))).toEqual(vectors[0]?.map((x) => x.toFixed(5)));
+    expect(cosine(vectors[0] ?? [], vectors[1] ?? [])).toBeLessThan(0.95);
+  });
+
+  it("adds the query prefix to questions only", async () => {
+    const config = testConfig(env);
+    const e = await TransformersEmbeddings.load(config.embedder.transformers, 16, silentLogger);
+    const [doc] = await e.embedDocuments(["china trade deficit"]);
+    const query = await e.embedQuery("china trade deficit");
+    const [prefixed] = await e.embedDocuments(["query: china trade deficit"]);
+    expect(query).not.toEqual(doc);
+    expect(query.map((x) => x.toFixed(5))).toEqual(prefixed?.map((x) => x.toFixed(5)));
+  });
+
+  it("honours pooling and normalisation settings and puts them in its id", async () => {
+    const mean = testConfig(env).embedder.transformers;
+    const cls = testConfig({ ...env, TRANSFORMERS_POOLING: "cls", TRANSFORMERS_NORMALIZE: "false" }).embedder.transformers;
+    const a = await TransformersEmbeddings.load(mean, 16, silentLogger);
+    const b = await TransformersEmbeddings.load(cls, 16, silentLogger);
+    expect(a.id).not.toBe(b.id);
+    expect(b.id).toContain(":cls:raw:");
+    const [va] = await a.embedDocuments(["europe and china"]);
+    const [vb] = await b.embedDocuments(["europe and china"]);
+    expect(va).not.toEqual(vb);
+    expect(Math.abs(Math.hypot(...(vb ?? [])) - 1)).toBeGreaterThan(1e-3);
+  });
+
+  it("loads the unquantized file when quantization is off", async () => {
+    const config = testConfig({ ...env, TRANSFORMERS_QUANTIZED: "false" });
+    const e = await TransformersEmbeddings.load(config.embedder.transformers, 16, silentLogger);
+    expect(e.id).toContain(":fp32:");
+    expect(await e.embedQuery("trade")).toHaveLength(32);
+  });
+
+  it("says what to do when the model is missing and downloads are off", async () => {
+    const config = testConfig({ ...env, TRANSFORMERS_MODEL: "nobody/missing-model" });
+    const error = await TransformersEmbeddings.load(config.embedder.transformers, 16, silentLogger).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    const message = (error as AppError).userMessage;
+    expect(message).toContain("nobody/missing-model");
+    expect(message).toContain("TRANSFORMERS_ALLOW_REMOTE=false");
+    expect(message).toContain("EMBEDDER=use");
+  });
+
+  it("explains an unreachable hub, a missing remote model and other failures differently", () => {
+    const cfg = testConfig(env).embedder.transformers;
+    const offline = new TypeError("fetch failed", { cause: { code: "ENOTFOUND" } });
+    expect(explainLoadFailure(cfg, offline)).toMatch(/could not be reached.*ENOTFOUND/);
+    expect(explainLoadFailure(cfg, new Error('Could not locate file: "https://huggingface.co/x" (404 Not Found)'))).toMatch(
+      /Check TRANSFORMERS_MODEL/,
+    );
+    expect(explainLoadFailure(cfg, new Error("protobuf parsing failed"))).toMatch(/could not be loaded: protobuf parsing failed/);
+  });
+});
+
+describe("createEmbedder", () => {
+  it("falls back to the bundled offline embedder, logging why and how to silence it", async () => {
+    const log = memoryLogger();
+    const before = blockedRequests.length;
+    const config = testConfig({
+      ...env,
+      TRANSFORMERS_MODEL: "nobody/missing-model",
+      TRANSFORMERS_ALLOW_REMOTE: "true",
+      EMBEDDER_FALLBACK: "true",
+    });
+    const e = await createEmbedder(config, log);
+    expect(e.id).toBe(USE_LITE_ID);
+    expect(e.dimensions).toBe(512);
+    const line = log.lines.find((l) => l.includes("embedder.fallback"));
+    expect(line).toBeDefined();
+    expect(line).toContain("nobody/missing-model");
+    expect(line).toContain("could not be reached");
+    expect(line).toContain("EMBEDDER=use");
+    // It did try the hub (and the test harness refused it).
+    expect(blockedRequests.slice(before).some((u) => u.includes("huggingface.co"))).toBe(true);
+  });
+
+  it("stops with the reason when fallback is off", async () => {
+    const config = testConfig({ ...env, TRANSFORMERS_MODEL: "nobody/missing-model", EMBEDDER_FALLBACK: "false" });
+    await expect(createEmbedder(config, silentLogger)).rejects.toMatchObject({ code: "EMBEDDER_UNAVAILABLE" });
+  });
+
+  it("loads the configured local model without falling back", async () => {
+    const e = await createEmbedder(testConfig({ ...env, EMBEDDER_FALLBACK: "true" }), silentLogger);
+    expect(e.id).toMatch(/^transformers:test\/tiny-bert:/);
+  });
+});
