@@ -48,7 +48,7 @@ const envSchema = z.object({
 
   RETRIEVAL_MODE: z.enum(["hybrid", "lexical", "dense"]).default("hybrid"),
   RETRIEVAL_CANDIDATES: int(1, 1000).default(20),
-  RETRIEVAL_PASSAGES: int(1, 50).default(5),
+  RETRIEVAL_PASSAGES: int(1, 50).default(8),
   FUSION_LEXICAL_WEIGHT: num(0, 1).default(0.5),
   FUSION_DENSE_WEIGHT: num(0, 1).default(0.5),
   HNSW_M: int(2, 128).default(16),

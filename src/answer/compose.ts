@@ -33,17 +33,23 @@ interface Candidate {
   readonly source: string;
   readonly span: Span;
   readonly terms: ReadonlySet<string>;
-  /** Terms of the sentence before it, which pronouns and "he said" point back to. */
-  readonly context: ReadonlySet<string>;
-  /** Share of the question's term weight this sentence contains (its context counting half). */
+  /** Terms the sentence inherits from its surroundings, with the weight they count for. */
+  readonly context: ReadonlyMap<string, number>;
+  /** Share of the question's term weight this sentence contains (its context counting partly). */
   readonly coverage: number;
   readonly score: number;
+  readonly headline: boolean;
 }
 
 // How a sentence's own coverage of the question weighs against the rank of the passage it came from.
 const COVERAGE_WEIGHT = 0.7;
-// Weight of a question term found only in the preceding sentence ("She urged...", "..., he said").
-const CONTEXT_WEIGHT = 0.5;
+// Weight of a question term found only in the preceding sentence, which pronouns and
+// "he said" point back to: "She urged China...", "China opposes...," he said.
+const PREVIOUS_SENTENCE_WEIGHT = 0.5;
+// Weight of a term found only in the article's headline, which sets the topic of its body
+// (a quote in paragraph six is still von der Leyen's if the headline says so).
+const HEADLINE_CONTEXT_WEIGHT = 0.3;
+const REFERS_BACK = /^["“']|\b(?:he|she|they|it|his|her|their|its|this|these)\b/i;
 // Headlines and subheadings (lines without final punctuation) summarise; body sentences answer.
 const HEADLINE_FACTOR = 0.75;
 // A further sentence joins the answer only if it scores close to the best one...
@@ -73,7 +79,11 @@ export function composeAnswer(question: string, passages: readonly Passage[], co
 
   const chosen: Candidate[] = [best];
   const covered = new Set([...best.terms].filter((t) => weights.has(t)));
-  const contextCovered = new Set([...best.context].filter((t) => weights.has(t)));
+  const contextCovered = new Map<string, number>();
+  const addContext = (c: Candidate) => {
+    for (const [t, w] of c.context) if (weights.has(t)) contextCovered.set(t, Math.max(w, contextCovered.get(t) ?? 0));
+  };
+  addContext(best);
   for (const c of candidates) {
     if (c === best) continue;
     if (chosen.length >= params.maxSentences) break;
@@ -81,15 +91,17 @@ export function composeAnswer(question: string, passages: readonly Passage[], co
     if (c.coverage < FOLLOW_UP_MIN_COVERAGE * best.coverage) continue;
     const gain = [...c.terms].filter((t) => weights.has(t) && !covered.has(t)).reduce((a, t) => a + (weights.get(t) ?? 0), 0) / total;
     const otherArticle = !chosen.some((x) => x.source === c.source);
-    if (gain < MIN_NEW_COVERAGE && !(otherArticle && c.coverage >= best.coverage * 0.9)) continue;
+    // A headline only summarises: the body sentence behind it is worth quoting too.
+    const backsHeadline = chosen.length === 1 && best.headline && !c.headline;
+    if (gain < MIN_NEW_COVERAGE && !backsHeadline && !(otherArticle && c.coverage >= best.coverage * 0.9)) continue;
     chosen.push(c);
     for (const t of c.terms) if (weights.has(t)) covered.add(t);
-    for (const t of c.context) if (weights.has(t)) contextCovered.add(t);
+    addContext(c);
   }
 
   // For a date or amount question, the sentence that supplies the date or amount must carry the answer.
   let hit = 0;
-  for (const [t, w] of weights) hit += covered.has(t) ? w : contextCovered.has(t) ? CONTEXT_WEIGHT * w : 0;
+  for (const [t, w] of weights) hit += covered.has(t) ? w : (contextCovered.get(t) ?? 0) * w;
   const confidence = type ? best.coverage : hit / total;
   if (confidence < params.abstainThreshold) {
     return { text: abstention(closest), abstained: true, citations: [], closest, confidence };
@@ -126,23 +138,37 @@ function candidateSentences(
     if (!article) continue;
     const prior = top > 0 ? p.score / top : 0;
     const sentences = corpus.sentences(p.chunk.source);
+    const first = sentences[0];
+    const firstText = first ? article.text.slice(first.start, first.end) : "";
+    const headline = first && isHeadline(firstText) ? new Set(uniqueTerms(firstText)) : new Set<string>();
     sentences.forEach((span, i) => {
       if (span.end <= p.chunk.start || span.start >= p.chunk.end) return;
       const key = `${p.chunk.source}:${span.start}`;
       if (seen.has(key)) return;
       const text = article.text.slice(span.start, span.end);
       const terms = new Set(uniqueTerms(text));
+      const context = new Map<string, number>();
+      if (i > 0) for (const t of headline) if (!terms.has(t)) context.set(t, HEADLINE_CONTEXT_WEIGHT);
       const previous = sentences[i - 1];
-      const context = new Set(previous ? uniqueTerms(article.text.slice(previous.start, previous.end)).filter((t) => !terms.has(t)) : []);
+      if (previous && (REFERS_BACK.test(text) || !/[\r\n]/.test(article.text.slice(previous.end, span.start)))) {
+        for (const t of uniqueTerms(article.text.slice(previous.start, previous.end))) {
+          if (!terms.has(t)) context.set(t, PREVIOUS_SENTENCE_WEIGHT);
+        }
+      }
       let hit = 0;
-      for (const [t, w] of weights) hit += terms.has(t) ? w : context.has(t) ? CONTEXT_WEIGHT * w : 0;
+      for (const [t, w] of weights) hit += terms.has(t) ? w : (context.get(t) ?? 0) * w;
       const coverage = hit / total;
-      const headline = /[\p{L}\p{N}]$/u.test(text) ? HEADLINE_FACTOR : 1;
-      const score = headline * (COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * prior);
-      seen.set(key, { source: p.chunk.source, span, terms, context, coverage, score });
+      const isHead = isHeadline(text);
+      const score = (isHead ? HEADLINE_FACTOR : 1) * (COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * prior);
+      seen.set(key, { source: p.chunk.source, span, terms, context, coverage, score, headline: isHead });
     });
   }
   return [...seen.values()].sort((a, b) => b.score - a.score || a.span.start - b.span.start);
+}
+
+/** Headlines, subheadings and captions end without a full stop. */
+function isHeadline(text: string): boolean {
+  return /[\p{L}\p{N}]$/u.test(text);
 }
 
 /**

@@ -33,8 +33,9 @@ export async function askCommand(args: string[], io: CliIo, app: App): Promise<n
     allowPositionals: true,
     options: { json: { type: "boolean", default: false }, debug: { type: "boolean", default: false } },
   });
+  // No argument at all is a usage mistake; an empty or blank one is a question the app refuses (as JSON with --json).
+  if (positionals.length === 0) throw new AppError("BAD_USAGE", `No question given.\n${ASK_USAGE}`);
   const question = positionals.join(" ");
-  if (!question.trim()) throw new AppError("BAD_USAGE", `No question given.\n${ASK_USAGE}`);
   try {
     const answer = await app.ask(question);
     io.stdout.write(values.json ? `${JSON.stringify(answerJson(answer))}\n` : `${renderAnswer(answer, { debug: values.debug })}\n`);

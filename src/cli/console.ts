@@ -20,6 +20,8 @@ Commands:
  */
 export async function consoleCommand(io: CliIo, app: App, reportError: (e: unknown) => string): Promise<number> {
   const rl = createInterface({ input: io.stdin, output: io.stdout as NodeJS.WritableStream, terminal: Boolean(io.stdout.isTTY) });
+  // Take the iterator now: lines typed (or piped) while the index loads are buffered, not lost.
+  const lines = rl[Symbol.asyncIterator]();
   const say = (s: string) => io.stdout.write(`${s}\n`);
   say("Summit bot dev console. Loading the articles and the index…");
   try {
@@ -32,7 +34,7 @@ export async function consoleCommand(io: CliIo, app: App, reportError: (e: unkno
   let debug = false;
   rl.setPrompt("summit> ");
   rl.prompt();
-  for await (const line of rl) {
+  for await (const line of { [Symbol.asyncIterator]: () => lines }) {
     const input = line.trim();
     try {
       if (input === "") {

@@ -10,7 +10,8 @@ const ARTICLES: Record<string, string> = {
     "Xi visits Paris\n" +
     "Xi arrived in France on May 5 for talks with Macron. " +
     'Von der Leyen said: "We count on China. More effort is needed to curtail dual-use goods." ' +
-    "After France, Xi is scheduled to travel to Serbia and Hungary.",
+    "After France, Xi is scheduled to travel to Serbia and Hungary. " +
+    "Xi will visit Paris again next year.",
   "beijing.txt":
     "The EU trade deficit with China reached about 400 billion euros in 2022. " +
     "Michel said China has a special responsibility. The summit took place in Beijing.",

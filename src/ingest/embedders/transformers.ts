@@ -53,7 +53,7 @@ export class TransformersEmbeddings extends Embeddings implements EmbeddingProvi
         quantized: cfg.quantized,
         cache_dir: cfg.cacheDir,
         progress_callback: (p: { status?: string; file?: string }) => {
-          if (p.status === "initiate" || p.status === "done") log.info("embedder.model_file", { model: cfg.model, file: p.file, status: p.status });
+          if (p.status === "download") log.info("embedder.download", { model: cfg.model, file: p.file });
         },
       })) as unknown as Extractor;
     } catch (error) {
