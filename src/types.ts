@@ -71,6 +71,8 @@ export interface Citation {
   readonly title: string;
   readonly outlet: string | null;
   readonly date: string | null;
+  /** Whether the article states its title, outlet and date or they were inferred (see seeds/metadata.json). */
+  readonly basis: { readonly title: Basis; readonly outlet: Basis; readonly date: Basis };
   /** Exactly `article.text.slice(start, end)`. */
   readonly quote: string;
   readonly start: number;

@@ -116,6 +116,7 @@ export function composeAnswer(question: string, passages: readonly Passage[], co
       title: article.meta.title.value,
       outlet: article.meta.outlet.value,
       date: article.meta.date.value,
+      basis: { title: article.meta.title.basis, outlet: article.meta.outlet.basis, date: article.meta.date.basis },
       quote: article.text.slice(q.span.start, q.span.end),
       start: q.span.start,
       end: q.span.end,

@@ -20,7 +20,7 @@ function resultLine(r: QuestionResult): string {
   else if (!r.keywordHit) verdict = `MISS keywords ${r.missingKeywords.map((g) => g.join("|")).join(", ")}`;
   else verdict = "ok";
   const cites = r.citedSources.length ? ` cites ${r.citationsCorrect}/${r.citedSources.length}` : "";
-  return `${r.id.padEnd(5)} ${rank} ${verdict}${cites} ${Math.round(r.latencyMs)} ms — ${r.question}`;
+  return `${r.id.padEnd(5)} ${rank} conf ${r.confidence.toFixed(2)} ${verdict}${cites} ${Math.round(r.latencyMs)} ms — ${r.question}`;
 }
 
 export function renderTotals(t: EvalTotals): string {

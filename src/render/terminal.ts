@@ -25,9 +25,13 @@ export function wrap(text: string, width = WIDTH, indent = ""): string {
   return lines.join("\n");
 }
 
-export function describeSource(c: Pick<Citation, "title" | "outlet" | "date" | "source">): string {
-  const parts = [c.outlet ?? "outlet unknown", c.date ?? "date unknown"];
-  return `${c.title} — ${parts.join(", ")} (${c.source})`;
+const INFERRED = " (inferred)";
+
+export function describeSource(c: Pick<Citation, "title" | "outlet" | "date" | "source" | "basis">): string {
+  const mark = (basis: string) => (basis === "inferred" ? INFERRED : "");
+  const outlet = c.outlet ? `${c.outlet}${mark(c.basis.outlet)}` : "outlet unknown";
+  const date = c.date ? `${c.date}${mark(c.basis.date)}` : "date unknown";
+  return `${c.title}${mark(c.basis.title)} — ${outlet}, ${date} (${c.source})`;
 }
 
 export function renderAnswer(answer: Answer, options: { debug?: boolean } = {}): string {
@@ -68,7 +72,7 @@ export function renderArticles(articles: readonly Article[]): string {
   return articles
     .map((a, i) => {
       const m = a.meta;
-      const inferred = (basis: string) => (basis === "inferred" ? " (inferred)" : "");
+      const inferred = (basis: string) => (basis === "inferred" ? INFERRED : "");
       return [
         `${i + 1}. ${m.title.value}${inferred(m.title.basis)}`,
         `   ${m.outlet.value ?? "outlet unknown"}${inferred(m.outlet.basis)} · ${m.date.value ?? "date unknown"}${inferred(m.date.basis)} · ${m.place.value ?? "place unknown"} · ${a.source}`,
