@@ -42,3 +42,16 @@ export async function tinyModelEnv(root: string): Promise<Env> {
 export function testConfig(env: Env): Config {
   return loadConfig({ LOG_LEVEL: "silent", ...env }, REPO);
 }
+
+/** Rejects if `promise` has not settled within `ms` (fails fast instead of vitest's generic timeout). */
+export async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not settle within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Env } from "../../src/config.js";
 import { runMain } from "../../src/cli/main.js";
 import { EXIT, type CliIo } from "../../src/cli/io.js";
-import { cleanup, copySeeds, SEEDS, tempDir, tinyModelEnv } from "../helpers.js";
+import { cleanup, copySeeds, SEEDS, tempDir, tinyModelEnv, within } from "../helpers.js";
 import { blockedRequests } from "../setup-no-network.js";
 
 interface Sink {
@@ -54,18 +54,6 @@ function typist(lines: readonly string[]): { stdin: PassThrough; onWrite: (s: st
   return { stdin, onWrite };
 }
 
-/** Rejects if `promise` has not settled within `ms`. */
-async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`did not settle within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 interface Run {
   readonly code: number;

@@ -4,6 +4,7 @@ import path from "node:path";
 import { env, pipeline, type Tensor } from "@xenova/transformers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { writeTinyBertModel, type TinyBertModel } from "../fixtures/tiny-bert.js";
+import { within } from "../helpers.js";
 
 type Matrix = number[][];
 
@@ -40,18 +41,6 @@ function idOf(model: TinyBertModel, token: string): number {
   return id;
 }
 
-/** Fails fast instead of letting a stuck load run into vitest's generic timeout. */
-async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`did not settle within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe("tiny-bert fixture with @xenova/transformers feature-extraction", () => {
   let rootDir: string;
