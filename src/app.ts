@@ -1,5 +1,7 @@
 import { performance } from "node:perf_hooks";
-import { composeAnswer, type CorpusView } from "./answer/compose.js";
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import { analyseArticle, composeAnswer, type ArticleAnalysis, type CorpusView } from "./answer/compose.js";
 import { retrieve } from "./answer/retrieve.js";
 import type { Config } from "./config.js";
 import { loadCorpus, type Corpus } from "./corpus/load-corpus.js";
@@ -10,7 +12,6 @@ import type { EmbeddingProvider } from "./ingest/embedders/provider.js";
 import { syncIndex, type IngestSummary } from "./ingest/sync-index.js";
 import { silentLogger, type Logger } from "./log.js";
 import { cleanQuestion } from "./text/question.js";
-import { sentenceSpans, type Span } from "./text/sentences.js";
 import type { Answer, Article, Passage, SummitEvent } from "./types.js";
 
 /** Parts a test (or a benchmark) may supply instead of the real ones. */
@@ -117,48 +118,73 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       return r.passages.slice(0, options.limit ?? config.retrieval.passages);
     },
     async ask(raw, options = {}) {
-      const t0 = performance.now();
       const req = options.requestId ?? newErrorId();
       const question = cleanQuestion(raw, config.answer.maxQuestionChars);
-      const s = await ensure();
+      let s = await ensure();
+      let answer = await answerWith(s, question);
+      // Quotes are cut from the text read at start-up; if a cited file has been
+      // edited since, re-read the corpus (re-indexing what changed) and answer again.
+      const edited = await editedSources(s.corpus, answer.citations.map((c) => c.source), config.corpusDir);
+      if (edited.length) {
+        log.info("corpus.changed", { req, sources: edited.join(",") });
+        if (state && (await state.catch(() => null)) === s) state = null;
+        s = await ensure();
+        answer = await answerWith(s, question);
+      }
       loadedEmbedder = s.embedder.id;
-      const r = await retrieve(question, s.index, s.embedder, { ...config.retrieval, efSearch: config.hnsw.efSearch });
-      const passages = r.passages.slice(0, config.retrieval.passages);
-      const tCompose = performance.now();
-      const composed = composeAnswer(question, passages, s.view, config.answer);
-      const totalMs = performance.now() - t0;
-      const answer: Answer = {
-        question,
-        ...composed,
-        passages,
-        timings: { ...r.timings, composeMs: performance.now() - tCompose, totalMs },
-        retrieval: { mode: config.retrieval.mode, embedder: s.embedder.id },
-      };
       log.debug("ask", {
         req,
         chars: question.length,
         abstained: answer.abstained,
-        citations: composed.citations.length,
+        citations: answer.citations.length,
         confidence: Number(answer.confidence.toFixed(3)),
-        ms: Math.round(totalMs),
+        ms: Math.round(answer.timings.totalMs),
       });
       return answer;
     },
   };
+
+  async function answerWith(s: State, question: string): Promise<Answer> {
+    const t0 = performance.now();
+    const r = await retrieve(question, s.index, s.embedder, { ...config.retrieval, efSearch: config.hnsw.efSearch });
+    const passages = r.passages.slice(0, config.retrieval.passages);
+    const tCompose = performance.now();
+    const composed = composeAnswer(question, passages, s.view, config.answer);
+    const now = performance.now();
+    return {
+      question,
+      ...composed,
+      passages,
+      articles: [...new Set(r.passages.map((p) => p.chunk.source))],
+      timings: { ...r.timings, composeMs: now - tCompose, totalMs: now - t0 },
+      retrieval: { mode: config.retrieval.mode, embedder: s.embedder.id },
+    };
+  }
+}
+
+/** Cited files whose size or modification time differ from when they were read (or that are gone). */
+async function editedSources(corpus: Corpus, sources: readonly string[], dir: string): Promise<string[]> {
+  const edited: string[] = [];
+  for (const source of new Set(sources)) {
+    const article = corpus.articles.find((a) => a.source === source);
+    const now = await stat(path.join(dir, source)).catch(() => null);
+    if (!article || !now || now.mtimeMs !== article.modifiedMs || now.size !== article.size) edited.push(source);
+  }
+  return edited;
 }
 
 function corpusView(corpus: Corpus, index: SearchIndex): CorpusView {
   const bySource = new Map(corpus.articles.map((a) => [a.source, a]));
-  const spans = new Map<string, Span[]>();
+  const analyses = new Map<string, ArticleAnalysis>();
   return {
     article: (source) => bySource.get(source),
-    sentences: (source) => {
-      let s = spans.get(source);
-      if (!s) {
-        s = sentenceSpans(bySource.get(source)?.text ?? "");
-        spans.set(source, s);
+    analysis: (source) => {
+      let a = analyses.get(source);
+      if (!a) {
+        a = analyseArticle(bySource.get(source)?.text ?? "");
+        analyses.set(source, a);
       }
-      return s;
+      return a;
     },
     idf: (term) => index.lexical.idf(term),
   };

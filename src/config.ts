@@ -62,6 +62,9 @@ const envSchema = z.object({
 
 export type Env = Record<string, string | undefined>;
 
+/** Variables for which an empty value is a setting of its own ("no query prefix"). */
+const EMPTY_IS_A_VALUE = new Set(["TRANSFORMERS_QUERY_PREFIX"]);
+
 /**
  * The process environment over the values of `<cwd>/.env` (if present):
  * a variable set in the shell wins over the file.
@@ -69,7 +72,8 @@ export type Env = Record<string, string | undefined>;
 export function readEnv(cwd: string): Env {
   let fromFile: Env = {};
   try {
-    fromFile = parseEnv(readFileSync(path.join(cwd, ".env"), "utf8"));
+    // Editors on Windows may save a byte-order mark, which would become part of the first name.
+    fromFile = parseEnv(readFileSync(path.join(cwd, ".env"), "utf8").replace(/^\uFEFF/, ""));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new AppError("CONFIG_INVALID", `Cannot read .env: ${String(error)}`);
   }
@@ -134,8 +138,11 @@ function deepFreeze<T>(value: T): T {
  * Throws AppError(CONFIG_INVALID) listing every bad variable at once.
  */
 export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
+  // An empty value means "not set", except where empty is a meaningful value.
   const present = Object.fromEntries(
-    Object.entries(env).filter(([key, value]) => key in envSchema.shape && value !== undefined && value !== ""),
+    Object.entries(env).filter(
+      ([key, value]) => key in envSchema.shape && value !== undefined && (value !== "" || EMPTY_IS_A_VALUE.has(key)),
+    ),
   );
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
@@ -145,6 +152,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     throw new AppError("CONFIG_INVALID", `Invalid configuration: ${problems}. See .env.example.`);
   }
   const e = parsed.data;
+  if (e.FUSION_LEXICAL_WEIGHT + e.FUSION_DENSE_WEIGHT === 0) {
+    throw new AppError("CONFIG_INVALID", "Invalid configuration: FUSION_LEXICAL_WEIGHT and FUSION_DENSE_WEIGHT cannot both be 0.");
+  }
   if (e.CHUNK_OVERLAP >= e.CHUNK_SIZE) {
     throw new AppError(
       "CONFIG_INVALID",

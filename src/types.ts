@@ -39,6 +39,9 @@ export interface Article {
   readonly text: string;
   /** sha256 of the file's bytes. */
   readonly hash: string;
+  /** The file's modification time and size when it was read, to notice later edits. */
+  readonly modifiedMs: number;
+  readonly size: number;
   readonly meta: ArticleMeta;
 }
 
@@ -54,7 +57,7 @@ export interface Chunk {
 /** A chunk returned by retrieval, with the scores that ranked it. */
 export interface Passage {
   readonly chunk: Chunk;
-  /** Fused score in [0, 1]; higher is better. */
+  /** Fused score: lexical weight × `lexical` + dense weight × `dense` (in [0, 1] when the weights sum to 1). */
   readonly score: number;
   /** BM25 score scaled by the best lexical hit of this query (0 when not a lexical hit). */
   readonly lexical: number;
@@ -84,8 +87,10 @@ export interface ArticleRef {
   readonly title: string;
   readonly outlet: string | null;
   readonly date: string | null;
+  readonly basis: { readonly title: Basis; readonly outlet: Basis; readonly date: Basis };
 }
 
+/** Time spent answering one question (the index and model already loaded). */
 export interface Timings {
   embedMs: number;
   lexicalMs: number;
@@ -101,8 +106,10 @@ export interface Answer {
   readonly text: string;
   readonly abstained: boolean;
   readonly citations: readonly Citation[];
-  /** The retrieved passages, best first. */
+  /** The passages the answer was chosen from, best first. */
   readonly passages: readonly Passage[];
+  /** Every article retrieval found, in the order of its best passage. */
+  readonly articles: readonly string[];
   /** When abstaining: the articles that came closest. */
   readonly closest: readonly ArticleRef[];
   /** How well the best evidence covers the question, in [0, 1]. */

@@ -9,29 +9,36 @@
 
 export type AnswerType = "date" | "quantity";
 
+// "May" and "March" are also words of other kinds; as dates they need a day, a year
+// or a preposition beside them ("May 6", "March 2024", "in March").
 const MONTHS =
-  "january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec";
+  "january|february|april|june|july|august|september|october|november|december|jan|feb|apr|jun|jul|aug|sep|sept|oct|nov|dec";
+const AMBIGUOUS_MONTH =
+  "(?:may|march)(?: \\d{1,2}\\b|,? (?:19|20)\\d\\d)|\\d{1,2} (?:may|march)|(?:in|since|until|by|from|early|late|mid|last|next|this) (?:may|march)";
 const WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday";
 // "two sides" is not an amount; "five years", "hundreds" and "a billion" are.
 const SMALL_NUMBERS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|a few|several";
 const UNITS = "years?|months?|weeks?|days?|hours?|times|percent|per cent|decades?";
 const LARGE_NUMBERS = "hundreds?|thousands?|millions?|billions?|trillions?|dozens?|twice|once";
 
-const DATE = new RegExp(`\\b(${MONTHS}|${WEEKDAYS}|yesterday|today|tomorrow|(?:19|20)\\d\\d|(?:this|last|next) (?:week|month|year))\\b`, "i");
+const DATE = new RegExp(
+  `\\b(${MONTHS}|${AMBIGUOUS_MONTH}|${WEEKDAYS}|yesterday|today|tomorrow|(?:19|20)\\d\\d|(?:this|last|next) (?:week|month|year))\\b`,
+  "i",
+);
 const YEAR = /\b(?:19|20)\d\d\b/g;
 // A number that is not a year and not the day in "May 6".
 const QUANTITY = new RegExp(
-  `(?<!\\b(?:${MONTHS})\\.? )\\b(?!(?:19|20)\\d\\d\\b)\\d[\\d,.]*\\b|[$€£%]|\\b(?:${LARGE_NUMBERS})\\b|\\b(?:${SMALL_NUMBERS}) (?:${UNITS})\\b|\\bper ?cent\\b`,
+  `(?<!\\b(?:${MONTHS}|may|march)\\.? )\\b(?!(?:19|20)\\d\\d\\b)\\d[\\d,.]*\\b(?! (?:${MONTHS}|may|march)\\b)|[$€£%]|\\b(?:${LARGE_NUMBERS})\\b|\\b(?:${SMALL_NUMBERS}) (?:${UNITS})\\b|\\bper ?cent\\b`,
   "i",
 );
 
 /** The kind of answer `question` asks for, when it asks for one. */
 export function expectedAnswerType(question: string): AnswerType | null {
   const q = question.toLowerCase();
-  if (/\b(how (much|many|big|large|long|high|far)|what (?:\w+ )?(rate|percentage|share|amount|number|figure|sum|cost|price|level))\b/.test(q)) {
+  if (/^(when)\b|\b(when (did|was|were|is|will|does|do|are)|(what|which) (date|day|year|month|time)|how long ago)\b/.test(q)) return "date";
+  if (/\b(how (much|many|big|large|long|high|far)|what (?:\w+ ){0,3}(rate|percentage|share|amount|number|figure|sum|cost|price|level))\b/.test(q)) {
     return "quantity";
   }
-  if (/^(when)\b|\b(when (did|was|were|is|will|does|do|are)|(what|which) (date|day|year|month|time)|how long ago)\b/.test(q)) return "date";
   return null;
 }
 

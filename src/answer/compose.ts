@@ -1,4 +1,4 @@
-import { hasOpenQuote, type Span } from "../text/sentences.js";
+import { hasOpenQuote, sentenceSpans, type Span } from "../text/sentences.js";
 import { expectedAnswerType, satisfiesAnswerType, yearsIn } from "./answer-type.js";
 import { uniqueTerms } from "../text/terms.js";
 import type { Article, ArticleRef, Citation, Passage } from "../types.js";
@@ -14,9 +14,26 @@ export interface ComposeParams {
   readonly abstainThreshold: number;
 }
 
+/** What the answer step needs of an article, computed once per article. */
+export interface ArticleAnalysis {
+  readonly sentences: readonly Span[];
+  /** Index terms of each sentence, in the same order. */
+  readonly terms: readonly ReadonlySet<string>[];
+  /** Terms of the article's headline (its first line, when it reads as one). */
+  readonly headline: ReadonlySet<string>;
+}
+
+export function analyseArticle(text: string): ArticleAnalysis {
+  const sentences = sentenceSpans(text);
+  const terms = sentences.map((s) => new Set(uniqueTerms(text.slice(s.start, s.end))));
+  const first = sentences[0];
+  const headline = first && isHeadline(text.slice(first.start, first.end)) ? (terms[0] ?? new Set<string>()) : new Set<string>();
+  return { sentences, terms, headline };
+}
+
 export interface CorpusView {
   readonly article: (source: string) => Article | undefined;
-  readonly sentences: (source: string) => readonly Span[];
+  readonly analysis: (source: string) => ArticleAnalysis;
   /** Weight of a question term: rarer terms say more about what is asked. */
   readonly idf: (term: string) => number;
 }
@@ -138,23 +155,18 @@ function candidateSentences(
     const article = corpus.article(p.chunk.source);
     if (!article) continue;
     const prior = top > 0 ? p.score / top : 0;
-    const sentences = corpus.sentences(p.chunk.source);
-    const first = sentences[0];
-    const firstText = first ? article.text.slice(first.start, first.end) : "";
-    const headline = first && isHeadline(firstText) ? new Set(uniqueTerms(firstText)) : new Set<string>();
+    const { sentences, terms: termsOf, headline } = corpus.analysis(p.chunk.source);
     sentences.forEach((span, i) => {
       if (span.end <= p.chunk.start || span.start >= p.chunk.end) return;
       const key = `${p.chunk.source}:${span.start}`;
       if (seen.has(key)) return;
       const text = article.text.slice(span.start, span.end);
-      const terms = new Set(uniqueTerms(text));
+      const terms = termsOf[i] ?? new Set<string>();
       const context = new Map<string, number>();
       if (i > 0) for (const t of headline) if (!terms.has(t)) context.set(t, HEADLINE_CONTEXT_WEIGHT);
       const previous = sentences[i - 1];
       if (previous && (REFERS_BACK.test(text) || !/[\r\n]/.test(article.text.slice(previous.end, span.start)))) {
-        for (const t of uniqueTerms(article.text.slice(previous.start, previous.end))) {
-          if (!terms.has(t)) context.set(t, PREVIOUS_SENTENCE_WEIGHT);
-        }
+        for (const t of termsOf[i - 1] ?? []) if (!terms.has(t)) context.set(t, PREVIOUS_SENTENCE_WEIGHT);
       }
       let hit = 0;
       for (const [t, w] of weights) hit += terms.has(t) ? w : (context.get(t) ?? 0) * w;
@@ -179,7 +191,7 @@ function isHeadline(text: string): boolean {
 function completeQuotation(source: string, span: Span, corpus: CorpusView): Span {
   const article = corpus.article(source);
   if (!article || !hasOpenQuote(article.text.slice(span.start, span.end))) return span;
-  const all = corpus.sentences(source);
+  const all = corpus.analysis(source).sentences;
   const i = all.findIndex((s) => s.start === span.start);
   const sameLine = (a: Span, b: Span) => !/[\r\n]/.test(article.text.slice(Math.min(a.end, b.end), Math.max(a.start, b.start)));
   const next = all[i + 1];
@@ -193,21 +205,25 @@ function completeQuotation(source: string, span: Span, corpus: CorpusView): Span
   return span;
 }
 
-/** Quotes of the same article that touch or overlap become one quote. */
+/**
+ * Quotes of the same article that overlap, or are separated only by spaces on
+ * one line, become one quote; the result keeps the order of first mention.
+ */
 function mergeAdjacent(quotes: { source: string; span: Span }[], corpus: CorpusView): { source: string; span: Span }[] {
-  const out: { source: string; span: Span }[] = [];
-  for (const q of quotes) {
-    const text = corpus.article(q.source)?.text ?? "";
-    const twin = out.find(
-      (o) =>
-        o.source === q.source &&
-        text.slice(Math.min(o.span.end, q.span.end), Math.max(o.span.start, q.span.start)).trim() === "" &&
-        !/[\r\n]/.test(text.slice(Math.min(o.span.end, q.span.end), Math.max(o.span.start, q.span.start))),
-    );
-    if (twin) {
-      twin.span = { start: Math.min(twin.span.start, q.span.start), end: Math.max(twin.span.end, q.span.end) };
-    } else {
-      out.push({ ...q });
+  const out = quotes.map((q) => ({ ...q }));
+  const touching = (a: { source: string; span: Span }, b: { source: string; span: Span }) => {
+    if (a.source !== b.source) return false;
+    const gap = (corpus.article(a.source)?.text ?? "").slice(Math.min(a.span.end, b.span.end), Math.max(a.span.start, b.span.start));
+    return gap.trim() === "" && !/[\r\n]/.test(gap);
+  };
+  for (let i = 0; i < out.length; i++) {
+    for (let j = i + 1; j < out.length; j++) {
+      const a = out[i];
+      const b = out[j];
+      if (!a || !b || !touching(a, b)) continue;
+      a.span = { start: Math.min(a.span.start, b.span.start), end: Math.max(a.span.end, b.span.end) };
+      out.splice(j, 1);
+      j = i; // the grown quote may now touch one already passed
     }
   }
   return out;
@@ -218,13 +234,21 @@ function closestArticles(passages: readonly Passage[], corpus: CorpusView): Arti
   for (const p of passages) {
     if (refs.length >= 2 || refs.some((r) => r.source === p.chunk.source)) continue;
     const a = corpus.article(p.chunk.source);
-    if (a) refs.push({ source: a.source, title: a.meta.title.value, outlet: a.meta.outlet.value, date: a.meta.date.value });
+    if (a) {
+      refs.push({
+        source: a.source,
+        title: a.meta.title.value,
+        outlet: a.meta.outlet.value,
+        date: a.meta.date.value,
+        basis: { title: a.meta.title.basis, outlet: a.meta.outlet.basis, date: a.meta.date.basis },
+      });
+    }
   }
   return refs;
 }
 
 function abstention(closest: readonly ArticleRef[]): string {
   if (closest.length === 0) return ABSTAIN_TEXT;
-  const names = closest.map((r) => `“${r.title}”${r.outlet ? ` (${r.outlet})` : ""}`);
+  const names = closest.map((r) => `“${r.title}”${r.outlet ? ` (${r.outlet}${r.basis.outlet === "inferred" ? ", inferred" : ""})` : ""}`);
   return `${ABSTAIN_TEXT} The closest I have ${closest.length === 1 ? "is" : "are"} ${names.join(" and ")}.`;
 }

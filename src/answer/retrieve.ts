@@ -26,11 +26,11 @@ export interface Retrieval {
 export async function retrieve(
   question: string,
   index: SearchIndex,
-  embedder: EmbeddingProvider | null,
+  embedder: EmbeddingProvider,
   params: RetrievalParams,
 ): Promise<Retrieval> {
   const useLexical = params.mode !== "dense";
-  const useDense = params.mode !== "lexical" && embedder !== null;
+  const useDense = params.mode !== "lexical";
   const wLex = params.mode === "dense" ? 0 : params.mode === "lexical" ? 1 : params.lexicalWeight;
   const wDense = params.mode === "lexical" ? 0 : params.mode === "dense" ? 1 : params.denseWeight;
 

@@ -28,7 +28,7 @@ export function renderTotals(t: EvalTotals): string {
     `Questions: ${t.questions} (${t.answerable} answerable, ${t.unanswerable} unanswerable), errors: ${t.errors}`,
     `Retrieval (articles): recall@1 ${pct(t.recallAt1)}  recall@3 ${pct(t.recallAt3)}  recall@5 ${pct(t.recallAt5)}  MRR ${t.mrr.toFixed(3)}`,
     `Retrieval (passages): answer-bearing passage in top 3 ${pct(t.answerPassageAt3)}`,
-    `Answers: keyword hit rate ${pct(t.keywordHitRate)}  citation precision ${pct(t.citationPrecision)} (${t.citations} citations, ${t.citationsUnverified} not matching their file)`,
+    `Answers: keyword hit rate ${pct(t.keywordHitRate)}  citation precision ${pct(t.citationPrecision)} (${t.citations} citations on answerable questions; ${t.citationsUnverified} in all not matching their file)`,
     `Abstention: precision ${pct(t.abstentionPrecision)}  recall ${pct(t.abstentionRecall)}  false abstentions ${t.falseAbstentions}`,
     `Latency: p50 ${t.latencyP50Ms.toFixed(1)} ms  p95 ${t.latencyP95Ms.toFixed(1)} ms`,
   ].join("\n");

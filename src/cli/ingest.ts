@@ -7,5 +7,5 @@ export async function ingestCommand(args: string[], io: CliIo, app: App): Promis
   const { values } = parseArgs({ args, options: { force: { type: "boolean", default: false }, json: { type: "boolean", default: false } } });
   const summary = await app.ingest({ force: values.force });
   io.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : `${renderIngestSummary(summary)}\n`);
-  return EXIT.ok;
+  return summary.writeError ? EXIT.failed : EXIT.ok;
 }

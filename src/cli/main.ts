@@ -1,6 +1,6 @@
 import { createApp, type App, type AppOverrides } from "../app.js";
 import { loadConfig, type Config } from "../config.js";
-import { errorDetail, isAppError, newErrorId } from "../errors.js";
+import { errorDetail, isAppError, newErrorId, type ErrorCode } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
 import { askCommand, ASK_USAGE } from "./ask.js";
 import { consoleCommand } from "./console.js";
@@ -16,6 +16,8 @@ Commands:
   eval --qa FILE          score the bot on a question file (npm run eval -- --qa FILE)
 ${ASK_USAGE}
 ${EVAL_USAGE}`;
+
+const INPUT_ERRORS = new Set<ErrorCode>(["EMPTY_QUESTION", "QUESTION_TOO_LONG", "UNSUPPORTED_LANGUAGE", "BAD_USAGE", "QA_FILE_INVALID"]);
 
 /**
  * Runs one CLI command with the given arguments and streams; returns the exit
@@ -35,7 +37,11 @@ export async function runMain(argv: readonly string[], io: CliIo, overrides: App
 
   /** A user-facing message for `error`; unexpected errors get an id that points to the logged stack. */
   const reportError = (error: unknown): string => {
-    if (isAppError(error)) return error.userMessage;
+    if (isAppError(error)) {
+      // Refused input needs no log line; a failure of the system keeps its technical cause in the log.
+      if (!INPUT_ERRORS.has(error.code)) log.warn("request_failed", { code: error.code, cause: error.cause ?? null });
+      return error.userMessage;
+    }
     const id = newErrorId();
     log.error("internal_error", { errorId: id, error });
     return `Something went wrong (error id ${id}). The details are in the log.`;

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { Stats } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { AppError, errorDetail } from "../errors.js";
@@ -16,7 +17,6 @@ export interface SkippedFile {
 }
 
 export interface Corpus {
-  readonly dir: string;
   readonly articles: readonly Article[];
   readonly events: readonly SummitEvent[];
   readonly skipped: readonly SkippedFile[];
@@ -29,9 +29,6 @@ export function sha256(bytes: Uint8Array | string): string {
 /** Why `bytes` cannot be an article, or the decoded text. */
 function decodeArticle(bytes: Buffer): { text: string } | { reason: string } {
   if (bytes.length === 0) return { reason: "the file is empty" };
-  if (bytes.length > MAX_ARTICLE_BYTES) {
-    return { reason: `the file is ${bytes.length} bytes; articles are limited to ${MAX_ARTICLE_BYTES}` };
-  }
   if (bytes.includes(0)) return { reason: "the file contains NUL bytes (binary, or UTF-16): save it as UTF-8 text" };
   let text: string;
   try {
@@ -72,8 +69,14 @@ export async function loadCorpus(dir: string, metadataFile: string, log: Logger)
     if (name.startsWith(".") || !ARTICLE_EXTENSIONS.has(path.extname(name).toLowerCase())) continue;
     const file = path.join(dir, name);
     let bytes: Buffer;
+    let info: Stats;
     try {
-      if (!(await stat(file)).isFile()) continue;
+      info = await stat(file);
+      if (!info.isFile()) continue;
+      if (info.size > MAX_ARTICLE_BYTES) {
+        skip(name, `the file is ${info.size} bytes; articles are limited to ${MAX_ARTICLE_BYTES}`);
+        continue;
+      }
       bytes = await readFile(file);
     } catch (error) {
       skip(name, `unreadable: ${errorDetail(error)}`);
@@ -91,7 +94,14 @@ export async function loadCorpus(dir: string, metadataFile: string, log: Logger)
       continue;
     }
     seen.set(hash, name);
-    articles.push({ source: name, text: decoded.text, hash, meta: metadata.articles.get(name) ?? inferMeta(decoded.text, name) });
+    articles.push({
+      source: name,
+      text: decoded.text,
+      hash,
+      modifiedMs: info.mtimeMs,
+      size: info.size,
+      meta: metadata.articles.get(name) ?? inferMeta(decoded.text, name),
+    });
   }
 
   if (articles.length === 0) {
@@ -101,5 +111,5 @@ export async function loadCorpus(dir: string, metadataFile: string, log: Logger)
       `No articles found in ${dir}${why}. Put .txt or .md files there (UTF-8), or set CORPUS_DIR.`,
     );
   }
-  return { dir, articles, events: metadata.events, skipped };
+  return { articles, events: metadata.events, skipped };
 }

@@ -45,7 +45,9 @@ export interface EvalTotals {
   readonly keywordHitRate: number;
   /** Share of citations (in answers to answerable questions) that cite one of the question's sources. */
   readonly citationPrecision: number;
+  /** Citations in answers to answerable questions (the precision's denominator). */
   readonly citations: number;
+  /** Citations, in any answer, whose quote is not the cited span of the file on disk. */
   readonly citationsUnverified: number;
   /** Of the abstentions, the share on unanswerable questions (1 when there were none). */
   readonly abstentionPrecision: number;
@@ -86,9 +88,8 @@ async function evaluateOne(app: App, item: QaItem): Promise<QuestionResult> {
     const t0 = performance.now();
     answer = await app.ask(item.question);
     latencyMs = performance.now() - t0;
-    const ranked = await app.search(item.question, { limit: 1000 });
-    ranking = [...new Set(ranked.map((p) => p.chunk.source))];
-    passageTexts = ranked.map((p) => p.chunk.text.toLowerCase());
+    ranking = [...answer.articles];
+    passageTexts = answer.passages.map((p) => p.chunk.text.toLowerCase());
   } catch (e) {
     error = isAppError(e) ? e.userMessage : errorDetail(e);
   }
@@ -149,7 +150,7 @@ export function totalsOf(results: readonly QuestionResult[]): EvalTotals {
     answerPassageAt3: mean(answerable.map((r) => (r.answerPassageRank !== null && r.answerPassageRank <= 3 ? 1 : 0))),
     keywordHitRate: mean(answerable.map((r) => (r.keywordHit ? 1 : 0))),
     citationPrecision: citations ? answerable.reduce((a, r) => a + r.citationsCorrect, 0) / citations : 1,
-    citations: results.reduce((a, r) => a + r.citedSources.length, 0),
+    citations,
     citationsUnverified: results.reduce((a, r) => a + r.citationsUnverified, 0),
     abstentionPrecision: abstained.length ? abstained.filter((r) => !r.answerable).length / abstained.length : 1,
     abstentionRecall: unanswerable.length ? unanswerable.filter((r) => r.abstained).length / unanswerable.length : 1,

@@ -1,5 +1,25 @@
-import hnswlib from "hnswlib-node";
+import { createRequire } from "node:module";
 import type { HierarchicalNSW } from "hnswlib-node";
+import { AppError, errorDetail } from "../errors.js";
+
+const require = createRequire(import.meta.url);
+let hnswlib: typeof import("hnswlib-node") | null = null;
+
+/** Loads the native addon on first use, so a broken build is a clear message, not a crash at start-up. */
+function native(): typeof import("hnswlib-node") {
+  if (!hnswlib) {
+    try {
+      hnswlib = require("hnswlib-node") as typeof import("hnswlib-node");
+    } catch (error) {
+      throw new AppError(
+        "DEPENDENCY_BROKEN",
+        `The native module hnswlib-node could not be loaded (${errorDetail(error)}). Run "npm rebuild hnswlib-node" (it needs python3, make and a C++ compiler), or reinstall with "npm ci".`,
+        { cause: error },
+      );
+    }
+  }
+  return hnswlib;
+}
 
 export interface HnswParams {
   readonly m: number;
@@ -30,14 +50,14 @@ export class DenseIndex {
   }
 
   static create(dimensions: number, params: HnswParams, capacity = 1024): DenseIndex {
-    const hnsw = new hnswlib.HierarchicalNSW("cosine", dimensions);
+    const hnsw = new (native().HierarchicalNSW)("cosine", dimensions);
     hnsw.initIndex({ maxElements: Math.max(16, capacity), m: params.m, efConstruction: params.efConstruction });
     return new DenseIndex(hnsw, dimensions, params, []);
   }
 
   /** Reads an index written by `write`; `live` are the labels not deleted. */
   static async read(file: string, dimensions: number, params: HnswParams, live: readonly number[]): Promise<DenseIndex> {
-    const hnsw = new hnswlib.HierarchicalNSW("cosine", dimensions);
+    const hnsw = new (native().HierarchicalNSW)("cosine", dimensions);
     await hnsw.readIndex(file);
     if (hnsw.getNumDimensions() !== dimensions) {
       throw new Error(`dense index has ${hnsw.getNumDimensions()} dimensions, manifest says ${dimensions}`);

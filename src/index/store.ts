@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { errorDetail } from "../errors.js";
@@ -14,10 +14,12 @@ import { LexicalIndex } from "./lexical-index.js";
  *   CURRENT              name of the build in use (replaced by rename, so atomic)
  *   builds/<id>/         one complete index: manifest.json, chunks.json, dense.hnsw, lexical.json
  *   builds/<id>.tmp/     a build being written; never read
+ *   write.lock           held by the one process writing (lock.ts)
  *
- * A new build is written into its .tmp folder, renamed into place, and only
- * then does CURRENT switch to it. A crash at any point leaves CURRENT naming
- * the previous complete build.
+ * A new build is written into its .tmp folder, flushed to disk, renamed into
+ * place, and only then does CURRENT switch to it. A crash at any point leaves
+ * CURRENT naming a complete build. The build it replaced is kept until the
+ * next write, for readers that had just started on it.
  */
 
 export const SCHEMA_VERSION = 1;
@@ -93,7 +95,29 @@ async function readBuild(dir: string): Promise<SearchIndex> {
   return { manifest, chunks, lexical, dense };
 }
 
-/** Writes `index` as a new build and makes it current. Returns the build's folder. */
+/** Flushes a file or folder to the disk, so a rename that follows cannot overtake its contents. */
+async function flush(target: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(target, "r");
+    await handle.sync();
+  } catch (error) {
+    // Some platforms cannot open or sync a folder; the data itself was synced.
+    if (!(await stat(target)).isDirectory()) throw error;
+  } finally {
+    await handle?.close();
+  }
+}
+
+async function writeDurably(file: string, data: string): Promise<void> {
+  await writeFile(file, data);
+  await flush(file);
+}
+
+/**
+ * Writes `index` as a new build and makes it current. Returns the build's
+ * folder. Callers hold the write lock (see lock.ts).
+ */
 export async function writeIndex(dataDir: string, index: SearchIndex, log: Logger): Promise<string> {
   const builds = path.join(dataDir, "builds");
   await mkdir(builds, { recursive: true });
@@ -101,16 +125,21 @@ export async function writeIndex(dataDir: string, index: SearchIndex, log: Logge
   const tmp = path.join(builds, `${id}.tmp`);
   const final = path.join(builds, id);
   await mkdir(tmp, { recursive: true });
-  await writeFile(path.join(tmp, FILES.chunks), JSON.stringify([...index.chunks.values()]));
-  await writeFile(path.join(tmp, FILES.lexical), index.lexical.toJSON());
+  await writeDurably(path.join(tmp, FILES.chunks), JSON.stringify([...index.chunks.values()]));
+  await writeDurably(path.join(tmp, FILES.lexical), index.lexical.toJSON());
   await index.dense.write(path.join(tmp, FILES.dense));
+  await flush(path.join(tmp, FILES.dense));
   // The manifest goes last: a folder with one is complete.
-  await writeFile(path.join(tmp, FILES.manifest), JSON.stringify(index.manifest, null, 2));
+  await writeDurably(path.join(tmp, FILES.manifest), JSON.stringify(index.manifest, null, 2));
+  await flush(tmp);
   await rename(tmp, final);
+  await flush(builds);
+  const previous = await readFile(path.join(dataDir, "CURRENT"), "utf8").then((s) => s.trim(), () => null);
   const pointer = path.join(dataDir, `CURRENT.${randomBytes(4).toString("hex")}.tmp`);
-  await writeFile(pointer, `${id}\n`);
+  await writeDurably(pointer, `${id}\n`);
   await rename(pointer, path.join(dataDir, "CURRENT"));
-  await removeOldBuilds(dataDir, id, log);
+  await flush(dataDir);
+  await removeOldBuilds(dataDir, [id, previous], log);
   return final;
 }
 
@@ -122,26 +151,32 @@ export function newBuildId(now: Date = new Date()): string {
 const STALE_TMP_MS = 60 * 60 * 1000;
 
 /**
- * Deletes builds other than `keep` and whatever CURRENT names now (another
- * process may have switched it meanwhile), and abandoned .tmp folders.
+ * Deletes builds other than the new one and the one it replaced (a process
+ * that started reading that one a moment ago can still finish), and abandoned
+ * .tmp files. Failing to delete is logged, never an error: the new index is in place.
  */
-async function removeOldBuilds(dataDir: string, keep: string, log: Logger): Promise<void> {
+async function removeOldBuilds(dataDir: string, keep: (string | null)[], log: Logger): Promise<void> {
   const builds = path.join(dataDir, "builds");
-  const current = await readFile(path.join(dataDir, "CURRENT"), "utf8").then((s) => s.trim(), () => keep);
-  for (const name of await readdir(builds)) {
-    if (name === keep || name === current) continue;
-    const dir = path.join(builds, name);
+  const stale = async (p: string) => Date.now() - (await stat(p)).mtimeMs > STALE_TMP_MS;
+  const remove = async (p: string) => {
     try {
-      if (name.endsWith(".tmp") && Date.now() - (await stat(dir)).mtimeMs < STALE_TMP_MS) continue;
-      await rm(dir, { recursive: true, force: true });
+      await rm(p, { recursive: true, force: true });
     } catch (error) {
-      log.warn("index.cleanup_failed", { dir, reason: errorDetail(error) });
+      log.warn("index.cleanup_failed", { path: p, reason: errorDetail(error) });
     }
-  }
-  for (const name of await readdir(dataDir)) {
-    if (/^CURRENT\..*\.tmp$/.test(name)) {
+  };
+  try {
+    for (const name of await readdir(builds)) {
+      const dir = path.join(builds, name);
+      if (keep.includes(name)) continue;
+      if (name.endsWith(".tmp") && !(await stale(dir))) continue;
+      await remove(dir);
+    }
+    for (const name of await readdir(dataDir)) {
       const file = path.join(dataDir, name);
-      if (Date.now() - (await stat(file).then((s) => s.mtimeMs, () => Date.now())) > STALE_TMP_MS) await rm(file, { force: true });
+      if (/^CURRENT\..*\.tmp$/.test(name) && (await stale(file))) await remove(file);
     }
+  } catch (error) {
+    log.warn("index.cleanup_failed", { path: dataDir, reason: errorDetail(error) });
   }
 }

@@ -30,17 +30,34 @@ export async function chunkArticle(text: string, params: ChunkingParams): Promis
   });
   const pieces = await splitter.splitText(text);
   const spans: ChunkSpan[] = [];
-  let cursor = 0;
+  let prev: { start: number; end: number } | null = null;
   for (const piece of pieces) {
     // The splitter keeps a separator at the front of the piece that follows it (". Next sentence").
     const body = piece.replace(/^[\s.?!;]+/u, "").trimEnd();
     if (!/[\p{L}\p{N}]/u.test(body)) continue;
-    // Pieces come in order and overlap, so each starts at or after the previous one's start.
-    let start = text.indexOf(body, cursor);
-    if (start < 0) start = text.indexOf(body);
+    // Pieces come in order; each shares at most `overlap` characters with the one before and
+    // reaches past its end. The first match that does so is the piece, not an earlier copy
+    // of the same words ("Read more." at the end of the paragraph before).
+    let start = -1;
+    if (prev) {
+      for (let i = text.indexOf(body, Math.max(prev.start + 1, prev.end - params.overlap - 2)); i >= 0; i = text.indexOf(body, i + 1)) {
+        if (i + body.length > prev.end) {
+          start = i;
+          break;
+        }
+      }
+    }
+    if (start < 0) start = text.indexOf(body, prev ? prev.start + 1 : 0);
     if (start < 0) throw new Error(`chunker produced text that is not in the article: ${JSON.stringify(body.slice(0, 60))}`);
-    spans.push({ start, end: start + body.length, text: body });
-    cursor = start + 1;
+    let end = start + body.length;
+    // Splitting on "" can cut between the halves of a surrogate pair (emoji); keep pairs whole.
+    if (isLowSurrogate(text.charCodeAt(start)) && start > 0) start--;
+    if (isHighSurrogate(text.charCodeAt(end - 1)) && end < text.length) end++;
+    spans.push({ start, end, text: text.slice(start, end) });
+    prev = { start, end };
   }
   return spans;
 }
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;

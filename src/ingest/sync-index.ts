@@ -1,9 +1,10 @@
 import { performance } from "node:perf_hooks";
-import type { Corpus } from "../corpus/load-corpus.js";
-import { AppError, errorDetail } from "../errors.js";
+import type { Corpus, SkippedFile } from "../corpus/load-corpus.js";
+import { errorDetail } from "../errors.js";
 import { DenseIndex, type HnswParams } from "../index/dense-index.js";
 import { LexicalIndex } from "../index/lexical-index.js";
-import { loadCurrentIndex, newBuildId, SCHEMA_VERSION, writeIndex, type Manifest, type SearchIndex } from "../index/store.js";
+import { withWriteLock } from "../index/lock.js";
+import { loadCurrentIndex, newBuildId, SCHEMA_VERSION, writeIndex, type LoadResult, type Manifest, type SearchIndex } from "../index/store.js";
 import type { Logger } from "../log.js";
 import { ANALYZER_ID } from "../text/terms.js";
 import type { Chunk } from "../types.js";
@@ -17,12 +18,19 @@ export interface IngestSummary {
   readonly changed: readonly string[];
   readonly removed: readonly string[];
   readonly unchanged: number;
+  /** Files of the corpus folder that are not articles, and why. */
+  readonly skipped: readonly SkippedFile[];
   /** Chunks whose vectors were computed in this run. */
   readonly embedded: number;
   /** Why the whole index was rebuilt, or null when it was updated in place or already current. */
   readonly rebuilt: string | null;
   /** Whether a new build was written. */
   readonly wrote: boolean;
+  /**
+   * Why the new index could not be saved (it is still used, from memory), or
+   * null. The next start will have to build it again.
+   */
+  readonly writeError: string | null;
   readonly embedder: string;
   readonly timings: { chunkMs: number; embedMs: number; indexMs: number; writeMs: number; totalMs: number };
 }
@@ -41,55 +49,82 @@ export interface SyncOptions {
 /** Share of tombstoned vectors past which the HNSW graph is rebuilt from the live ones. */
 const COMPACT_RATIO = 0.25;
 
+interface Plan {
+  readonly base: SearchIndex | null;
+  readonly rebuilt: string | null;
+  readonly added: string[];
+  readonly changed: string[];
+  readonly removed: string[];
+}
+
 /**
  * Brings the index in the data folder up to date with the corpus: re-embeds
  * only new or changed articles, drops deleted ones, and rebuilds from scratch
  * when the stored index is missing, damaged, or made by another embedder,
- * chunker or HNSW setting. Writes a new build atomically when anything changed.
+ * chunker, analyser or HNSW setting. Reading a current index takes no lock;
+ * updating it holds the data folder's write lock, and writes a new build
+ * atomically.
  */
 export async function syncIndex(opts: SyncOptions): Promise<{ index: SearchIndex; summary: IngestSummary }> {
   const t0 = performance.now();
-  const { corpus, embedder, log } = opts;
-  const loaded = await loadCurrentIndex(opts.dataDir);
-  let base: SearchIndex | null = null;
-  let rebuilt: string | null = null;
-  if (loaded.status === "missing") {
-    rebuilt = "no index yet";
-    log.info("index.build", { reason: rebuilt, dataDir: opts.dataDir });
-  } else if (loaded.status === "corrupt") {
-    rebuilt = `the stored index is damaged (${loaded.reason})`;
-    log.warn("index.rebuild", { reason: rebuilt, dataDir: opts.dataDir });
-  } else {
-    const mismatch = opts.force ? "a rebuild was requested" : incompatibility(loaded.index.manifest, opts);
-    if (mismatch) {
-      rebuilt = mismatch;
-      log.info("index.rebuild", { reason: rebuilt, dataDir: opts.dataDir });
-    } else {
-      base = loaded.index;
+  const first = plan(await loadTwice(opts.dataDir), opts);
+  if (first.base && isCurrent(first)) return { index: first.base, summary: unchangedSummary(first.base, first, opts, t0) };
+
+  return withWriteLock(opts.dataDir, opts.log, async () => {
+    // Another process may have brought the index up to date while we waited.
+    const p = plan(await loadTwice(opts.dataDir), opts);
+    if (p.base && isCurrent(p)) return { index: p.base, summary: unchangedSummary(p.base, p, opts, t0) };
+    if (p.rebuilt) {
+      const level = p.rebuilt.startsWith("the stored index is damaged") ? "warn" : "info";
+      opts.log[level](p.rebuilt === "no index yet" ? "index.build" : "index.rebuild", { reason: p.rebuilt, dataDir: opts.dataDir });
     }
-  }
+    return update(p, opts, t0);
+  });
+}
 
+/**
+ * Reads the current build; when that fails, reads once more before calling it
+ * damaged, since a writer may have switched builds under the first read.
+ */
+async function loadTwice(dataDir: string): Promise<LoadResult> {
+  const first = await loadCurrentIndex(dataDir);
+  return first.status === "corrupt" ? loadCurrentIndex(dataDir) : first;
+}
+
+function plan(loaded: LoadResult, opts: SyncOptions): Plan {
+  let base: SearchIndex | null = null;
+  let rebuilt: string | null;
+  if (loaded.status === "missing") rebuilt = "no index yet";
+  else if (loaded.status === "corrupt") rebuilt = `the stored index is damaged (${loaded.reason})`;
+  else {
+    rebuilt = opts.force ? "a rebuild was requested" : incompatibility(loaded.index.manifest, opts);
+    if (!rebuilt) base = loaded.index;
+  }
   const before = new Map(base?.manifest.articles.map((a) => [a.source, a.hash]) ?? []);
-  const now = new Map(corpus.articles.map((a) => [a.source, a]));
-  const added = corpus.articles.filter((a) => !before.has(a.source)).map((a) => a.source);
-  const changed = corpus.articles.filter((a) => before.has(a.source) && before.get(a.source) !== a.hash).map((a) => a.source);
-  const removed = [...before.keys()].filter((s) => !now.has(s));
-  const unchanged = corpus.articles.length - added.length - changed.length;
+  const now = new Set(opts.corpus.articles.map((a) => a.source));
+  return {
+    base,
+    rebuilt,
+    added: opts.corpus.articles.filter((a) => !before.has(a.source)).map((a) => a.source),
+    changed: opts.corpus.articles.filter((a) => before.has(a.source) && before.get(a.source) !== a.hash).map((a) => a.source),
+    removed: [...before.keys()].filter((s) => !now.has(s)),
+  };
+}
 
-  if (base && added.length + changed.length + removed.length === 0) {
-    const summary = summarise(base, { added, changed, removed, unchanged, embedded: 0, rebuilt, wrote: false, embedder: embedder.id });
-    return { index: base, summary: { ...summary, timings: { chunkMs: 0, embedMs: 0, indexMs: 0, writeMs: 0, totalMs: performance.now() - t0 } } };
-  }
+const isCurrent = (p: Plan) => p.added.length + p.changed.length + p.removed.length === 0;
 
-  // Chunk what is new.
+async function update(p: Plan, opts: SyncOptions, t0: number): Promise<{ index: SearchIndex; summary: IngestSummary }> {
+  const { corpus, embedder, log } = opts;
+  const base = p.base;
   const tChunk = performance.now();
-  const dropped = new Set([...changed, ...removed]);
+  const dropped = new Set([...p.changed, ...p.removed]);
   const chunks = new Map<number, Chunk>();
   for (const [id, c] of base?.chunks ?? []) if (!dropped.has(c.source)) chunks.set(id, c);
   let nextLabel = base?.manifest.nextLabel ?? 0;
   const fresh: Chunk[] = [];
-  for (const source of [...added, ...changed]) {
-    const article = now.get(source);
+  const bySource = new Map(corpus.articles.map((a) => [a.source, a]));
+  for (const source of [...p.added, ...p.changed]) {
+    const article = bySource.get(source);
     if (!article) continue;
     for (const span of await chunkArticle(article.text, opts.chunking)) {
       const chunk: Chunk = { id: nextLabel++, source, ...span };
@@ -100,7 +135,7 @@ export async function syncIndex(opts: SyncOptions): Promise<{ index: SearchIndex
   const chunkMs = performance.now() - tChunk;
 
   const tEmbed = performance.now();
-  const vectors = fresh.length ? await opts.embedder.embedDocuments(fresh.map((c) => c.text)) : [];
+  const vectors = fresh.length ? await embedder.embedDocuments(fresh.map((c) => c.text)) : [];
   if (vectors.length !== fresh.length) throw new Error(`embedder returned ${vectors.length} vectors for ${fresh.length} chunks`);
   for (const v of vectors) {
     if (v.length !== embedder.dimensions || !v.every(Number.isFinite)) {
@@ -110,6 +145,7 @@ export async function syncIndex(opts: SyncOptions): Promise<{ index: SearchIndex
   const embedMs = performance.now() - tEmbed;
 
   const tIndex = performance.now();
+  // `base` was read from disk by this call alone, so its HNSW graph can be changed in place.
   let dense = base?.dense ?? DenseIndex.create(embedder.dimensions, opts.hnsw, fresh.length);
   if (base) for (const [id, c] of base.chunks) if (dropped.has(c.source)) dense.remove(id);
   fresh.forEach((c, i) => dense.add(c.id, vectors[i] as number[]));
@@ -127,11 +163,7 @@ export async function syncIndex(opts: SyncOptions): Promise<{ index: SearchIndex
     chunking: { chunker: CHUNKER_ID, size: opts.chunking.size, overlap: opts.chunking.overlap },
     lexical: { analyzer: ANALYZER_ID },
     hnsw: { m: opts.hnsw.m, efConstruction: opts.hnsw.efConstruction },
-    articles: corpus.articles.map((a) => ({
-      source: a.source,
-      hash: a.hash,
-      chunks: perArticle.get(a.source) ?? 0,
-    })),
+    articles: corpus.articles.map((a) => ({ source: a.source, hash: a.hash, chunks: perArticle.get(a.source) ?? 0 })),
     chunkCount: chunks.size,
     nextLabel,
     buildMs: 0,
@@ -139,20 +171,50 @@ export async function syncIndex(opts: SyncOptions): Promise<{ index: SearchIndex
   const index: SearchIndex = { manifest, chunks, lexical, dense };
   const tWrite = performance.now();
   manifest.buildMs = Math.round(tWrite - t0);
-  let dir: string;
+  let writeError: string | null = null;
   try {
-    dir = await writeIndex(opts.dataDir, index, log);
+    const dir = await writeIndex(opts.dataDir, index, log);
+    log.info("index.written", { dir, chunks: chunks.size, embedded: fresh.length, added: p.added.length, changed: p.changed.length, removed: p.removed.length });
   } catch (error) {
-    throw new AppError(
-      "INDEX_UNWRITABLE",
-      `Cannot write the index to ${opts.dataDir} (${errorDetail(error)}). Set DATA_DIR to a writable folder.`,
-      { cause: error },
-    );
+    // The index is complete in memory: answer from it, and say loudly that it was not saved.
+    writeError = `Cannot write the index to ${opts.dataDir} (${errorDetail(error)}); answering from memory, and the next start will rebuild it. Set DATA_DIR to a writable folder.`;
+    log.error("index.write_failed", { dataDir: opts.dataDir, reason: errorDetail(error), error });
   }
   const writeMs = performance.now() - tWrite;
-  log.info("index.written", { dir, chunks: chunks.size, embedded: fresh.length, added: added.length, changed: changed.length, removed: removed.length });
-  const summary = summarise(index, { added, changed, removed, unchanged, embedded: fresh.length, rebuilt, wrote: true, embedder: embedder.id });
-  return { index, summary: { ...summary, timings: { chunkMs, embedMs, indexMs, writeMs, totalMs: performance.now() - t0 } } };
+  return {
+    index,
+    summary: {
+      ...counts(index, p, opts),
+      embedded: fresh.length,
+      wrote: writeError === null,
+      writeError,
+      timings: { chunkMs, embedMs, indexMs, writeMs, totalMs: performance.now() - t0 },
+    },
+  };
+}
+
+function counts(index: SearchIndex, p: Plan, opts: SyncOptions) {
+  return {
+    articles: index.manifest.articles.length,
+    chunks: index.chunks.size,
+    added: p.added,
+    changed: p.changed,
+    removed: p.removed,
+    unchanged: opts.corpus.articles.length - p.added.length - p.changed.length,
+    skipped: opts.corpus.skipped,
+    rebuilt: p.rebuilt,
+    embedder: opts.embedder.id,
+  };
+}
+
+function unchangedSummary(index: SearchIndex, p: Plan, opts: SyncOptions, t0: number): IngestSummary {
+  return {
+    ...counts(index, p, opts),
+    embedded: 0,
+    wrote: false,
+    writeError: null,
+    timings: { chunkMs: 0, embedMs: 0, indexMs: 0, writeMs: 0, totalMs: performance.now() - t0 },
+  };
 }
 
 function incompatibility(m: Manifest, opts: SyncOptions): string | null {
@@ -169,11 +231,4 @@ function incompatibility(m: Manifest, opts: SyncOptions): string | null {
     return `the HNSW parameters changed (index: M=${m.hnsw.m} efConstruction=${m.hnsw.efConstruction})`;
   }
   return null;
-}
-
-function summarise(
-  index: SearchIndex,
-  parts: Omit<IngestSummary, "articles" | "chunks" | "timings">,
-): Omit<IngestSummary, "timings"> {
-  return { articles: index.manifest.articles.length, chunks: index.chunks.size, ...parts };
 }

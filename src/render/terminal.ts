@@ -91,6 +91,8 @@ export function renderIngestSummary(s: IngestSummary): string {
     `Re-embedded ${s.embedded} chunks: ${s.added.length} new article(s)${list(s.added)}, ${s.changed.length} changed${list(s.changed)}, ${s.removed.length} removed${list(s.removed)}, ${s.unchanged} unchanged.`,
     `Time: ${secs(t.totalMs)} (chunking ${secs(t.chunkMs)}, embedding ${secs(t.embedMs)}, index build ${secs(t.indexMs)}, write ${secs(t.writeMs)}).`,
   ];
+  for (const f of s.skipped) lines.push(`Skipped ${f.source}: ${f.reason}.`);
+  if (s.writeError) lines.push(`NOT SAVED: ${s.writeError}`);
   return lines.join("\n");
 }
 

@@ -34,6 +34,28 @@ describe("chunkArticle", () => {
     for (const s of spans) expect(s.text).toMatch(/^[A-Z]/);
   });
 
+  it("places a chunk whose text also appears earlier at its own position", async () => {
+    const filler = (word: string, n: number) => `${`${word} `.repeat(n).trim()}.`;
+    const a = `${filler("alpha", 64)} Read more.`;
+    const text = [a, "Read more.", filler("gamma", 66)].join("\n\n");
+    const spans = await chunkArticle(text, { size: 400, overlap: 100 });
+    const lone = spans.find((s) => s.text === "Read more.");
+    expect(lone).toBeDefined();
+    expect(lone?.start).toBe(a.length + 2);
+  });
+
+  it("never cuts an emoji in half, and chunks advance through repeated text", async () => {
+    const text = "a😀".repeat(200);
+    const spans = await chunkArticle(text, { size: 100, overlap: 20 });
+    for (const [i, s] of spans.entries()) {
+      expect(s.text.isWellFormed()).toBe(true);
+      expect(text.slice(s.start, s.end)).toBe(s.text);
+      const prev = spans[i - 1];
+      if (prev) expect(s.start).toBeGreaterThanOrEqual(prev.end - 20 - 2);
+    }
+    expect(spans.at(-1)?.end).toBe(text.length);
+  });
+
   it("holds for arbitrary text: offsets exact, words covered", async () => {
     const piece = fc.oneof(
       fc.constantFrom("\n", "\n\n", ". ", "? ", " ", "; ", "\r\n", "“", "é", "😀", "\u200b"),
@@ -44,7 +66,11 @@ describe("chunkArticle", () => {
       fc.asyncProperty(fc.array(piece, { maxLength: 200 }), fc.integer({ min: 100, max: 400 }), async (parts, size) => {
         const text = parts.join("");
         const spans = await chunkArticle(text, { size, overlap: Math.floor(size / 5) });
-        for (const s of spans) expect(text.slice(s.start, s.end)).toBe(s.text);
+        spans.forEach((s, i) => {
+          expect(text.slice(s.start, s.end)).toBe(s.text);
+          const prev = spans[i - 1];
+          if (prev) expect(s.start).toBeGreaterThan(prev.start);
+        });
         expect(wordsCovered(text, spans)).toBe(true);
       }),
       { numRuns: 200 },

@@ -2,9 +2,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseEnv } from "node:util";
 import { describe, expect, it } from "vitest";
-import { CONFIG_VARIABLES, loadConfig } from "../../src/config.js";
+import { writeFile } from "node:fs/promises";
+import { CONFIG_VARIABLES, loadConfig, readEnv } from "../../src/config.js";
 import { AppError } from "../../src/errors.js";
-import { REPO } from "../helpers.js";
+import { cleanup, REPO, tempDir } from "../helpers.js";
 
 describe("config", () => {
   it(".env.example lists every variable the config reads, and only those", () => {
@@ -52,6 +53,29 @@ describe("config", () => {
     expect(c.embedder.fallback).toBe(false);
     expect(c.hnsw.m).toBe(32);
     expect(c.corpusDir).toBe("/x/seeds");
+  });
+
+  it("keeps an empty query prefix (models without an instruction) but treats other empty values as unset", () => {
+    const c = loadConfig({ TRANSFORMERS_QUERY_PREFIX: "", HNSW_M: "" });
+    expect(c.embedder.transformers.queryPrefix).toBe("");
+    expect(c.hnsw.m).toBe(16);
+    expect(loadConfig({}).embedder.transformers.queryPrefix).toMatch(/^Represent this sentence/);
+  });
+
+  it("reads .env under the shell environment, ignoring a byte-order mark", async () => {
+    const dir = await tempDir();
+    try {
+      await writeFile(path.join(dir, ".env"), "\uFEFFCORPUS_DIR=articles\nLOG_LEVEL=warn\n");
+      const env = readEnv(dir);
+      expect(env.CORPUS_DIR).toBe("articles");
+      expect(loadConfig(env, dir).corpusDir).toBe(path.join(dir, "articles"));
+    } finally {
+      await cleanup(dir);
+    }
+  });
+
+  it("rejects fusion weights that are both zero", () => {
+    expect(() => loadConfig({ FUSION_LEXICAL_WEIGHT: "0", FUSION_DENSE_WEIGHT: "0" })).toThrow(/both be 0/);
   });
 
   it("is frozen all the way down", () => {

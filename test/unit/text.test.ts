@@ -61,6 +61,9 @@ describe("answer types", () => {
     expect(expectedAnswerType("On what date did they meet?")).toBe("date");
     expect(expectedAnswerType("How big was the trade deficit?")).toBe("quantity");
     expect(expectedAnswerType("What tariff rate did the EU impose?")).toBe("quantity");
+    expect(expectedAnswerType("What is the tariff rate on Chinese cars?")).toBe("quantity");
+    expect(expectedAnswerType("How long ago was the last in-person summit?")).toBe("date");
+    expect(expectedAnswerType("How long had it been since his last visit?")).toBe("quantity");
     expect(expectedAnswerType("What did Kallas say?")).toBeNull();
   });
 
@@ -68,11 +71,17 @@ describe("answer types", () => {
     expect(satisfiesAnswerType("Xi arrived on May 5.", "date")).toBe(true);
     expect(satisfiesAnswerType("The summit was the first since 2019.", "date")).toBe(true);
     expect(satisfiesAnswerType("They met in Paris.", "date")).toBe(false);
+    expect(satisfiesAnswerType("The probe may result in tariffs.", "date")).toBe(false);
+    expect(satisfiesAnswerType("The march on Brussels was peaceful.", "date")).toBe(false);
+    expect(satisfiesAnswerType("The memorandum expires in March 2024.", "date")).toBe(true);
+    expect(satisfiesAnswerType("on 6 May the leaders met", "date")).toBe(true);
+    expect(satisfiesAnswerType("It will reportedly expire in March.", "date")).toBe(true);
     expect(satisfiesAnswerType("about 400 billion euros", "quantity")).toBe(true);
     expect(satisfiesAnswerType("his first visit in five years", "quantity")).toBe(true);
     expect(satisfiesAnswerType("the two sides agreed", "quantity")).toBe(false);
     expect(satisfiesAnswerType("in 2019 it joined", "quantity")).toBe(false);
     expect(satisfiesAnswerType("on May 6 in Paris", "quantity")).toBe(false);
+    expect(satisfiesAnswerType("on 6 May in Paris", "quantity")).toBe(false);
     expect(satisfiesAnswerType("anything", null)).toBe(true);
   });
 

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import path from "node:path";
 import { Embeddings } from "@langchain/core/embeddings";
 import { AppError, errorDetail } from "../../errors.js";
@@ -18,9 +17,12 @@ interface Tensor {
 }
 type Extractor = (texts: string[], options: { pooling: "cls" | "mean"; normalize: boolean }) => Promise<Tensor>;
 
+/**
+ * Everything that changes document vectors. The query prefix is not part of
+ * it: it changes only question vectors, so changing it needs no re-indexing.
+ */
 export function transformersEmbedderId(cfg: TransformersConfig): string {
-  const prefix = cfg.queryPrefix ? createHash("sha256").update(cfg.queryPrefix).digest("hex").slice(0, 8) : "none";
-  return `transformers:${cfg.model}:${cfg.pooling}:${cfg.normalize ? "norm" : "raw"}:${cfg.quantized ? "q8" : "fp32"}:prefix=${prefix}`;
+  return `transformers:${cfg.model}:${cfg.pooling}:${cfg.normalize ? "norm" : "raw"}:${cfg.quantized ? "q8" : "fp32"}`;
 }
 
 export class TransformersEmbeddings extends Embeddings implements EmbeddingProvider {
@@ -41,14 +43,15 @@ export class TransformersEmbeddings extends Embeddings implements EmbeddingProvi
 
   /** Loads the model (downloading it only when allowed). Throws AppError(EMBEDDER_UNAVAILABLE) saying why and what to do. */
   static async load(cfg: TransformersConfig, batchSize: number, log: Logger): Promise<TransformersEmbeddings> {
-    const { pipeline, env } = await import("@xenova/transformers");
-    // The library keeps these as process-wide settings; one process serves one embedder config.
-    env.localModelPath = cfg.localModelDir;
-    env.allowLocalModels = true;
-    env.allowRemoteModels = cfg.allowRemote;
-    env.cacheDir = cfg.cacheDir;
     let extract: Extractor;
     try {
+      // Inside the try: a broken native dependency (onnxruntime-node, sharp) must lead to the fallback, not a crash.
+      const { pipeline, env } = await import("@xenova/transformers");
+      // The library keeps these as process-wide settings; one process serves one embedder config.
+      env.localModelPath = cfg.localModelDir;
+      env.allowLocalModels = true;
+      env.allowRemoteModels = cfg.allowRemote;
+      env.cacheDir = cfg.cacheDir;
       extract = (await pipeline("feature-extraction", cfg.model, {
         quantized: cfg.quantized,
         cache_dir: cfg.cacheDir,

