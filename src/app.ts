@@ -5,7 +5,7 @@ import { analyseArticle, composeAnswer, type ArticleAnalysis, type CorpusView } 
 import { retrieve } from "./answer/retrieve.js";
 import type { Config } from "./config.js";
 import { loadCorpus, type Corpus } from "./corpus/load-corpus.js";
-import { newErrorId } from "./errors.js";
+import { AppError, newErrorId } from "./errors.js";
 import type { SearchIndex } from "./index/store.js";
 import { createEmbedder } from "./ingest/embedders/create-embedder.js";
 import type { EmbeddingProvider } from "./ingest/embedders/provider.js";
@@ -24,6 +24,8 @@ export interface AppOverrides {
 export interface AskOptions {
   /** Ties the log lines of one question together. */
   readonly requestId?: string;
+  /** Only use articles about this event (an id from `events()`). */
+  readonly event?: string;
 }
 
 export interface App {
@@ -33,7 +35,7 @@ export interface App {
   /** Answers a question. Throws AppError for questions it refuses (empty, too long, ...). */
   ask(question: string, options?: AskOptions): Promise<Answer>;
   /** The best-matching passages for `query`, best first, without composing an answer. */
-  search(query: string, options?: { limit?: number }): Promise<Passage[]>;
+  search(query: string, options?: { limit?: number; event?: string }): Promise<Passage[]>;
   /** Re-reads the corpus and updates the index (`force` rebuilds it). */
   ingest(options?: { force?: boolean }): Promise<IngestSummary>;
   articles(): Promise<readonly Article[]>;
@@ -114,14 +116,15 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     async search(raw, options = {}) {
       const query = cleanQuestion(raw, config.answer.maxQuestionChars);
       const s = await ensure();
-      const r = await retrieve(query, s.index, s.embedder, { ...config.retrieval, efSearch: config.hnsw.efSearch });
+      const sources = scope(s, options.event);
+      const r = await retrieve(query, s.index, s.embedder, { ...config.retrieval, efSearch: config.hnsw.efSearch, sources });
       return r.passages.slice(0, options.limit ?? config.retrieval.passages);
     },
     async ask(raw, options = {}) {
       const req = options.requestId ?? newErrorId();
       const question = cleanQuestion(raw, config.answer.maxQuestionChars);
       let s = await ensure();
-      let answer = await answerWith(s, question);
+      let answer = await answerWith(s, question, options.event);
       // Quotes are cut from the text read at start-up; if a cited file has been
       // edited since, re-read the corpus (re-indexing what changed) and answer again.
       const edited = await editedSources(s.corpus, answer.citations.map((c) => c.source), config.corpusDir);
@@ -129,7 +132,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
         log.info("corpus.changed", { req, sources: edited.join(",") });
         if (state && (await state.catch(() => null)) === s) state = null;
         s = await ensure();
-        answer = await answerWith(s, question);
+        answer = await answerWith(s, question, options.event);
       }
       loadedEmbedder = s.embedder.id;
       log.debug("ask", {
@@ -144,9 +147,10 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     },
   };
 
-  async function answerWith(s: State, question: string): Promise<Answer> {
+  async function answerWith(s: State, question: string, event: string | undefined): Promise<Answer> {
     const t0 = performance.now();
-    const r = await retrieve(question, s.index, s.embedder, { ...config.retrieval, efSearch: config.hnsw.efSearch });
+    const sources = scope(s, event);
+    const r = await retrieve(question, s.index, s.embedder, { ...config.retrieval, efSearch: config.hnsw.efSearch, sources });
     const passages = r.passages.slice(0, config.retrieval.passages);
     const tCompose = performance.now();
     const composed = composeAnswer(question, passages, s.view, config.answer);
@@ -160,6 +164,17 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       retrieval: { mode: config.retrieval.mode, embedder: s.embedder.id },
     };
   }
+}
+
+/** The articles about `event`, or undefined for all. Throws for an event nobody wrote about. */
+function scope(s: State, event: string | undefined): Set<string> | undefined {
+  if (event === undefined) return undefined;
+  const sources = new Set(s.corpus.articles.filter((a) => a.meta.event.value === event).map((a) => a.source));
+  if (sources.size === 0) {
+    const known = s.corpus.events.map((e) => e.id).join(", ") || "none";
+    throw new AppError("UNKNOWN_EVENT", `I have no articles about the event "${event}". Known events: ${known}.`);
+  }
+  return sources;
 }
 
 /** Cited files whose size or modification time differ from when they were read (or that are gone). */

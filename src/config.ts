@@ -58,6 +58,20 @@ const envSchema = z.object({
   ANSWER_MAX_SENTENCES: int(1, 10).default(3),
   ABSTAIN_THRESHOLD: num(0, 1).default(0.15),
   MAX_QUESTION_CHARS: int(10, 100_000).default(1000),
+
+  DISCORD_TOKEN: z.string().default(""),
+  DISCORD_APPLICATION_ID: z.string().regex(/^\d{15,22}$/, "expected the numeric application id").optional(),
+  DISCORD_DEV_GUILD_ID: z.string().regex(/^\d{15,22}$/, "expected a numeric guild id").optional(),
+  DISCORD_ALLOWED_GUILDS: z
+    .string()
+    .default("")
+    .refine((v) => v.split(",").every((id) => id.trim() === "" || /^\d{15,22}$/.test(id.trim())), "expected numeric guild ids separated by commas"),
+  DISCORD_ANSWER_MESSAGES: bool.default(true),
+  DISCORD_RATE_LIMIT_PER_MINUTE: int(1, 10_000).default(6),
+  DISCORD_RATE_LIMIT_BURST: int(1, 10_000).default(3),
+  DISCORD_MAX_CONCURRENT: int(1, 256).default(4),
+  DISCORD_MAX_QUEUED: int(0, 100_000).default(100),
+  DISCORD_API_URL: z.url().default("https://discord.com/api"),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -93,6 +107,25 @@ export interface TransformersConfig {
   readonly allowRemote: boolean;
 }
 
+export interface DiscordConfig {
+  /** Secret: never logged. Empty when not configured (the console needs none). */
+  readonly token: string;
+  readonly applicationId: string | null;
+  /** Guild that `deploy-commands` registers to (for development); null registers globally. */
+  readonly devGuildId: string | null;
+  /** Guilds the bot answers in; empty means all. */
+  readonly allowedGuilds: readonly string[];
+  /** Answer mentions and follow-ups in bot threads (needs the Message Content intent). */
+  readonly answerMessages: boolean;
+  /** Per user: a burst of `burst` questions, refilled at `perMinute` a minute. */
+  readonly rateLimit: { readonly perMinute: number; readonly burst: number };
+  /** Questions answered at once; more wait in a queue of `maxQueued`, beyond which the bot says it is busy. */
+  readonly maxConcurrent: number;
+  readonly maxQueued: number;
+  /** Discord's REST API base (a test points it at a local fake). */
+  readonly apiUrl: string;
+}
+
 export interface Config {
   readonly corpusDir: string;
   readonly metadataFile: string;
@@ -122,6 +155,7 @@ export interface Config {
     readonly abstainThreshold: number;
     readonly maxQuestionChars: number;
   };
+  readonly discord: DiscordConfig;
 }
 
 /** Deep-freezes plain data so no part of the app can change the config it was given. */
@@ -198,7 +232,36 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       abstainThreshold: e.ABSTAIN_THRESHOLD,
       maxQuestionChars: e.MAX_QUESTION_CHARS,
     },
+    discord: {
+      token: e.DISCORD_TOKEN.trim(),
+      applicationId: e.DISCORD_APPLICATION_ID ?? null,
+      devGuildId: e.DISCORD_DEV_GUILD_ID ?? null,
+      allowedGuilds: e.DISCORD_ALLOWED_GUILDS.split(",").map((id) => id.trim()).filter(Boolean),
+      answerMessages: e.DISCORD_ANSWER_MESSAGES,
+      rateLimit: { perMinute: e.DISCORD_RATE_LIMIT_PER_MINUTE, burst: e.DISCORD_RATE_LIMIT_BURST },
+      maxConcurrent: e.DISCORD_MAX_CONCURRENT,
+      maxQueued: e.DISCORD_MAX_QUEUED,
+      apiUrl: e.DISCORD_API_URL.replace(/\/+$/, ""),
+    },
   });
+}
+
+/**
+ * The Discord part of the config, checked for what the bot cannot run without.
+ * The message also says how to try the bot without Discord.
+ */
+export function requireDiscord(config: Config): DiscordConfig & { readonly applicationId: string } {
+  const { token, applicationId } = config.discord;
+  if (!token || !applicationId) {
+    const missing = [token ? null : "DISCORD_TOKEN (the bot's token)", applicationId ? null : "DISCORD_APPLICATION_ID (the application id)"];
+    throw new AppError(
+      "CONFIG_INVALID",
+      `The Discord bot needs ${missing.filter(Boolean).join(" and ")}. Create an application in the Discord Developer Portal ` +
+        `(see "Running the Discord bot" in the README) and put them in .env. ` +
+        `To try the bot without Discord, run: npm run console`,
+    );
+  }
+  return { ...config.discord, applicationId };
 }
 
 /** The variables the config understands, for .env.example checks and help text. */

@@ -15,6 +15,7 @@ export type ErrorCode =
   | "INDEX_BUSY"
   | "DEPENDENCY_BROKEN"
   | "QA_FILE_INVALID"
+  | "UNKNOWN_EVENT"
   | "BAD_USAGE";
 
 /** A failure whose `userMessage` is safe and useful to show as is. */

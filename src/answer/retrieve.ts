@@ -10,6 +10,8 @@ export interface RetrievalParams {
   readonly lexicalWeight: number;
   readonly denseWeight: number;
   readonly efSearch: number;
+  /** Only passages of these articles (by file name), when given. */
+  readonly sources?: ReadonlySet<string>;
 }
 
 export interface Retrieval {
@@ -35,11 +37,13 @@ export async function retrieve(
   const wDense = params.mode === "lexical" ? 0 : params.mode === "dense" ? 1 : params.denseWeight;
 
   const t0 = performance.now();
-  const lexicalHits = useLexical ? index.lexical.search(question, Number.MAX_SAFE_INTEGER) : [];
+  const allowed = params.sources;
+  const inScope = allowed ? (id: number) => allowed.has(index.chunks.get(id)?.source ?? "") : undefined;
+  const lexicalHits = useLexical ? index.lexical.search(question, Number.MAX_SAFE_INTEGER, inScope) : [];
   const t1 = performance.now();
   const queryVector = useDense ? await embedder.embedQuery(question) : null;
   const t2 = performance.now();
-  const denseHits = queryVector ? index.dense.search(queryVector, params.candidates, params.efSearch) : [];
+  const denseHits = queryVector ? index.dense.search(queryVector, params.candidates, params.efSearch, inScope) : [];
   const t3 = performance.now();
 
   const bm25 = new Map(lexicalHits.map((h, rank) => [h.id, { score: h.score, rank }]));

@@ -9,10 +9,26 @@ try {
   process.stderr.write(`${isAppError(error) ? error.userMessage : String(error)}\n`);
   process.exit(2);
 }
+// Ctrl-C / SIGTERM stop long-running commands gracefully; a second one exits at once.
+const stop = new AbortController();
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stop.signal.aborted) process.exit(130);
+    stop.abort();
+  });
+}
+// A long-running bot must survive a stray rejection; it is reported, not fatal.
+process.on("unhandledRejection", (reason) => {
+  process.stderr.write(`${new Date().toISOString()} ERROR unhandled_rejection ${JSON.stringify(String((reason as Error)?.stack ?? reason))}\n`);
+});
+
 process.exitCode = await runMain(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
   env,
   cwd: process.cwd(),
+  signal: stop.signal,
 });
+// Anything still holding the event loop (sockets being closed, timers) must not keep a finished command alive.
+if (process.argv[2] === "bot") process.exit();

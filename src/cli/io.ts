@@ -8,6 +8,8 @@ export interface CliIo {
   readonly stderr: { write(chunk: string): unknown };
   readonly env: Env;
   readonly cwd: string;
+  /** Aborted to stop a long-running command (the bot) gracefully. */
+  readonly signal?: AbortSignal;
 }
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 70 } as const;

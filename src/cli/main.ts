@@ -3,6 +3,8 @@ import { loadConfig, type Config } from "../config.js";
 import { errorDetail, isAppError, newErrorId, type ErrorCode } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
 import { askCommand, ASK_USAGE } from "./ask.js";
+import { botCommand } from "./bot.js";
+import { deployCommandsCommand } from "./deploy-commands.js";
 import { consoleCommand } from "./console.js";
 import { evalCommand, EVAL_USAGE } from "./eval.js";
 import { ingestCommand } from "./ingest.js";
@@ -14,10 +16,12 @@ Commands:
   ask [--json] QUESTION   answer one question (npm run ask -- "...")
   ingest [--force]        build or update the index (npm run ingest)
   eval --qa FILE          score the bot on a question file (npm run eval -- --qa FILE)
+  bot                     run the Discord bot (npm start)
+  deploy-commands         register the slash commands with Discord (npm run deploy-commands)
 ${ASK_USAGE}
 ${EVAL_USAGE}`;
 
-const INPUT_ERRORS = new Set<ErrorCode>(["EMPTY_QUESTION", "QUESTION_TOO_LONG", "UNSUPPORTED_LANGUAGE", "BAD_USAGE", "QA_FILE_INVALID"]);
+const INPUT_ERRORS = new Set<ErrorCode>(["EMPTY_QUESTION", "QUESTION_TOO_LONG", "UNSUPPORTED_LANGUAGE", "UNKNOWN_EVENT", "BAD_USAGE", "QA_FILE_INVALID", "CONFIG_INVALID"]);
 
 /**
  * Runs one CLI command with the given arguments and streams; returns the exit
@@ -57,6 +61,10 @@ export async function runMain(argv: readonly string[], io: CliIo, overrides: App
         return await ingestCommand(args, io, makeApp(config));
       case "eval":
         return await evalCommand(args, io, config, makeApp);
+      case "bot":
+        return await botCommand(io, makeApp(config), config, log);
+      case "deploy-commands":
+        return await deployCommandsCommand(args, io, config);
       case undefined:
       case "help":
       case "--help":

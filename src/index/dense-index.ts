@@ -100,11 +100,11 @@ export class DenseIndex {
     return fresh;
   }
 
-  search(vector: readonly number[], k: number, efSearch: number): DenseHit[] {
+  search(vector: readonly number[], k: number, efSearch: number, filter?: (label: number) => boolean): DenseHit[] {
     const n = Math.min(k, this.#live.size);
     if (n === 0) return [];
     this.#hnsw.setEf(Math.max(efSearch, n));
-    const { neighbors, distances } = this.#hnsw.searchKnn(vector as number[], n);
+    const { neighbors, distances } = filter ? this.#hnsw.searchKnn(vector as number[], n, filter) : this.#hnsw.searchKnn(vector as number[], n);
     return neighbors.map((label, i) => ({ label, similarity: 1 - (distances[i] ?? 1) }));
   }
 

@@ -67,9 +67,9 @@ export class LexicalIndex {
     return Math.log(1 + (n + 1) / (this.documentFrequency(term) + 0.5));
   }
 
-  search(query: string, k: number): LexicalHit[] {
+  search(query: string, k: number, filter?: (id: number) => boolean): LexicalHit[] {
     return this.#search
-      .search(query)
+      .search(query, filter ? { filter: (r) => filter(r.id as number) } : {})
       .slice(0, k)
       .map((r) => ({ id: r.id as number, score: r.score }));
   }

@@ -276,6 +276,20 @@ describe("ingest", () => {
     expect(loaded.index.dense.size).toBe(loaded.index.chunks.size);
   });
 
+  it("narrows answers and searches to one event's articles", async () => {
+    const app = createApp(testConfig(env()));
+    const paris = new Set(["000_10e720cce02f15cd.txt"]);
+    const beijing = new Set(["001_3170a22eac640a98.txt", "002_9f168db54b5031c7.txt", "004_af1a51321b2926cb.txt"]);
+    const a = await app.ask("What did von der Leyen say?", { event: "eu-china-summit-beijing-2023" });
+    expect(a.passages.length).toBeGreaterThan(0);
+    expect(a.passages.every((p) => beijing.has(p.chunk.source))).toBe(true);
+    expect(a.citations.every((c) => beijing.has(c.source))).toBe(true);
+    const s = await app.search("von der Leyen", { event: "paris-trilateral-2024", limit: 20 });
+    expect(s.length).toBeGreaterThan(0);
+    expect(s.every((p) => paris.has(p.chunk.source))).toBe(true);
+    await expect(app.ask("What did Xi say?", { event: "no-such-event" })).rejects.toMatchObject({ code: "UNKNOWN_EVENT" });
+  });
+
   it("notices a cited file edited after start-up and quotes the file as it is now", async () => {
     const app = createApp(testConfig(env()));
     const source = "000_10e720cce02f15cd.txt";

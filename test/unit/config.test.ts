@@ -3,7 +3,7 @@ import path from "node:path";
 import { parseEnv } from "node:util";
 import { describe, expect, it } from "vitest";
 import { writeFile } from "node:fs/promises";
-import { CONFIG_VARIABLES, loadConfig, readEnv } from "../../src/config.js";
+import { CONFIG_VARIABLES, loadConfig, readEnv, requireDiscord } from "../../src/config.js";
 import { AppError } from "../../src/errors.js";
 import { cleanup, REPO, tempDir } from "../helpers.js";
 
@@ -76,6 +76,26 @@ describe("config", () => {
 
   it("rejects fusion weights that are both zero", () => {
     expect(() => loadConfig({ FUSION_LEXICAL_WEIGHT: "0", FUSION_DENSE_WEIGHT: "0" })).toThrow(/both be 0/);
+  });
+
+  it("needs a token and an application id to run the bot, and says how to try it without", () => {
+    expect(() => requireDiscord(loadConfig({}))).toThrow(/DISCORD_TOKEN.*DISCORD_APPLICATION_ID.*npm run console/s);
+    expect(() => requireDiscord(loadConfig({ DISCORD_TOKEN: "t" }))).toThrow(/needs DISCORD_APPLICATION_ID/);
+    const d = requireDiscord(loadConfig({ DISCORD_TOKEN: " t ", DISCORD_APPLICATION_ID: "123456789012345678", DISCORD_ALLOWED_GUILDS: "111111111111111111, 222222222222222222" }));
+    expect(d).toMatchObject({ token: "t", applicationId: "123456789012345678", allowedGuilds: ["111111111111111111", "222222222222222222"] });
+    expect(() => loadConfig({ DISCORD_ALLOWED_GUILDS: "abc" })).toThrow(/DISCORD_ALLOWED_GUILDS/);
+    expect(() => loadConfig({ DISCORD_APPLICATION_ID: "my-app" })).toThrow(/DISCORD_APPLICATION_ID/);
+  });
+
+  it("never puts the token in an error message", () => {
+    let message = "";
+    try {
+      loadConfig({ DISCORD_TOKEN: "secret-token-value", HNSW_M: "x" });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain("HNSW_M");
+    expect(message).not.toContain("secret-token-value");
   });
 
   it("is frozen all the way down", () => {

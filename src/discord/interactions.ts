@@ -1,0 +1,194 @@
+import {
+  MessageFlags,
+  type AutocompleteInteraction,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  type RepliableInteraction,
+} from "discord.js";
+import { isAppError, newErrorId } from "../errors.js";
+import { notice, renderEvidence, type DiscordMessage } from "../render/discord.js";
+import type { Command } from "./commands/command.js";
+import type { BotContext } from "./context.js";
+import type { FeedbackEntry } from "./feedback-store.js";
+import { BusyError } from "./limits.js";
+
+/*
+ * The one place where interactions are acknowledged, limited, run, answered
+ * and logged. Every interaction is answered: within Discord's 3 seconds by an
+ * immediate reply (refusals, buttons) or a deferral, then by an edit.
+ */
+
+export interface InteractionDeps extends BotContext {
+  readonly commands: ReadonlyMap<string, Command>;
+  readonly shuttingDown: () => boolean;
+}
+
+export const MESSAGES = {
+  notAllowedHere: "I'm not enabled on this server.",
+  restarting: "I'm restarting right now. Please ask again in a minute.",
+  busy: "I'm answering a lot of questions right now. Please try again in a minute.",
+  unknownCommand: "I don't know that command. Type /help to see what I can do.",
+  forgottenAnswer: "I no longer have that answer in memory (I restarted since). Ask the question again to see its sources.",
+  rateLimited: (ms: number) => `You're asking faster than I can keep up. Please wait ${Math.max(1, Math.ceil(ms / 1000))} s before your next question.`,
+  failed: (id: string) => `Sorry, something went wrong on my side (error id ${id}). Please try again later.`,
+  thanks: (vote: "up" | "down") => `Thanks, your ${vote === "up" ? "👍" : "👎"} is recorded.`,
+};
+
+const EPHEMERAL = MessageFlags.Ephemeral;
+
+/** The payload as discord.js options for a reply, a follow-up or an edit. */
+function options(m: DiscordMessage, flags = 0) {
+  return {
+    content: m.content ?? "",
+    embeds: m.embeds,
+    components: m.components ?? [],
+    allowedMentions: m.allowedMentions,
+    ...(m.flags || flags ? { flags: (m.flags ?? 0) | flags } : {}),
+  };
+}
+
+/** Sends `messages` as the interaction's reply (editing the deferral when there is one) and follow-ups. */
+export async function respond(interaction: RepliableInteraction, messages: readonly DiscordMessage[], ephemeral: boolean): Promise<void> {
+  const [first, ...rest] = messages;
+  if (!first) return;
+  const flags = ephemeral ? EPHEMERAL : 0;
+  if (interaction.deferred) {
+    const { flags: messageFlags, ...edit } = options(first);
+    // An edit cannot make a message ephemeral; only link-preview suppression carries over.
+    await interaction.editReply(messageFlags ? { ...edit, flags: messageFlags & MessageFlags.SuppressEmbeds } : edit);
+  } else if (interaction.replied) {
+    await interaction.followUp(options(first, flags));
+  } else {
+    await interaction.reply(options(first, flags));
+  }
+  for (const m of rest) await interaction.followUp(options(m, flags));
+}
+
+/** What a failure becomes for the member; unexpected ones are logged with an id the member can quote. */
+export function failureMessage(error: unknown, ctx: BotContext, fields: Record<string, unknown>): DiscordMessage {
+  if (isAppError(error)) return notice(error.userMessage);
+  if (error instanceof BusyError) return notice(MESSAGES.busy);
+  const errorId = newErrorId();
+  ctx.log.error("interaction.failed", { ...fields, errorId, error });
+  return notice(MESSAGES.failed(errorId));
+}
+
+function guildAllowed(ctx: BotContext, guildId: string | null): boolean {
+  return ctx.discord.allowedGuilds.length === 0 || (guildId !== null && ctx.discord.allowedGuilds.includes(guildId));
+}
+
+export async function handleInteraction(interaction: Interaction, deps: InteractionDeps): Promise<void> {
+  if (interaction.isAutocomplete()) return autocomplete(interaction, deps);
+  if (!interaction.isRepliable()) return;
+  if (!guildAllowed(deps, interaction.guildId)) {
+    await interaction.reply(options(notice(MESSAGES.notAllowedHere), EPHEMERAL));
+    return;
+  }
+  if (interaction.isChatInputCommand()) return command(interaction, deps);
+  if (interaction.isButton()) return button(interaction, deps);
+}
+
+async function command(interaction: ChatInputCommandInteraction, deps: InteractionDeps): Promise<void> {
+  const t0 = deps.now();
+  const req = interaction.id;
+  const cmd = deps.commands.get(interaction.commandName);
+  const log = deps.log.child({ req, command: interaction.commandName, guild: interaction.guildId });
+  let outcome = "answered";
+  let deferMs: number | null = null;
+  try {
+    if (!cmd) {
+      outcome = "unknown_command";
+      await respond(interaction, [notice(MESSAGES.unknownCommand)], true);
+      return;
+    }
+    if (deps.shuttingDown()) {
+      outcome = "shutting_down";
+      await respond(interaction, [notice(MESSAGES.restarting)], true);
+      return;
+    }
+    try {
+      cmd.check?.(interaction, deps);
+    } catch (error) {
+      outcome = isAppError(error) ? `refused:${error.code}` : "failed";
+      await respond(interaction, [failureMessage(error, deps, { req, command: interaction.commandName })], true);
+      return;
+    }
+    if (cmd.limited) {
+      const take = deps.limiter.take(interaction.user.id, deps.now());
+      if (!take.ok) {
+        outcome = "rate_limited";
+        await respond(interaction, [notice(MESSAGES.rateLimited(take.retryAfterMs))], true);
+        return;
+      }
+    }
+    const ephemeral = cmd.ephemeral(interaction);
+    await interaction.deferReply(ephemeral ? { flags: EPHEMERAL } : {});
+    deferMs = deps.now() - t0;
+    let messages: DiscordMessage[];
+    try {
+      messages = cmd.limited ? await deps.gate.run(() => cmd.run(interaction, deps)) : await cmd.run(interaction, deps);
+    } catch (error) {
+      outcome = isAppError(error) ? `refused:${error.code}` : error instanceof BusyError ? "busy" : "failed";
+      messages = [failureMessage(error, deps, { req, command: interaction.commandName })];
+    }
+    await respond(interaction, messages, ephemeral);
+  } catch (error) {
+    // Sending itself failed (Discord unreachable, token expired, the interaction timed out).
+    outcome = "send_failed";
+    log.error("interaction.send_failed", { error });
+  } finally {
+    log.info("interaction", { kind: "command", outcome, deferMs: deferMs === null ? null : Math.round(deferMs), ms: Math.round(deps.now() - t0) });
+  }
+}
+
+async function autocomplete(interaction: AutocompleteInteraction, deps: InteractionDeps): Promise<void> {
+  const cmd = deps.commands.get(interaction.commandName);
+  try {
+    if (!cmd?.autocomplete || !guildAllowed(deps, interaction.guildId)) await interaction.respond([]);
+    else await cmd.autocomplete(interaction, deps);
+  } catch (error) {
+    deps.log.warn("autocomplete.failed", { req: interaction.id, command: interaction.commandName, error });
+  }
+}
+
+async function button(interaction: ButtonInteraction, deps: InteractionDeps): Promise<void> {
+  const t0 = deps.now();
+  const [kind, ...rest] = interaction.customId.split(":");
+  const log = deps.log.child({ req: interaction.id, button: kind, guild: interaction.guildId });
+  let outcome = "ok";
+  try {
+    if (kind === "sources") {
+      const sent = deps.answers.get(rest[0] ?? "");
+      if (!sent) outcome = "forgotten";
+      await respond(interaction, sent ? renderEvidence(sent.answer) : [notice(MESSAGES.forgottenAnswer)], true);
+    } else if (kind === "feedback" && (rest[0] === "up" || rest[0] === "down")) {
+      const vote = rest[0];
+      const answerId = rest[1] ?? "";
+      const sent = deps.answers.get(answerId);
+      // After a restart the answer is gone from memory; the message itself still shows it.
+      const shown = interaction.message.embeds[0];
+      const entry: FeedbackEntry = {
+        at: new Date().toISOString(),
+        vote,
+        userHash: await deps.feedback.hashUser(interaction.user.id),
+        guildId: interaction.guildId,
+        answerId,
+        question: sent?.answer.question ?? shown?.title ?? "",
+        answer: sent?.answer.text ?? shown?.description ?? "",
+        citations: (sent?.answer.citations ?? []).map(({ n, source, start, end, quote }) => ({ n, source, start, end, quote })),
+      };
+      await deps.feedback.record(entry);
+      await respond(interaction, [notice(MESSAGES.thanks(vote))], true);
+    } else {
+      outcome = "unknown_button";
+      await respond(interaction, [notice(MESSAGES.unknownCommand)], true);
+    }
+  } catch (error) {
+    outcome = "failed";
+    const message = failureMessage(error, deps, { req: interaction.id, button: kind });
+    await respond(interaction, [message], true).catch((e: unknown) => log.error("interaction.send_failed", { error: e }));
+  } finally {
+    log.info("interaction", { kind: "button", outcome, ms: Math.round(deps.now() - t0) });
+  }
+}

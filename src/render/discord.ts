@@ -1,0 +1,284 @@
+import type { APIActionRowComponent, APIButtonComponentWithCustomId, APIEmbed, APIEmbedField } from "discord-api-types/v10";
+import type { Answer, Article, Basis, Citation, Passage, SummitEvent } from "../types.js";
+
+/*
+ * Answers and lists as Discord message payloads (plain JSON, no discord.js),
+ * within Discord's limits. Text that comes from articles or from members is
+ * escaped so it can neither format the message nor mention anyone; the
+ * payloads also set allowed_mentions to none.
+ */
+
+export const LIMITS = {
+  content: 2000,
+  title: 256,
+  description: 4096,
+  fieldName: 256,
+  fieldValue: 1024,
+  fields: 25,
+  footer: 2048,
+  /** Characters over all embeds of one message (title, description, fields, footer). */
+  embedTotal: 6000,
+  embedsPerMessage: 10,
+  choiceName: 100,
+  threadName: 100,
+} as const;
+
+const COLOR = { answer: 0x2f6fdb, abstain: 0x8a8f98, list: 0x3aa675 } as const;
+
+/** Discord's button styles and component types (numbers of the API). */
+const BUTTON = { primary: 1, secondary: 2, success: 3, danger: 4 } as const;
+const ACTION_ROW = 1;
+const BUTTON_TYPE = 2;
+/** Message flag: no link previews for a text-only message. */
+export const SUPPRESS_EMBEDS = 1 << 2;
+
+export interface DiscordMessage {
+  content?: string;
+  embeds: APIEmbed[];
+  components?: APIActionRowComponent<APIButtonComponentWithCustomId>[];
+  /** Always empty: nothing the bot sends may ping anyone. */
+  allowedMentions: { parse: []; repliedUser: false };
+  flags?: number;
+}
+
+const NO_MENTIONS = { parse: [] as [], repliedUser: false as const };
+
+/**
+ * Escapes markdown so article and member text is shown as written, and breaks
+ * mentions (@everyone, <@id>, <#id>, <@&id>) so they render as plain text.
+ */
+export function escapeText(text: string): string {
+  return text
+    .replace(/([\\*_~`|[\]])/g, "\\$1")
+    .replace(/^(\s*)([#>-])/gm, "$1\\$2")
+    .replace(/@(everyone|here)/gi, "@\u200b$1")
+    .replace(/<([@#][!&]?\d|\/|a?:)/g, "<\u200b$1");
+}
+
+/**
+ * Shortens `text` to at most `max` characters, ending at a sentence end when
+ * one is late enough, else at a word end, and marks the cut with "…".
+ */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const room = text.slice(0, max - 1);
+  const sentence = Math.max(room.lastIndexOf(". "), room.lastIndexOf("? "), room.lastIndexOf("! "), room.lastIndexOf(".\n"));
+  if (sentence >= max * 0.5) return `${room.slice(0, sentence + 1)} …`.slice(0, max);
+  const word = room.search(/\s+\S*$/);
+  return `${(word > 0 ? room.slice(0, word) : room).trimEnd()}…`;
+}
+
+const inferred = (basis: Basis) => (basis === "inferred" ? " (inferred)" : "");
+
+function sourceLine(c: Pick<Citation, "outlet" | "date" | "source" | "basis">): string {
+  const outlet = c.outlet ? `${escapeText(c.outlet)}${inferred(c.basis.outlet)}` : "outlet unknown";
+  const date = c.date ? `${c.date}${inferred(c.basis.date)}` : "date unknown";
+  return `${outlet}, ${date} · ${escapeText(c.source)}`;
+}
+
+/** Characters an embed counts toward the per-message total. */
+export function embedLength(e: APIEmbed): number {
+  return (
+    (e.title?.length ?? 0) +
+    (e.description?.length ?? 0) +
+    (e.footer?.text.length ?? 0) +
+    (e.author?.name.length ?? 0) +
+    (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0)
+  );
+}
+
+/** Splits text into pieces of at most `max` characters at line ends, never inside a line unless one line alone is too long. */
+function splitLines(text: string, max: number): string[] {
+  const out: string[] = [];
+  let current = "";
+  for (const line of text.split("\n")) {
+    const piece = line.length > max ? truncate(line, max) : line;
+    if (current && current.length + 1 + piece.length > max) {
+      out.push(current);
+      current = piece;
+    } else {
+      current = current ? `${current}\n${piece}` : piece;
+    }
+  }
+  if (current) out.push(current);
+  return out;
+}
+
+/**
+ * A quote line "“…” [n]" that is too long is cut inside the quote, at a
+ * sentence or word end, keeping its marker, so a citation is never cut off.
+ */
+function fitQuoteLine(line: string, max: number): string {
+  if (line.length <= max) return line;
+  const m = /^(.*)” (\[\d+\])$/s.exec(line);
+  if (!m?.[1] || !m[2]) return truncate(line, max);
+  const tail = `” ${m[2]}`;
+  return `${truncate(m[1], max - tail.length)}${tail}`;
+}
+
+/** Packs embeds into as few messages as the per-message limits allow. */
+function packMessages(embeds: APIEmbed[]): DiscordMessage[] {
+  const messages: DiscordMessage[] = [];
+  let current: APIEmbed[] = [];
+  let total = 0;
+  for (const e of embeds) {
+    const n = embedLength(e);
+    if (current.length && (total + n > LIMITS.embedTotal || current.length >= LIMITS.embedsPerMessage)) {
+      messages.push({ embeds: current, allowedMentions: NO_MENTIONS });
+      current = [];
+      total = 0;
+    }
+    current.push(e);
+    total += n;
+  }
+  if (current.length) messages.push({ embeds: current, allowedMentions: NO_MENTIONS });
+  return messages;
+}
+
+/** Button ids carry what the click refers to; see src/discord/components.ts. */
+export function answerButtons(answerId: string, withSources: boolean): APIActionRowComponent<APIButtonComponentWithCustomId> {
+  const buttons: APIButtonComponentWithCustomId[] = [];
+  if (withSources) buttons.push({ type: BUTTON_TYPE, style: BUTTON.secondary, label: "Sources", emoji: { name: "📚" }, custom_id: `sources:${answerId}` });
+  buttons.push(
+    { type: BUTTON_TYPE, style: BUTTON.secondary, emoji: { name: "👍" }, custom_id: `feedback:up:${answerId}` },
+    { type: BUTTON_TYPE, style: BUTTON.secondary, emoji: { name: "👎" }, custom_id: `feedback:down:${answerId}` },
+  );
+  return { type: ACTION_ROW, components: buttons };
+}
+
+/**
+ * An answer as one or more messages: the first carries the question, the
+ * answer with its [n] markers, the sources (article, outlet, date, file and
+ * quoted span) and the buttons; the rest, if any, continue the text.
+ */
+export function renderAnswer(answer: Answer, options: { answerId: string; eventName?: string }): DiscordMessage[] {
+  const lines = answer.abstained
+    ? [escapeText(answer.text)]
+    : answer.text.split("\n").map((line) => fitQuoteLine(escapeQuoteLine(line), LIMITS.description));
+  const pages = splitLines(lines.join("\n"), LIMITS.description);
+  const fields: APIEmbedField[] = answer.citations.map((c) => ({
+    name: truncate(`[${c.n}] ${c.title}${inferred(c.basis.title)}`, LIMITS.fieldName),
+    value: truncate(`${sourceLine(c)}, characters ${c.start}–${c.end}`, LIMITS.fieldValue),
+  }));
+  const footer = answer.abstained
+    ? "Nothing in the articles answers this."
+    : `Quoted word for word from the articles${options.eventName ? ` about ${options.eventName}` : ""}. Press Sources for the full evidence.`;
+  const embeds: APIEmbed[] = pages.map((page, i) => ({
+    color: answer.abstained ? COLOR.abstain : COLOR.answer,
+    ...(i === 0 ? { title: truncate(escapeText(answer.question), LIMITS.title) } : {}),
+    description: page,
+  }));
+  // Sources go on the last text embed, in as many embeds as 25 fields a piece need.
+  for (let i = 0; i < fields.length; i += LIMITS.fields) {
+    const chunk = fields.slice(i, i + LIMITS.fields);
+    const last = embeds.at(-1);
+    if (i === 0 && last && embedLength(last) + chunk.reduce((n, f) => n + f.name.length + f.value.length, 0) <= LIMITS.embedTotal) {
+      last.fields = chunk;
+    } else {
+      embeds.push({ color: COLOR.answer, fields: chunk });
+    }
+  }
+  const lastEmbed = embeds.at(-1);
+  if (lastEmbed) lastEmbed.footer = { text: footer };
+  const messages = packMessages(embeds);
+  const first = messages[0];
+  if (first) first.components = [answerButtons(options.answerId, answer.citations.length > 0)];
+  return messages;
+}
+
+/** Escapes the quote of an answer line but keeps its “…” [n] frame intact. */
+function escapeQuoteLine(line: string): string {
+  const m = /^“(.*)” (\[\d+\])$/s.exec(line);
+  return m ? `“${escapeText(m[1] ?? "")}” ${m[2]}` : escapeText(line);
+}
+
+/** The full evidence of an answer (the Sources button): every quote with where it is. */
+export function renderEvidence(answer: Pick<Answer, "question" | "citations">): DiscordMessage[] {
+  if (answer.citations.length === 0) return [notice("This answer quotes no article.")];
+  const embeds: APIEmbed[] = answer.citations.map((c) => ({
+    color: COLOR.answer,
+    title: truncate(`[${c.n}] ${c.title}${inferred(c.basis.title)}`, LIMITS.title),
+    description: truncate(`> ${escapeText(c.quote).replace(/\n/g, "\n> ")}`, LIMITS.description),
+    footer: { text: truncate(`${c.outlet ?? "outlet unknown"}${inferred(c.basis.outlet)}, ${c.date ?? "date unknown"}${inferred(c.basis.date)} · ${c.source}, characters ${c.start}–${c.end}`, LIMITS.footer) },
+  }));
+  return packMessages(embeds);
+}
+
+/** The best passages for a query, with article and score (/search). */
+export function renderSearch(query: string, passages: readonly Passage[], article: (source: string) => Article | undefined): DiscordMessage[] {
+  if (passages.length === 0) return [notice(`No passage matches “${truncate(query, 200)}”.`)];
+  const fields = passages.slice(0, LIMITS.fields).map((p, i) => {
+    const a = article(p.chunk.source);
+    const title = a ? `${a.meta.title.value}${inferred(a.meta.title.basis)}` : p.chunk.source;
+    return {
+      name: truncate(`${i + 1}. ${title} — score ${p.score.toFixed(2)}`, LIMITS.fieldName),
+      value: truncate(`${escapeText(p.chunk.text.replace(/\s+/g, " "))}\n*${escapeText(p.chunk.source)}, characters ${p.chunk.start}–${p.chunk.end}*`, LIMITS.fieldValue),
+    };
+  });
+  return packMessages([{ color: COLOR.list, title: truncate(`Passages for: ${escapeText(query)}`, LIMITS.title), fields }]);
+}
+
+/** The articles of the corpus (/sources). */
+export function renderArticleList(articles: readonly Article[]): DiscordMessage[] {
+  const fields = articles.map((a) => ({
+    name: truncate(`${a.meta.title.value}${inferred(a.meta.title.basis)}`, LIMITS.fieldName),
+    value: truncate(
+      `${a.meta.outlet.value ? `${escapeText(a.meta.outlet.value)}${inferred(a.meta.outlet.basis)}` : "outlet unknown"}, ` +
+        `${a.meta.date.value ? `${a.meta.date.value}${inferred(a.meta.date.basis)}` : "date unknown"} · ${escapeText(a.source)}`,
+      LIMITS.fieldValue,
+    ),
+  }));
+  return listMessages(`The ${articles.length} article${articles.length === 1 ? "" : "s"} I answer from`, fields);
+}
+
+/** The events the corpus covers and the articles about each (/summits). */
+export function renderEvents(events: readonly SummitEvent[], articles: readonly Article[]): DiscordMessage[] {
+  if (events.length === 0) return [notice("The article metadata describes no events.")];
+  const fields = events.map((e) => {
+    const about = articles.filter((a) => a.meta.event.value === e.id);
+    const covered = about.length ? about.map((a) => `• ${escapeText(a.meta.title.value)} (${escapeText(a.source)})`).join("\n") : "no article";
+    return {
+      name: truncate(e.name, LIMITS.fieldName),
+      value: truncate(
+        `${escapeText(e.place.value)}${inferred(e.place.basis)} · ${e.date.value}${inferred(e.date.basis)}\n` +
+          `With: ${e.participants.map(escapeText).join(", ")}\n${covered}\nUse event: ${e.id}`,
+        LIMITS.fieldValue,
+      ),
+    };
+  });
+  return listMessages("Events the articles cover", fields);
+}
+
+function listMessages(title: string, fields: APIEmbedField[]): DiscordMessage[] {
+  const embeds: APIEmbed[] = [];
+  for (let i = 0; i < fields.length; i += LIMITS.fields) {
+    embeds.push({ color: COLOR.list, ...(i === 0 ? { title } : {}), fields: fields.slice(i, i + LIMITS.fields) });
+  }
+  return packMessages(embeds);
+}
+
+export function renderHelp(options: { answerMessages: boolean; maxQuestionChars: number }): DiscordMessage[] {
+  const lines = [
+    "I answer questions about EU–China summits from a small set of news articles, quoting them word for word with numbered citations, and I say so when they don't cover a question.",
+    "",
+    "**/ask** `question` — an answer with citations. `private: True` shows it only to you; `event` limits it to one summit.",
+    "**/search** `query` — the best matching passages and their scores, without an answer.",
+    "**/sources** — the articles I quote, with outlet and date.",
+    "**/summits** — the events the articles cover; use their ids in `event`.",
+    "**/help** — this message.",
+  ];
+  if (options.answerMessages) {
+    lines.push("", "You can also mention me with a question. I answer in a thread; ask follow-ups there without mentioning me (e.g. “and what did Michel say?”).");
+  }
+  lines.push(
+    "",
+    "Under each answer: **Sources** shows the quoted evidence, 👍/👎 tells us whether it helped.",
+    `Questions can be up to ${options.maxQuestionChars} characters. Values marked “(inferred)” were worked out from the article, not stated in it.`,
+  );
+  return [{ embeds: [{ color: COLOR.list, title: "What I can do", description: lines.join("\n") }], allowedMentions: NO_MENTIONS }];
+}
+
+/** A short text message (errors, limits, thanks), with link previews off. */
+export function notice(text: string): DiscordMessage {
+  return { content: truncate(text, LIMITS.content), embeds: [], allowedMentions: NO_MENTIONS, flags: SUPPRESS_EMBEDS };
+}

@@ -1,0 +1,177 @@
+import { describe, expect, it } from "vitest";
+import {
+  embedLength,
+  escapeText,
+  LIMITS,
+  notice,
+  renderAnswer,
+  renderArticleList,
+  renderEvidence,
+  renderHelp,
+  truncate,
+  type DiscordMessage,
+} from "../../../src/render/discord.js";
+import type { Answer, Article, Citation } from "../../../src/types.js";
+
+const basis = { title: "stated", outlet: "inferred", date: "stated" } as const;
+
+function citation(n: number, quote: string, extra: Partial<Citation> = {}): Citation {
+  return { n, source: `00${n}_x.txt`, title: `Title ${n}`, outlet: "Kyodo News", date: "2023-12-07", basis, quote, start: 10 * n, end: 10 * n + quote.length, ...extra };
+}
+
+function answer(citations: Citation[], extra: Partial<Answer> = {}): Answer {
+  return {
+    question: "What did von der Leyen say?",
+    text: citations.map((c) => `“${c.quote}” [${c.n}]`).join("\n"),
+    abstained: false,
+    citations,
+    passages: [],
+    articles: [],
+    closest: [],
+    confidence: 0.8,
+    timings: { embedMs: 1, lexicalMs: 1, denseMs: 1, composeMs: 1, totalMs: 4 },
+    retrieval: { mode: "hybrid", embedder: "test" },
+    ...extra,
+  };
+}
+
+/** Every limit Discord enforces on a message. */
+function expectWithinLimits(m: DiscordMessage): void {
+  expect((m.content ?? "").length).toBeLessThanOrEqual(LIMITS.content);
+  expect(m.embeds.length).toBeLessThanOrEqual(LIMITS.embedsPerMessage);
+  expect(m.embeds.reduce((n, e) => n + embedLength(e), 0)).toBeLessThanOrEqual(LIMITS.embedTotal);
+  for (const e of m.embeds) {
+    expect((e.title ?? "").length).toBeLessThanOrEqual(LIMITS.title);
+    expect((e.description ?? "").length).toBeLessThanOrEqual(LIMITS.description);
+    expect((e.fields ?? []).length).toBeLessThanOrEqual(LIMITS.fields);
+    for (const f of e.fields ?? []) {
+      expect(f.name.length).toBeLessThanOrEqual(LIMITS.fieldName);
+      expect(f.value.length).toBeLessThanOrEqual(LIMITS.fieldValue);
+    }
+  }
+  expect(m.allowedMentions).toEqual({ parse: [], repliedUser: false });
+}
+
+describe("escapeText", () => {
+  it("escapes markdown so text shows as written", () => {
+    expect(escapeText("**bold** _it_ ~~s~~ `code` ||spoiler|| [link](x)")).toBe(
+      "\\*\\*bold\\*\\* \\_it\\_ \\~\\~s\\~\\~ \\`code\\` \\|\\|spoiler\\|\\| \\[link\\](x)",
+    );
+    expect(escapeText("# Heading\n- item\n> quote")).toBe("\\# Heading\n\\- item\n\\> quote");
+  });
+
+  it("breaks every kind of mention", () => {
+    const out = escapeText("@everyone @here <@123456789012345678> <@!123456789012345678> <@&123456789012345678> <#123456789012345678>");
+    expect(out).not.toMatch(/@everyone|@here|<@\d|<@!|<@&|<#\d/);
+    expect(out.replace(/\u200b/g, "")).toContain("@everyone");
+  });
+});
+
+describe("truncate", () => {
+  it("cuts at a sentence end when there is one late enough, else at a word end, never mid-word", () => {
+    const text = "First sentence is here. Second sentence is a good deal longer than the first one.";
+    expect(truncate(text, 40)).toBe("First sentence is here. …");
+    expect(truncate("alpha beta gamma delta", 15)).toBe("alpha beta…");
+    expect(truncate("short", 10)).toBe("short");
+    for (const max of [5, 17, 33, 60]) expect(truncate(text, max).length).toBeLessThanOrEqual(max);
+  });
+});
+
+describe("renderAnswer", () => {
+  it("puts question, answer with markers, sources and buttons in one message", () => {
+    const [m, ...rest] = renderAnswer(answer([citation(1, "More effort is needed."), citation(2, "Balanced trade.")]), { answerId: "abc" });
+    expect(rest).toEqual([]);
+    if (!m) throw new Error("no message");
+    expectWithinLimits(m);
+    const e = m.embeds[0];
+    expect(e?.title).toBe("What did von der Leyen say?");
+    expect(e?.description).toBe("“More effort is needed.” [1]\n“Balanced trade.” [2]");
+    expect(e?.fields?.map((f) => f.name)).toEqual(["[1] Title 1", "[2] Title 2"]);
+    expect(e?.fields?.[0]?.value).toBe("Kyodo News (inferred), 2023-12-07 · 001\\_x.txt, characters 10–32");
+    const ids = m.components?.[0]?.components.map((b) => b.custom_id);
+    expect(ids).toEqual(["sources:abc", "feedback:up:abc", "feedback:down:abc"]);
+  });
+
+  it("escapes quotes and the echoed question but keeps the [n] markers", () => {
+    const [m] = renderAnswer(answer([citation(1, "He said *@everyone* <@123456789012345678>")], { question: "**hi** @here" }), { answerId: "x" });
+    expect(m?.embeds[0]?.title).toBe("\\*\\*hi\\*\\* @\u200bhere");
+    expect(m?.embeds[0]?.description).toMatch(/^“He said \\\*@\u200beveryone\\\* <\u200b@123456789012345678>” \[1\]$/);
+  });
+
+  it("splits a very long answer at citation boundaries, within every limit", () => {
+    const long = Array.from({ length: 12 }, (_, i) => citation(i + 1, `${"Sentence with several words. ".repeat(40)}End ${i + 1}.`));
+    const messages = renderAnswer(answer(long), { answerId: "x" });
+    expect(messages.length).toBeGreaterThan(1);
+    for (const m of messages) expectWithinLimits(m);
+    const text = messages.flatMap((m) => m.embeds.map((e) => e.description ?? "")).join("\n");
+    for (let n = 1; n <= 12; n++) expect(text).toContain(`[${n}]`);
+    // No line starts or ends in the middle of a quote.
+    for (const line of text.split("\n").filter(Boolean)) expect(line).toMatch(/^“.*” \[\d+\]$/s);
+    expect(messages[0]?.components).toBeDefined();
+    expect(messages.slice(1).every((m) => m.components === undefined)).toBe(true);
+  });
+
+  it("cuts a single quote that is too long inside the quote, at a word end, keeping its marker", () => {
+    const [m] = renderAnswer(answer([citation(1, "word ".repeat(2000).trim())]), { answerId: "x" });
+    const d = m?.embeds[0]?.description ?? "";
+    expect(d.length).toBeLessThanOrEqual(LIMITS.description);
+    expect(d).toMatch(/word…” \[1\]$/);
+  });
+
+  it("renders an abstention without a Sources button", () => {
+    const [m] = renderAnswer(answer([], { abstained: true, text: "The articles I have don't cover that." }), { answerId: "x" });
+    expect(m?.embeds[0]?.description).toBe("The articles I have don't cover that.");
+    expect(m?.components?.[0]?.components.map((b) => b.custom_id)).toEqual(["feedback:up:x", "feedback:down:x"]);
+  });
+
+  it("keeps more than 25 sources within limits", () => {
+    const many = Array.from({ length: 30 }, (_, i) => citation(i + 1, "Short."));
+    const messages = renderAnswer(answer(many), { answerId: "x" });
+    for (const m of messages) expectWithinLimits(m);
+    expect(messages.flatMap((m) => m.embeds.flatMap((e) => e.fields ?? []))).toHaveLength(30);
+  });
+});
+
+describe("other renderings", () => {
+  it("shows the full evidence, one embed per citation", () => {
+    const messages = renderEvidence(answer([citation(1, "Quote one."), citation(2, "Quote two.")]));
+    for (const m of messages) expectWithinLimits(m);
+    expect(messages[0]?.embeds.map((e) => e.description)).toEqual(["> Quote one.", "> Quote two."]);
+    expect(messages[0]?.embeds[0]?.footer?.text).toBe("Kyodo News (inferred), 2023-12-07 · 001_x.txt, characters 10–20");
+  });
+
+  it("lists articles with inferred values marked", () => {
+    const article = {
+      source: "a.txt",
+      text: "",
+      hash: "",
+      modifiedMs: 0,
+      size: 0,
+      meta: {
+        title: { value: "A title", basis: "inferred" },
+        outlet: { value: null, basis: "unknown" },
+        date: { value: "2024-05-06", basis: "stated", kind: "event" },
+        place: { value: null, basis: "unknown" },
+        event: { value: null, basis: "unknown" },
+        peopleQuoted: { value: [], basis: "stated" },
+      },
+    } satisfies Article;
+    const [m] = renderArticleList([article]);
+    expect(m?.embeds[0]?.fields?.[0]).toEqual({ name: "A title (inferred)", value: "outlet unknown, 2024-05-06 · a.txt" });
+  });
+
+  it("fits help in one message and mentions thread follow-ups only when enabled", () => {
+    const on = renderHelp({ answerMessages: true, maxQuestionChars: 1000 });
+    const off = renderHelp({ answerMessages: false, maxQuestionChars: 1000 });
+    expect(on).toHaveLength(1);
+    for (const m of [...on, ...off]) expectWithinLimits(m);
+    expect(on[0]?.embeds[0]?.description).toContain("mention me");
+    expect(off[0]?.embeds[0]?.description).not.toContain("mention me");
+  });
+
+  it("sends notices as plain text without link previews", () => {
+    const m = notice("x".repeat(5000));
+    expectWithinLimits(m);
+    expect(m.flags).toBe(1 << 2);
+  });
+});
