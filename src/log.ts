@@ -70,9 +70,38 @@ export function createLogger(options: LoggerOptions, bound: Fields = {}): Logger
 /** A logger that drops everything (tests that do not inspect logs). */
 export const silentLogger: Logger = createLogger({ level: "silent", format: "text", write: () => {} });
 
-/** A logger that records lines in memory, for tests that assert on logs. */
-export function memoryLogger(level: LogLevel = "debug"): Logger & { lines: string[] } {
+/** A logger that records JSON lines in memory, for tests that assert on logs. */
+export function memoryLogger(level: LogLevel = "debug"): Logger & {
+  lines: string[];
+  /** Resolves with the first line (already written or to come) that matches. */
+  waitFor(match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
+} {
   const lines: string[] = [];
-  const logger = createLogger({ level, format: "json", write: (line) => lines.push(line) });
-  return Object.assign(logger, { lines });
+  const waiters = new Set<(line: string) => boolean>();
+  const logger = createLogger({
+    level,
+    format: "json",
+    write: (line) => {
+      lines.push(line);
+      for (const w of [...waiters]) if (w(line)) waiters.delete(w);
+    },
+  });
+  const waitFor = (match: (line: string) => boolean, timeoutMs = 10_000) => {
+    const found = lines.find(match);
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(waiter);
+        reject(new Error(`no matching log line within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter = (line: string) => {
+        if (!match(line)) return false;
+        clearTimeout(timer);
+        resolve(line);
+        return true;
+      };
+      waiters.add(waiter);
+    });
+  };
+  return Object.assign(logger, { lines, waitFor });
 }
