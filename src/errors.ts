@@ -16,7 +16,24 @@ export type ErrorCode =
   | "DEPENDENCY_BROKEN"
   | "QA_FILE_INVALID"
   | "UNKNOWN_EVENT"
+  | "PROMPT_INVALID"
+  | "LLM_UNAVAILABLE"
   | "BAD_USAGE";
+
+/**
+ * Refusals of what a person typed or configured: the message says it all, and
+ * they are not logged as failures. Every other code is a failure of the system
+ * and is logged with its cause.
+ */
+export const INPUT_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "EMPTY_QUESTION",
+  "QUESTION_TOO_LONG",
+  "UNSUPPORTED_LANGUAGE",
+  "UNKNOWN_EVENT",
+  "BAD_USAGE",
+  "QA_FILE_INVALID",
+  "CONFIG_INVALID",
+]);
 
 /** A failure whose `userMessage` is safe and useful to show as is. */
 export class AppError extends Error {

@@ -1,6 +1,6 @@
 import { createApp, type App, type AppOverrides } from "../app.js";
 import { loadConfig, type Config } from "../config.js";
-import { errorDetail, isAppError, newErrorId, type ErrorCode } from "../errors.js";
+import { errorDetail, INPUT_ERRORS, isAppError, newErrorId } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
 import { askCommand, ASK_USAGE } from "./ask.js";
 import { botCommand } from "./bot.js";
@@ -20,8 +20,6 @@ Commands:
   deploy-commands         register the slash commands with Discord (npm run deploy-commands)
 ${ASK_USAGE}
 ${EVAL_USAGE}`;
-
-const INPUT_ERRORS = new Set<ErrorCode>(["EMPTY_QUESTION", "QUESTION_TOO_LONG", "UNSUPPORTED_LANGUAGE", "UNKNOWN_EVENT", "BAD_USAGE", "QA_FILE_INVALID", "CONFIG_INVALID"]);
 
 /**
  * Runs one CLI command with the given arguments and streams; returns the exit

@@ -1,12 +1,13 @@
 import { performance } from "node:perf_hooks";
-import { Client, Events, GatewayIntentBits, type ClientOptions } from "discord.js";
+import { Client, Events, GatewayIntentBits, type ClientOptions, type RepliableInteraction } from "discord.js";
 import type { App } from "../app.js";
 import { requireDiscord, type Config } from "../config.js";
+import { AppError, errorDetail } from "../errors.js";
 import type { Logger } from "../log.js";
 import { allCommands } from "./commands/index.js";
 import type { BotContext, SentAnswer, Turn } from "./context.js";
 import { FeedbackStore } from "./feedback-store.js";
-import { handleInteraction } from "./interactions.js";
+import { handleInteraction, MESSAGES } from "./interactions.js";
 import { ConcurrencyGate, LruMap, UserRateLimiter } from "./limits.js";
 import { handleMessage } from "./messages.js";
 
@@ -14,10 +15,35 @@ export interface Bot {
   readonly client: Client;
   /** Loads the index, logs in, and resolves once Discord says the bot is ready. */
   start(): Promise<void>;
-  /** Stops taking questions, lets the ones in flight finish (up to `graceMs`), disconnects, flushes feedback. */
+  /**
+   * Stops taking questions, lets the ones in flight finish (up to `graceMs`;
+   * those still running then are told the bot is restarting), disconnects,
+   * and flushes feedback.
+   */
   stop(graceMs?: number): Promise<void>;
   /** Questions being answered right now. */
   readonly inFlight: number;
+  /** Settles when Discord closed the connection for good (bad token, refused intents); the process should stop. */
+  readonly fatal: Promise<AppError>;
+}
+
+/** Gateway close codes after which reconnecting cannot help. */
+const FATAL_CLOSE_CODES = new Set([4004, 4010, 4011, 4012, 4013, 4014]);
+
+/** Login failures a person can fix, as messages saying how. */
+function explainLoginFailure(error: unknown, answerMessages: boolean): AppError | null {
+  const text = `${(error as { code?: string })?.code ?? ""} ${errorDetail(error)}`;
+  if (/TokenInvalid|\b401\b|\b4004\b|Authentication failed/i.test(text)) {
+    return new AppError("CONFIG_INVALID", "Discord rejected DISCORD_TOKEN (wrong, or reset since). Copy the bot's current token from the Developer Portal (Bot > Reset Token) into .env.", { cause: error });
+  }
+  if (/disallowed intents|\b4014\b/i.test(text) && answerMessages) {
+    return new AppError(
+      "CONFIG_INVALID",
+      "Discord refused the Message Content intent. Switch on Message Content Intent in the Developer Portal (Bot > Privileged Gateway Intents), or set DISCORD_ANSWER_MESSAGES=false to use slash commands only.",
+      { cause: error },
+    );
+  }
+  return null;
 }
 
 export interface BotOptions {
@@ -51,44 +77,73 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
     discord,
     log,
     limiter: new UserRateLimiter(discord.rateLimit),
+    buttonLimiter: new UserRateLimiter({ perMinute: 30, burst: 10 }),
+    votes: new LruMap<string, "up" | "down">(20_000),
     gate: new ConcurrencyGate({ max: discord.maxConcurrent, queue: discord.maxQueued }),
     answers: new LruMap<string, SentAnswer>(2000),
     conversations: new LruMap<string, Turn>(5000),
     feedback: new FeedbackStore(config.dataDir),
-    people: () =>
-      (people ??= Promise.all([app.articles(), app.events()]).then(([articles, events]) => [
+    people: () => {
+      people ??= Promise.all([app.articles(), app.events()]).then(([articles, events]) => [
         ...new Set([...articles.flatMap((a) => a.meta.peopleQuoted.value), ...events.flatMap((e) => e.participants)]),
-      ])),
+      ]);
+      // A failure (the index being rebuilt, say) is not remembered: the next follow-up tries again.
+      people.catch(() => (people = null));
+      return people;
+    },
     now: () => performance.now(),
   };
   const commands = allCommands(config);
   let stopping = false;
   const pending = new Set<Promise<void>>();
+  const deferredInteractions = new Set<RepliableInteraction>();
   const track = (work: Promise<void>) => {
     const p = work.catch((error: unknown) => log.error("handler.crashed", { error }));
     pending.add(p);
     void p.finally(() => pending.delete(p));
   };
+  let reportFatal: (error: AppError) => void = () => {};
+  const fatal = new Promise<AppError>((resolve) => (reportFatal = resolve));
 
-  client.on(Events.InteractionCreate, (interaction) => track(handleInteraction(interaction, { ...ctx, commands, shuttingDown: () => stopping })));
+  client.on(Events.InteractionCreate, (interaction) => {
+    const repliable = interaction.isRepliable() ? interaction : null;
+    if (repliable) deferredInteractions.add(repliable);
+    track(handleInteraction(interaction, { ...ctx, commands, shuttingDown: () => stopping }).finally(() => repliable && deferredInteractions.delete(repliable)));
+  });
   client.on(Events.MessageCreate, (message) =>
     track(handleMessage(message, { ...ctx, botId: () => client.user?.id ?? null, shuttingDown: () => stopping })),
   );
   client.on(Events.Error, (error) => log.error("discord.error", { error }));
   client.on(Events.Warn, (message) => log.warn("discord.warn", { message }));
-  client.on(Events.ShardDisconnect, (event, shard) => log.warn("discord.disconnected", { shard, code: event.code }));
+  client.on(Events.ShardDisconnect, (event, shard) => {
+    if (!FATAL_CLOSE_CODES.has(event.code)) {
+      log.warn("discord.disconnected", { shard, code: event.code });
+      return;
+    }
+    const error = explainLoginFailure(new Error(`gateway closed with code ${event.code}`), discord.answerMessages) ??
+      new AppError("CONFIG_INVALID", `Discord closed the connection for good (code ${event.code}); see the README, "Running the Discord bot".`);
+    log.error("discord.closed", { shard, code: event.code, message: error.userMessage });
+    reportFatal(error);
+  });
 
   return {
     client,
     get inFlight() {
       return pending.size;
     },
+    fatal,
     async start() {
       const t0 = performance.now();
       // The index is loaded (or built) once, before the bot takes its first question.
       const summary = await app.ready();
+      // Stopped while the index was loading: do not connect at all.
+      if (stopping) return;
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-      await client.login(discord.token);
+      try {
+        await client.login(discord.token);
+      } catch (error) {
+        throw explainLoginFailure(error, discord.answerMessages) ?? error;
+      }
       await ready;
       log.info("bot.ready", {
         user: client.user?.tag,
@@ -100,7 +155,8 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
         ms: Math.round(performance.now() - t0),
       });
     },
-    async stop(graceMs = 10_000) {
+    // Under the 10 s most process managers wait before SIGKILL.
+    async stop(graceMs = 8_000) {
       stopping = true;
       const inFlight = pending.size;
       let timer: NodeJS.Timeout | undefined;
@@ -109,9 +165,12 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
         new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
       ]);
       clearTimeout(timer);
+      const abandoned = timedOut ? [...deferredInteractions].filter((i) => i.deferred) : [];
+      // Answers that could not finish in time: say so rather than leave "thinking…".
+      await Promise.allSettled(abandoned.map((i) => i.editReply({ content: MESSAGES.restarting, embeds: [], components: [], allowedMentions: { parse: [] } })));
       await client.destroy();
       await ctx.feedback.flush();
-      log.info("bot.stopped", { inFlight, abandoned: timedOut ? pending.size : 0 });
+      log.info("bot.stopped", { inFlight, abandoned: abandoned.length });
     },
   };
 }

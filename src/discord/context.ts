@@ -25,6 +25,10 @@ export interface BotContext {
   readonly discord: DiscordConfig;
   readonly log: Logger;
   readonly limiter: UserRateLimiter;
+  /** A separate, looser allowance for button clicks. */
+  readonly buttonLimiter: UserRateLimiter;
+  /** The last vote of each member on each answer ("answerId:userId"), so repeats are not stored twice. */
+  readonly votes: LruMap<string, "up" | "down">;
   readonly gate: ConcurrencyGate;
   readonly answers: LruMap<string, SentAnswer>;
   readonly conversations: LruMap<string, Turn>;

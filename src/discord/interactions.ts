@@ -6,7 +6,7 @@ import {
   type Interaction,
   type RepliableInteraction,
 } from "discord.js";
-import { isAppError, newErrorId } from "../errors.js";
+import { INPUT_ERRORS, isAppError, newErrorId } from "../errors.js";
 import { notice, renderEvidence, type DiscordMessage } from "../render/discord.js";
 import type { Command } from "./commands/command.js";
 import type { BotContext } from "./context.js";
@@ -29,7 +29,8 @@ export const MESSAGES = {
   restarting: "I'm restarting right now. Please ask again in a minute.",
   busy: "I'm answering a lot of questions right now. Please try again in a minute.",
   unknownCommand: "I don't know that command. Type /help to see what I can do.",
-  forgottenAnswer: "I no longer have that answer in memory (I restarted since). Ask the question again to see its sources.",
+  forgottenAnswer: "I no longer have that answer in memory (it is too old, or I restarted). Ask the question again to see its sources.",
+  alreadyVoted: "You already gave this answer that vote.",
   rateLimited: (ms: number) => `You're asking faster than I can keep up. Please wait ${Math.max(1, Math.ceil(ms / 1000))} s before your next question.`,
   failed: (id: string) => `Sorry, something went wrong on my side (error id ${id}). Please try again later.`,
   thanks: (vote: "up" | "down") => `Thanks, your ${vote === "up" ? "👍" : "👎"} is recorded.`,
@@ -65,13 +66,35 @@ export async function respond(interaction: RepliableInteraction, messages: reado
   for (const m of rest) await interaction.followUp(options(m, flags));
 }
 
-/** What a failure becomes for the member; unexpected ones are logged with an id the member can quote. */
+/**
+ * What a failure becomes for the member. A refusal of their input is shown
+ * as it is; any other failure is logged with an id the member can quote.
+ */
 export function failureMessage(error: unknown, ctx: BotContext, fields: Record<string, unknown>): DiscordMessage {
-  if (isAppError(error)) return notice(error.userMessage);
+  if (isAppError(error) && INPUT_ERRORS.has(error.code)) return notice(error.userMessage);
   if (error instanceof BusyError) return notice(MESSAGES.busy);
   const errorId = newErrorId();
+  if (isAppError(error)) {
+    ctx.log.error("interaction.failed", { ...fields, errorId, code: error.code, error, cause: error.cause ?? null });
+    return notice(`${error.userMessage} (error id ${errorId})`);
+  }
   ctx.log.error("interaction.failed", { ...fields, errorId, error });
   return notice(MESSAGES.failed(errorId));
+}
+
+/**
+ * Sending the answer failed after the deferral: try once to replace the
+ * "thinking…" message, so the member is not left waiting, and log the id.
+ */
+async function reportSendFailure(interaction: RepliableInteraction, error: unknown, log: BotContext["log"]): Promise<void> {
+  const errorId = newErrorId();
+  log.error("interaction.send_failed", { errorId, error });
+  if (!interaction.deferred && !interaction.replied) return;
+  try {
+    await interaction.editReply(options(notice(MESSAGES.failed(errorId))));
+  } catch (again) {
+    log.error("interaction.send_failed", { errorId, error: again, retry: true });
+  }
 }
 
 function guildAllowed(ctx: BotContext, guildId: string | null): boolean {
@@ -87,6 +110,8 @@ export async function handleInteraction(interaction: Interaction, deps: Interact
   }
   if (interaction.isChatInputCommand()) return command(interaction, deps);
   if (interaction.isButton()) return button(interaction, deps);
+  // Context menus, modals, select menus: none are registered, but answer rather than leave them hanging.
+  await interaction.reply(options(notice(MESSAGES.unknownCommand), EPHEMERAL));
 }
 
 async function command(interaction: ChatInputCommandInteraction, deps: InteractionDeps): Promise<void> {
@@ -134,9 +159,9 @@ async function command(interaction: ChatInputCommandInteraction, deps: Interacti
     }
     await respond(interaction, messages, ephemeral);
   } catch (error) {
-    // Sending itself failed (Discord unreachable, token expired, the interaction timed out).
+    // Sending itself failed (Discord unreachable or refusing the payload, the interaction expired).
     outcome = "send_failed";
-    log.error("interaction.send_failed", { error });
+    await reportSendFailure(interaction, error, log);
   } finally {
     log.info("interaction", { kind: "command", outcome, deferMs: deferMs === null ? null : Math.round(deferMs), ms: Math.round(deps.now() - t0) });
   }
@@ -158,6 +183,12 @@ async function button(interaction: ButtonInteraction, deps: InteractionDeps): Pr
   const log = deps.log.child({ req: interaction.id, button: kind, guild: interaction.guildId });
   let outcome = "ok";
   try {
+    const take = deps.buttonLimiter.take(interaction.user.id, deps.now());
+    if (!take.ok) {
+      outcome = "rate_limited";
+      await respond(interaction, [notice(MESSAGES.rateLimited(take.retryAfterMs))], true);
+      return;
+    }
     if (kind === "sources") {
       const sent = deps.answers.get(rest[0] ?? "");
       if (!sent) outcome = "forgotten";
@@ -165,6 +196,15 @@ async function button(interaction: ButtonInteraction, deps: InteractionDeps): Pr
     } else if (kind === "feedback" && (rest[0] === "up" || rest[0] === "down")) {
       const vote = rest[0];
       const answerId = rest[1] ?? "";
+      const voteKey = `${answerId}:${interaction.user.id}`;
+      if (deps.votes.get(voteKey) === vote) {
+        outcome = "repeated_vote";
+        await respond(interaction, [notice(MESSAGES.alreadyVoted)], true);
+        return;
+      }
+      deps.votes.set(voteKey, vote);
+      // Acknowledge first: the disk write must not hold the member past Discord's deadline.
+      await respond(interaction, [notice(MESSAGES.thanks(vote))], true);
       const sent = deps.answers.get(answerId);
       // After a restart the answer is gone from memory; the message itself still shows it.
       const shown = interaction.message.embeds[0];
@@ -179,15 +219,19 @@ async function button(interaction: ButtonInteraction, deps: InteractionDeps): Pr
         citations: (sent?.answer.citations ?? []).map(({ n, source, start, end, quote }) => ({ n, source, start, end, quote })),
       };
       await deps.feedback.record(entry);
-      await respond(interaction, [notice(MESSAGES.thanks(vote))], true);
+      log.debug("feedback.recorded", { answerId, vote });
     } else {
       outcome = "unknown_button";
       await respond(interaction, [notice(MESSAGES.unknownCommand)], true);
     }
   } catch (error) {
     outcome = "failed";
-    const message = failureMessage(error, deps, { req: interaction.id, button: kind });
-    await respond(interaction, [message], true).catch((e: unknown) => log.error("interaction.send_failed", { error: e }));
+    if (interaction.replied || interaction.deferred) {
+      await reportSendFailure(interaction, error, log);
+    } else {
+      const message = failureMessage(error, deps, { req: interaction.id, button: kind });
+      await respond(interaction, [message], true).catch((e: unknown) => log.error("interaction.send_failed", { error: e }));
+    }
   } finally {
     log.info("interaction", { kind: "button", outcome, ms: Math.round(deps.now() - t0) });
   }

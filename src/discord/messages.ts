@@ -1,5 +1,7 @@
-import type { Message, ThreadChannel } from "discord.js";
+import { MessageType, type Message, type ThreadChannel } from "discord.js";
 import { rewriteFollowUp } from "../answer/follow-up.js";
+import { newErrorId } from "../errors.js";
+import { cleanQuestion } from "../text/question.js";
 import { LIMITS, notice, renderAnswer, truncate, type DiscordMessage } from "../render/discord.js";
 import { newAnswerId } from "./commands/ask.js";
 import type { BotContext, Turn } from "./context.js";
@@ -30,28 +32,52 @@ function isBotThread(message: Message, botId: string): message is Message & { ch
   return message.channel.isThread() && message.channel.ownerId === botId;
 }
 
+/** In its threads the bot answers questions, not "thanks!" or "ok". */
+const LOOKS_LIKE_QUESTION = /\?\s*$|^\s*(?:what|who|whom|whose|when|where|why|how|which|did|does|do|is|are|was|were|can|could|would|will|has|have|tell|explain|list|show|give|and|also|but)\b/i;
+
+/** Why a message addressed to the bot is not answered, or null when it is. */
+function ignoreReason(message: Message, deps: MessageDeps): string | null {
+  if (message.author.bot) return "from_a_bot";
+  // Only what members type: not joins, pins, renames or other system messages.
+  if (message.system || (message.type !== MessageType.Default && message.type !== MessageType.Reply)) return "system_message";
+  if (!message.inGuild()) return "not_in_a_guild";
+  if (deps.discord.allowedGuilds.length && !deps.discord.allowedGuilds.includes(message.guildId)) return "guild_not_allowed";
+  return null;
+}
+
 export async function handleMessage(message: Message, deps: MessageDeps): Promise<void> {
   const botId = deps.botId();
-  if (!botId || message.author.bot || !message.inGuild() || !deps.discord.answerMessages) return;
-  if (deps.discord.allowedGuilds.length && !deps.discord.allowedGuilds.includes(message.guildId)) return;
-  const inThread = isBotThread(message, botId);
+  if (!botId || !deps.discord.answerMessages) return;
+  const inBotThread = isBotThread(message, botId);
   const mentioned = message.mentions.users.has(botId);
-  if (!inThread && !mentioned) return;
+  if (!mentioned && !inBotThread) return;
+  const ignored = ignoreReason(message, deps);
+  if (ignored || !message.inGuild()) {
+    deps.log.debug("message.ignored", { req: message.id, reason: ignored });
+    return;
+  }
+  const text = message.content.replace(new RegExp(`<@!?${botId}>`, "g"), "").trim();
+  if (!mentioned && !LOOKS_LIKE_QUESTION.test(text)) {
+    deps.log.debug("message.ignored", { req: message.id, reason: "not_a_question" });
+    return;
+  }
 
   const t0 = deps.now();
   const log = deps.log.child({ req: message.id, guild: message.guildId });
   let outcome = "answered";
   const reply = (m: DiscordMessage) => message.reply(asReply(m));
   try {
-    const text = message.content.replace(new RegExp(`<@!?${botId}>`, "g"), "").trim();
-    if (!text) {
-      outcome = "empty";
-      await reply(notice("Ask me a question about the EU–China summits, e.g. “@me What did von der Leyen say about dual-use goods?” Type /help for more."));
-      return;
-    }
     if (deps.shuttingDown()) {
       outcome = "shutting_down";
       await reply(notice(MESSAGES.restarting));
+      return;
+    }
+    // Refusals come before the rate limit, so they cost no allowance; the empty-mention hint does cost one.
+    try {
+      if (text) cleanQuestion(text, deps.config.answer.maxQuestionChars);
+    } catch (error) {
+      outcome = "refused";
+      await reply(failureMessage(error, deps, { req: message.id }));
       return;
     }
     const take = deps.limiter.take(message.author.id, deps.now());
@@ -60,14 +86,23 @@ export async function handleMessage(message: Message, deps: MessageDeps): Promis
       await reply(notice(MESSAGES.rateLimited(take.retryAfterMs)));
       return;
     }
+    if (!text) {
+      outcome = "empty";
+      await reply(notice("Ask me a question about the EU–China summits, e.g. “@me What did von der Leyen say about dual-use goods?” Type /help for more."));
+      return;
+    }
     message.channel.sendTyping().catch(() => undefined);
 
-    const previous: Turn | undefined = inThread ? (deps.conversations.get(message.channel.id) ?? { question: message.channel.name }) : undefined;
-    const question = previous ? rewriteFollowUp(previous.question, text, await deps.people()) : text;
-    const event = previous?.event;
+    // In a thread, the thread's last question is the context (after a restart, the thread's name is).
+    const inThread = message.channel.isThread();
+    const previous: Turn | undefined = inThread
+      ? (deps.conversations.get(message.channel.id) ?? (inBotThread ? { question: message.channel.name } : undefined))
+      : undefined;
     let messages: DiscordMessage[];
     let turn: Turn | null = null;
     try {
+      const question = previous ? rewriteFollowUp(previous.question, text, await deps.people()) : text;
+      const event = previous?.event;
       const answer = await deps.gate.run(() => deps.app.ask(question, { requestId: message.id, event }));
       const answerId = newAnswerId();
       deps.answers.set(answerId, { answer, guildId: message.guildId });
@@ -95,8 +130,8 @@ export async function handleMessage(message: Message, deps: MessageDeps): Promis
     }
   } catch (error) {
     outcome = "send_failed";
-    log.error("message.send_failed", { error });
+    log.error("message.send_failed", { errorId: newErrorId(), error });
   } finally {
-    log.info("message", { kind: inThread ? "thread" : "mention", outcome, ms: Math.round(deps.now() - t0) });
+    log.info("message", { kind: inBotThread ? "thread" : "mention", outcome, ms: Math.round(deps.now() - t0) });
   }
 }

@@ -116,6 +116,26 @@ function fitQuoteLine(line: string, max: number): string {
   return `${truncate(m[1], max - tail.length)}${tail}`;
 }
 
+/** Characters left for fields in an embed, keeping room for a footer. */
+const FIELD_BUDGET = LIMITS.embedTotal - LIMITS.footer / 4;
+
+const fieldLength = (f: APIEmbedField) => f.name.length + f.value.length;
+
+/**
+ * Adds `fields` to `embeds`: onto the last one while it has room (25 fields,
+ * and characters to spare under the per-message total), then onto new ones.
+ */
+function addFields(embeds: APIEmbed[], fields: readonly APIEmbedField[], color: number): void {
+  for (const field of fields) {
+    const last = embeds.at(-1);
+    if (last && (last.fields?.length ?? 0) < LIMITS.fields && embedLength(last) + fieldLength(field) <= FIELD_BUDGET) {
+      last.fields = [...(last.fields ?? []), field];
+    } else {
+      embeds.push({ color, fields: [field] });
+    }
+  }
+}
+
 /** Packs embeds into as few messages as the per-message limits allow. */
 function packMessages(embeds: APIEmbed[]): DiscordMessage[] {
   const messages: DiscordMessage[] = [];
@@ -168,16 +188,8 @@ export function renderAnswer(answer: Answer, options: { answerId: string; eventN
     ...(i === 0 ? { title: truncate(escapeText(answer.question), LIMITS.title) } : {}),
     description: page,
   }));
-  // Sources go on the last text embed, in as many embeds as 25 fields a piece need.
-  for (let i = 0; i < fields.length; i += LIMITS.fields) {
-    const chunk = fields.slice(i, i + LIMITS.fields);
-    const last = embeds.at(-1);
-    if (i === 0 && last && embedLength(last) + chunk.reduce((n, f) => n + f.name.length + f.value.length, 0) <= LIMITS.embedTotal) {
-      last.fields = chunk;
-    } else {
-      embeds.push({ color: COLOR.answer, fields: chunk });
-    }
-  }
+  // Sources go on the last text embed while they fit, then on further embeds.
+  addFields(embeds, fields, answer.abstained ? COLOR.abstain : COLOR.answer);
   const lastEmbed = embeds.at(-1);
   if (lastEmbed) lastEmbed.footer = { text: footer };
   const messages = packMessages(embeds);
@@ -215,7 +227,7 @@ export function renderSearch(query: string, passages: readonly Passage[], articl
       value: truncate(`${escapeText(p.chunk.text.replace(/\s+/g, " "))}\n*${escapeText(p.chunk.source)}, characters ${p.chunk.start}–${p.chunk.end}*`, LIMITS.fieldValue),
     };
   });
-  return packMessages([{ color: COLOR.list, title: truncate(`Passages for: ${escapeText(query)}`, LIMITS.title), fields }]);
+  return listMessages(`Passages for: ${escapeText(query)}`, fields);
 }
 
 /** The articles of the corpus (/sources). */
@@ -250,10 +262,8 @@ export function renderEvents(events: readonly SummitEvent[], articles: readonly 
 }
 
 function listMessages(title: string, fields: APIEmbedField[]): DiscordMessage[] {
-  const embeds: APIEmbed[] = [];
-  for (let i = 0; i < fields.length; i += LIMITS.fields) {
-    embeds.push({ color: COLOR.list, ...(i === 0 ? { title } : {}), fields: fields.slice(i, i + LIMITS.fields) });
-  }
+  const embeds: APIEmbed[] = [{ color: COLOR.list, title: truncate(title, LIMITS.title) }];
+  addFields(embeds, fields, COLOR.list);
   return packMessages(embeds);
 }
 
@@ -278,7 +288,10 @@ export function renderHelp(options: { answerMessages: boolean; maxQuestionChars:
   return [{ embeds: [{ color: COLOR.list, title: "What I can do", description: lines.join("\n") }], allowedMentions: NO_MENTIONS }];
 }
 
-/** A short text message (errors, limits, thanks), with link previews off. */
+/**
+ * A short text message (errors, limits, thanks), with link previews off. The
+ * text is escaped: it may quote what a member typed (an event name, a query).
+ */
 export function notice(text: string): DiscordMessage {
-  return { content: truncate(text, LIMITS.content), embeds: [], allowedMentions: NO_MENTIONS, flags: SUPPRESS_EMBEDS };
+  return { content: truncate(escapeText(text), LIMITS.content), embeds: [], allowedMentions: NO_MENTIONS, flags: SUPPRESS_EMBEDS };
 }

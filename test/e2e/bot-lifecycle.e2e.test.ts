@@ -40,9 +40,7 @@ describe("bot lifecycle", () => {
       expect(reply.body).toMatchObject({ type: 4, data: { flags: 64 | 4 } });
       expect(contentOf((reply.body as { data: unknown }).data)).toBe("I'm not enabled on this server.");
       const mention = t.fake.messageCreate({ content: "When did Xi arrive in France?", mentionBot: true });
-      // The slash command after the mention is answered, so the mention was seen and ignored.
-      const later = t.fake.slashCommand({ name: "help" });
-      await t.fake.waitForRequest(callbackFor(later.id));
+      await t.log.waitFor((l) => l.includes("message.ignored") && l.includes(mention.id) && l.includes("guild_not_allowed"));
       expect(t.fake.requests.some((r) => JSON.stringify(r.body ?? "").includes(mention.id))).toBe(false);
     } finally {
       await t.stop();
@@ -66,6 +64,30 @@ describe("bot lifecycle", () => {
     expect(t.bot.client.isReady()).toBe(false);
     await t.log.waitFor((l) => l.includes("bot.stopped") && l.includes('"abandoned":0'));
     await t.fake.close();
+  });
+
+  it("when an answer cannot finish within the grace period, tells the member the bot is restarting", async () => {
+    const t = await startBot(root);
+    const slow = t.fake.slashCommand(ASK("When did Xi arrive in France, slowly?"));
+    await t.fake.waitForRequest(callbackFor(slow.id));
+    await t.bot.stop(200);
+    const edit = await t.fake.waitForRequest(originalEditFor(slow.token));
+    expect(contentOf(edit.body)).toMatch(/restarting/);
+    await t.log.waitFor((l) => l.includes("bot.stopped") && l.includes('"abandoned":1'));
+    t.release();
+    await t.fake.close();
+  });
+
+  it("reports a connection Discord closed for good (refused intent) so the process can stop", async () => {
+    const t = await startBot(root);
+    try {
+      t.fake.dropConnection(4014);
+      const error = await t.bot.fatal;
+      expect(error.userMessage).toMatch(/Message Content Intent.*DISCORD_ANSWER_MESSAGES=false/);
+      await t.log.waitFor((l) => l.includes("discord.closed") && l.includes("4014"));
+    } finally {
+      await t.stop();
+    }
   });
 
   it("tells members it is busy when the answer queue is full, and recovers", async () => {

@@ -112,18 +112,26 @@ describe("/ask", () => {
     expect(line).toContain(sent.id);
   });
 
-  it("survives Discord failing to take the answer (after discord.js' retries), logs it, and keeps answering", async () => {
+  it("when Discord keeps failing to take the answer, tells the member with an error id, logs it, and keeps answering", async () => {
     const user = newUser();
     const first = t.fake.slashCommand({ name: "ask", options: [{ name: "question", type: 3, value: "When did Xi arrive in France?" }], ...user });
-    // Registered before the bot can answer: every try of this interaction's edit fails.
-    t.fake.failNext((m, p) => m === "PATCH" && p.includes(first.token), { status: 500, times: 10 });
-    await t.log.waitFor((l) => l.includes("interaction.send_failed") && l.includes(first.id), 15_000);
-    const tries = t.fake.requests.filter((r) => r.method === "PATCH" && r.path.includes(first.token));
-    expect(tries.length).toBe(4);
-    expect(tries.every((r) => r.injected)).toBe(true);
+    // Registered before the bot can answer: the answer's edit fails on every try discord.js makes (4).
+    t.fake.failNext((m, p) => m === "PATCH" && p.includes(first.token), { status: 500, times: 4 });
+    const line = await t.log.waitFor((l) => l.includes("interaction.send_failed") && l.includes(first.id), 15_000);
+    const errorId = JSON.parse(line).errorId as string;
+    expect(errorId).toMatch(/^[0-9a-f]{8}$/);
+    const notice = await t.fake.waitForRequest((r) => originalEditFor(first.token)(r) && contentOf(r.body).includes(errorId));
+    expect(contentOf(notice.body)).toMatch(/^Sorry, something went wrong on my side/);
     const second = await ask("When did Xi arrive in France?");
     const edit = await t.fake.waitForRequest(originalEditFor(second.sent.token));
     expect(embedsOf(edit.body)[0]?.description).toContain("May 5");
+  });
+
+  it("replaces the deferral with an error notice when Discord refuses the answer outright", async () => {
+    const sent = t.fake.slashCommand({ name: "ask", options: [{ name: "question", type: 3, value: "Who is Grzegorz Stec?" }], ...newUser() });
+    t.fake.failNext((m, p) => m === "PATCH" && p.includes(sent.token), { status: 400, body: { code: 50035, message: "Invalid Form Body" } });
+    const notice = await t.fake.waitForRequest((r) => originalEditFor(sent.token)(r) && contentOf(r.body).includes("error id"));
+    expect(contentOf(notice.body)).toMatch(/^Sorry, something went wrong on my side \(error id [0-9a-f]{8}\)/);
   });
 });
 
@@ -153,8 +161,15 @@ describe("buttons", () => {
     const click = t.fake.buttonClick({ customId: up, message: { id: message.id, channel_id: message.channel_id }, ...voter });
     const reply = await t.fake.waitForRequest(callbackFor(click.id));
     expect(reply.body).toMatchObject({ type: 4, data: { flags: 64 | 4, content: "Thanks, your 👍 is recorded." } });
+    await t.log.waitFor((l) => l.includes("feedback.recorded") && l.includes(click.id));
+    // Voting the same again is acknowledged but not stored twice.
+    const again = t.fake.buttonClick({ customId: up, message: { id: message.id, channel_id: message.channel_id }, ...voter });
+    const second = await t.fake.waitForRequest(callbackFor(again.id));
+    expect(contentOf((second.body as { data: unknown }).data)).toBe("You already gave this answer that vote.");
     const lines = (await readFile(path.join(t.dataDir, "feedback.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
-    const entry = lines.find((e) => e.answerId === up.split(":")[2]);
+    const entries = lines.filter((e) => e.answerId === up.split(":")[2]);
+    expect(entries).toHaveLength(1);
+    const entry = entries[0];
     expect(entry).toMatchObject({ vote: "up", question: "What did Charles Michel say about China's responsibility?", guildId: t.fake.guildId });
     expect(entry.answer).toContain("special responsibility");
     expect(entry.citations[0]).toMatchObject({ n: 1, source: "001_3170a22eac640a98.txt" });
@@ -190,9 +205,16 @@ describe("mentions and threads", () => {
     const [embed] = embedsOf(answer.body);
     expect(embed?.title).toBe("What did Wang Yi say about rare earth exports?");
     expect(embed?.description).toContain("[1]");
+
+    // Its own answer, echoed back into the thread by Discord, is not taken for a question.
+    const ownId = (answer.response as { id: string }).id;
+    await t.log.waitFor((l) => l.includes("message.ignored") && l.includes(ownId) && l.includes("from_a_bot"));
+    // Nor is small talk.
+    const thanks = t.fake.messageCreate({ content: "thanks, that's great!", channelId: threadId, ...newUser() });
+    await t.log.waitFor((l) => l.includes("message.ignored") && l.includes(thanks.id) && l.includes("not_a_question"));
   });
 
-  it("ignores messages that do not mention it outside its threads, and its own messages", async () => {
+  it("ignores messages that do not mention it outside its threads", async () => {
     const before = t.fake.requests.length;
     const plain = t.fake.messageCreate({ content: "What did Kallas say?", ...newUser() });
     // A later mention is answered, so the plain message before it was seen and ignored.
@@ -225,11 +247,24 @@ describe("other commands", () => {
 });
 
 describe("every message the bot sent", () => {
-  it("had allowed_mentions empty, so it could ping nobody", () => {
+  it("had allowed_mentions empty, so it could ping nobody, and kept within Discord's limits", () => {
     const sent = sentMessages(t.fake);
     expect(sent.length).toBeGreaterThan(15);
     for (const { request, payload } of sent) {
-      expect(payload.allowed_mentions, `${request.method} ${request.path}`).toMatchObject({ parse: [] });
+      const where = `${request.method} ${request.path}`;
+      expect(payload.allowed_mentions, where).toMatchObject({ parse: [] });
+      expect(contentOf(payload).length, where).toBeLessThanOrEqual(2000);
+      const embeds = embedsOf(payload);
+      expect(embeds.length, where).toBeLessThanOrEqual(10);
+      let total = 0;
+      for (const e of embeds) {
+        expect((e.description ?? "").length, where).toBeLessThanOrEqual(4096);
+        expect((e.title ?? "").length, where).toBeLessThanOrEqual(256);
+        expect((e.fields ?? []).length, where).toBeLessThanOrEqual(25);
+        for (const f of e.fields ?? []) expect(f.value.length, where).toBeLessThanOrEqual(1024);
+        total += (e.title ?? "").length + (e.description ?? "").length + (e.footer?.text.length ?? 0) + (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0);
+      }
+      expect(total, where).toBeLessThanOrEqual(6000);
     }
   });
 });

@@ -57,7 +57,7 @@ export async function startBot(root: string, env: Env = {}): Promise<BotUnderTes
   let release = () => {};
   const hold = { promise: new Promise<void>((resolve) => (release = resolve)) };
   const real = await TransformersEmbeddings.load(config.embedder.transformers, 16, silentLogger);
-  const log = memoryLogger("info");
+  const log = memoryLogger("debug");
   const app = createApp(config, { log, embedder: hookedEmbedder(real, hold) });
   const bot = createBot({ app, config, log });
   await bot.start();

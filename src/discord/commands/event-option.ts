@@ -10,6 +10,7 @@ export const EVENT_OPTION: APIApplicationCommandOption = {
   description: "Only use articles about this summit (see /summits)",
   required: false,
   autocomplete: true,
+  max_length: 100,
 };
 
 /** Suggests events whose name, place, date or id contain what the member typed. */

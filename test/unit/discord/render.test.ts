@@ -7,7 +7,9 @@ import {
   renderAnswer,
   renderArticleList,
   renderEvidence,
+  renderEvents,
   renderHelp,
+  renderSearch,
   truncate,
   type DiscordMessage,
 } from "../../../src/render/discord.js";
@@ -129,6 +131,68 @@ describe("renderAnswer", () => {
     const messages = renderAnswer(answer(many), { answerId: "x" });
     for (const m of messages) expectWithinLimits(m);
     expect(messages.flatMap((m) => m.embeds.flatMap((e) => e.fields ?? []))).toHaveLength(30);
+  });
+});
+
+function article(i: number, extra: Partial<Article["meta"]> = {}): Article {
+  return {
+    source: `${String(i).padStart(3, "0")}_${"x".repeat(20)}.txt`,
+    text: "",
+    hash: "",
+    modifiedMs: 0,
+    size: 0,
+    meta: {
+      title: { value: `A fairly long headline number ${i} about the summit between the European Union and China in Brussels`, basis: "inferred" },
+      outlet: { value: "Some Outlet", basis: "inferred" },
+      date: { value: "2024-05-06", basis: "stated", kind: "event" },
+      place: { value: null, basis: "unknown" },
+      event: { value: `event-${i % 6}`, basis: "stated" },
+      peopleQuoted: { value: [], basis: "stated" },
+      ...extra,
+    },
+  };
+}
+
+describe("limits with a larger corpus", () => {
+  it("keeps /summits within every limit with many events and articles", () => {
+    const events = Array.from({ length: 6 }, (_, i) => ({
+      id: `event-${i}`,
+      name: `Summit number ${i} with a long descriptive name`,
+      place: { value: "Brussels, Belgium", basis: "stated" as const },
+      date: { value: "2024-05-06", basis: "inferred" as const },
+      participants: ["Ursula von der Leyen", "Charles Michel", "Xi Jinping", "Li Qiang"],
+    }));
+    const articles = Array.from({ length: 48 }, (_, i) => article(i));
+    const messages = renderEvents(events, articles);
+    for (const m of messages) expectWithinLimits(m);
+    expect(messages.flatMap((m) => m.embeds.flatMap((e) => e.fields ?? []))).toHaveLength(6);
+  });
+
+  it("keeps /search within limits with long passages", () => {
+    const passages = Array.from({ length: 5 }, (_, i) => ({
+      chunk: { id: i, source: `00${i}.txt`, start: 0, end: 1000, text: "word ".repeat(400) },
+      score: 0.5,
+      lexical: 0.5,
+      dense: 0.5,
+      lexicalRank: 1,
+      denseRank: 1,
+    }));
+    for (const m of renderSearch("query", passages, () => article(1))) expectWithinLimits(m);
+  });
+
+  it("keeps an answer with many long-titled sources and its footer within the total", () => {
+    const many = Array.from({ length: 12 }, (_, i) =>
+      citation(i + 1, "Short quote.", { title: "T".repeat(250), outlet: "O".repeat(300), source: `${"s".repeat(200)}.txt` }),
+    );
+    const messages = renderAnswer(answer(many), { answerId: "x", eventName: "E".repeat(200) });
+    for (const m of messages) expectWithinLimits(m);
+    expect(messages.flatMap((m) => m.embeds.flatMap((e) => e.fields ?? []))).toHaveLength(12);
+    expect(messages.at(-1)?.embeds.at(-1)?.footer?.text).toContain("Press Sources");
+  });
+
+  it("escapes what a member typed when a notice repeats it", () => {
+    const m = notice('I have no articles about the event "[click](https://x.example) @everyone **x**".');
+    expect(m.content).not.toMatch(/\[click\]\(|@everyone|\*\*x\*\*/);
   });
 });
 
