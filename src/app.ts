@@ -12,7 +12,11 @@ import type { EmbeddingProvider } from "./ingest/embedders/provider.js";
 import { syncIndex, type IngestSummary } from "./ingest/sync-index.js";
 import { silentLogger, type Logger } from "./log.js";
 import { cleanQuestion } from "./text/question.js";
-import type { Answer, Article, Passage, SummitEvent } from "./types.js";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { answerWithLlm, type LlmDeps } from "./llm/answer.js";
+import { createChatModel } from "./llm/chat-model.js";
+import { standaloneQuestion } from "./llm/rewrite.js";
+import type { Answer, Article, GenerationTrace, Passage, SummitEvent } from "./types.js";
 
 /** Parts a test (or a benchmark) may supply instead of the real ones. */
 export interface AppOverrides {
@@ -26,6 +30,8 @@ export interface AskOptions {
   readonly requestId?: string;
   /** Only use articles about this event (an id from `events()`). */
   readonly event?: string;
+  /** Called with the generated text so far while a language model writes (not yet verified). */
+  readonly onPartial?: (text: string) => void;
 }
 
 export interface App {
@@ -42,6 +48,8 @@ export interface App {
   events(): Promise<readonly SummitEvent[]>;
   /** The embedder in use (after `ready`). */
   embedderId(): string | null;
+  /** A follow-up as a question that stands on its own, given the previous question. */
+  standaloneQuestion(previous: string, followUp: string): Promise<string>;
 }
 
 interface State {
@@ -92,6 +100,23 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   };
 
   let loadedEmbedder: string | null = null;
+  let chatModel: Promise<BaseChatModel> | null = null;
+  const llm: LlmDeps | null =
+    config.llm.provider === "none"
+      ? null
+      : {
+          config: config.llm,
+          log,
+          model: () => {
+            chatModel ??= createChatModel(config.llm);
+            chatModel.catch(() => (chatModel = null));
+            return chatModel;
+          },
+        };
+  const people = async () => {
+    const s = await ensure();
+    return [...new Set([...s.corpus.articles.flatMap((a) => a.meta.peopleQuoted.value), ...s.corpus.events.flatMap((e) => e.participants)])];
+  };
 
   return {
     config,
@@ -113,6 +138,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       return (await ensure()).corpus.events;
     },
     embedderId: () => loadedEmbedder,
+    standaloneQuestion: async (previous, followUp) => standaloneQuestion(previous, followUp, await people(), llm),
     async search(raw, options = {}) {
       const query = cleanQuestion(raw, config.answer.maxQuestionChars);
       const s = await ensure();
@@ -124,7 +150,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       const req = options.requestId ?? newErrorId();
       const question = cleanQuestion(raw, config.answer.maxQuestionChars);
       let s = await ensure();
-      let answer = await answerWith(s, question, options.event);
+      let answer = await answerWith(s, question, options);
       // Quotes are cut from the text read at start-up; if a cited file has been
       // edited since, re-read the corpus (re-indexing what changed) and answer again.
       const edited = await editedSources(s.corpus, answer.citations.map((c) => c.source), config.corpusDir);
@@ -132,7 +158,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
         log.info("corpus.changed", { req, sources: edited.join(",") });
         if (state && (await state.catch(() => null)) === s) state = null;
         s = await ensure();
-        answer = await answerWith(s, question, options.event);
+        answer = await answerWith(s, question, options);
       }
       loadedEmbedder = s.embedder.id;
       log.debug("ask", {
@@ -147,21 +173,28 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     },
   };
 
-  async function answerWith(s: State, question: string, event: string | undefined): Promise<Answer> {
+  async function answerWith(s: State, question: string, options: AskOptions): Promise<Answer> {
     const t0 = performance.now();
-    const sources = scope(s, event);
+    const sources = scope(s, options.event);
     const r = await retrieve(question, s.index, s.embedder, { ...config.retrieval, efSearch: config.hnsw.efSearch, sources });
     const passages = r.passages.slice(0, config.retrieval.passages);
     const tCompose = performance.now();
-    const composed = composeAnswer(question, passages, s.view, config.answer);
-    const now = performance.now();
+    let composed = composeAnswer(question, passages, s.view, config.answer);
+    const composeMs = performance.now() - tCompose;
+    let generation: GenerationTrace | undefined;
+    if (llm) {
+      const generated = await answerWithLlm(question, passages, s.view, composed, llm, options.onPartial);
+      composed = generated.composed;
+      generation = generated.trace;
+    }
     return {
       question,
       ...composed,
       passages,
       articles: [...new Set(r.passages.map((p) => p.chunk.source))],
-      timings: { ...r.timings, composeMs: now - tCompose, totalMs: now - t0 },
+      timings: { ...r.timings, composeMs, totalMs: performance.now() - t0 },
       retrieval: { mode: config.retrieval.mode, embedder: s.embedder.id },
+      ...(generation ? { generation } : {}),
     };
   }
 }

@@ -59,6 +59,19 @@ const envSchema = z.object({
   ABSTAIN_THRESHOLD: num(0, 1).default(0.15),
   MAX_QUESTION_CHARS: int(10, 100_000).default(1000),
 
+  LLM_PROVIDER: z.enum(["none", "openai"]).default("none"),
+  LLM_MODEL: z.string().default(""),
+  LLM_BASE_URL: z.union([z.url(), z.literal("")]).default(""),
+  LLM_API_KEY: z.string().default(""),
+  LLM_TEMPERATURE: num(0, 2).default(0.1),
+  LLM_MAX_TOKENS: int(16, 32_000).default(400),
+  LLM_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  LLM_MAX_RETRIES: int(0, 10).default(1),
+  LLM_PASSAGES: int(1, 20).default(6),
+  LLM_SUPPORT_THRESHOLD: num(0, 1).default(0.7),
+  LLM_MIN_SUPPORTED: num(0, 1).default(0.5),
+  PROMPTS_DIR: z.string().min(1).default("prompts"),
+
   DISCORD_TOKEN: z.string().default(""),
   DISCORD_APPLICATION_ID: z.string().regex(/^\d{15,22}$/, "expected the numeric application id").optional(),
   DISCORD_DEV_GUILD_ID: z.string().regex(/^\d{15,22}$/, "expected a numeric guild id").optional(),
@@ -126,6 +139,28 @@ export interface DiscordConfig {
   readonly apiUrl: string;
 }
 
+export interface LlmConfig {
+  /** "none": extractive answers only. "openai": any OpenAI-compatible chat-completions server. */
+  readonly provider: "none" | "openai";
+  readonly model: string;
+  /** Empty for OpenAI itself; e.g. http://localhost:11434/v1 for Ollama. */
+  readonly baseUrl: string;
+  /** Secret: never logged. */
+  readonly apiKey: string;
+  readonly temperature: number;
+  readonly maxTokens: number;
+  /** For the whole generation, streaming included. */
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  /** Passages shown to the model, best first. */
+  readonly passages: number;
+  /** Share of a sentence's term weight the cited passage must contain to support it. */
+  readonly supportThreshold: number;
+  /** Below this share of claims surviving verification, the extractive answer is used instead. */
+  readonly minSupported: number;
+  readonly promptsDir: string;
+}
+
 export interface Config {
   readonly corpusDir: string;
   readonly metadataFile: string;
@@ -155,6 +190,7 @@ export interface Config {
     readonly abstainThreshold: number;
     readonly maxQuestionChars: number;
   };
+  readonly llm: LlmConfig;
   readonly discord: DiscordConfig;
 }
 
@@ -188,6 +224,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const e = parsed.data;
   if (e.FUSION_LEXICAL_WEIGHT + e.FUSION_DENSE_WEIGHT === 0) {
     throw new AppError("CONFIG_INVALID", "Invalid configuration: FUSION_LEXICAL_WEIGHT and FUSION_DENSE_WEIGHT cannot both be 0.");
+  }
+  if (e.LLM_PROVIDER !== "none" && !e.LLM_MODEL) {
+    throw new AppError("CONFIG_INVALID", "Invalid configuration: LLM_PROVIDER is set but LLM_MODEL is empty. Name the model, e.g. LLM_MODEL=gpt-4o-mini or llama3.1.");
   }
   if (e.CHUNK_OVERLAP >= e.CHUNK_SIZE) {
     throw new AppError(
@@ -231,6 +270,20 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       maxSentences: e.ANSWER_MAX_SENTENCES,
       abstainThreshold: e.ABSTAIN_THRESHOLD,
       maxQuestionChars: e.MAX_QUESTION_CHARS,
+    },
+    llm: {
+      provider: e.LLM_PROVIDER,
+      model: e.LLM_MODEL,
+      baseUrl: e.LLM_BASE_URL,
+      apiKey: e.LLM_API_KEY,
+      temperature: e.LLM_TEMPERATURE,
+      maxTokens: e.LLM_MAX_TOKENS,
+      timeoutMs: e.LLM_TIMEOUT_MS,
+      maxRetries: e.LLM_MAX_RETRIES,
+      passages: e.LLM_PASSAGES,
+      supportThreshold: e.LLM_SUPPORT_THRESHOLD,
+      minSupported: e.LLM_MIN_SUPPORTED,
+      promptsDir: abs(e.PROMPTS_DIR),
     },
     discord: {
       token: e.DISCORD_TOKEN.trim(),

@@ -99,6 +99,40 @@ export interface Timings {
   totalMs: number;
 }
 
+/** What verification did to a generated answer. */
+export interface VerificationStats {
+  /** Sentences that state something (two or more content words). */
+  readonly claims: number;
+  readonly claimsKept: number;
+  readonly claimsRemoved: number;
+  /** [n] markers as the model wrote them. */
+  readonly citationsGiven: number;
+  /** Markers whose passage supports the sentence. */
+  readonly citationsKept: number;
+  /** Markers moved to the passage that supports the sentence. */
+  readonly citationsMoved: number;
+  /** Markers removed: no such passage, or no passage supports the sentence. */
+  readonly citationsDropped: number;
+  /** Citations added to claims the model left uncited but a passage supports. */
+  readonly citationsAdded: number;
+}
+
+/** How a generated answer came about, when a language model is configured. */
+export interface GenerationTrace {
+  readonly model: string;
+  /**
+   * used: the verified generated answer is shown. fallback: the extractive
+   * answer is, because of `reason`. skipped: the evidence was too weak to ask.
+   */
+  readonly outcome: "used" | "fallback" | "skipped";
+  readonly reason: string | null;
+  readonly generateMs: number;
+  readonly verifyMs: number;
+  readonly stats: VerificationStats | null;
+  /** What the model wrote, before verification. */
+  readonly raw: string | null;
+}
+
 export interface Answer {
   /** The question as it was understood (cleaned of control characters etc.). */
   readonly question: string;
@@ -117,4 +151,6 @@ export interface Answer {
   readonly timings: Timings;
   /** Which embedder and retrieval mode produced this answer. */
   readonly retrieval: { readonly mode: "hybrid" | "lexical" | "dense"; readonly embedder: string };
+  /** Present when a language model is configured. */
+  readonly generation?: GenerationTrace;
 }

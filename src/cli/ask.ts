@@ -15,6 +15,18 @@ export function answerJson(a: Answer) {
     abstained: a.abstained,
     citations: a.citations.map((c) => ({ n: c.n, source: c.source, title: c.title, quote: c.quote, start: c.start, end: c.end })),
     passages: a.passages.map((p) => ({ source: p.chunk.source, score: Number(p.score.toFixed(4)), text: p.chunk.text })),
+    ...(a.generation
+      ? {
+          generation: {
+            model: a.generation.model,
+            outcome: a.generation.outcome,
+            reason: a.generation.reason,
+            generate_ms: round(a.generation.generateMs),
+            verify_ms: round(a.generation.verifyMs),
+            verification: a.generation.stats,
+          },
+        }
+      : {}),
     timings_ms: {
       embed: round(a.timings.embedMs),
       lexical: round(a.timings.lexicalMs),

@@ -2,6 +2,7 @@ import { createInterface } from "node:readline";
 import type { App } from "../app.js";
 import { AppError, isAppError } from "../errors.js";
 import { renderAnswer, renderArticles, renderIngestSummary } from "../render/terminal.js";
+import { cleanQuestion } from "../text/question.js";
 import { EXIT, type CliIo } from "./io.js";
 
 const HELP = `Ask a question about the EU–China summit articles, e.g.
@@ -10,6 +11,7 @@ const HELP = `Ask a question about the EU–China summit articles, e.g.
 Commands:
   /articles     list the articles I can quote
   /debug        toggle the retrieval trace (passages, scores, timings)
+  /new          start a new conversation (follow-ups are read against the last question)
   /ingest       re-read the articles folder and update the index
   /help         this text
   /quit         leave (or Ctrl-D)`;
@@ -32,6 +34,7 @@ export async function consoleCommand(io: CliIo, app: App, reportError: (e: unkno
     if (isAppError(error)) say("Fix the problem above and type /ingest to retry, or /quit.");
   }
   let debug = false;
+  let previous: string | null = null;
   rl.setPrompt("summit> ");
   rl.prompt();
   for await (const line of { [Symbol.asyncIterator]: () => lines }) {
@@ -48,12 +51,32 @@ export async function consoleCommand(io: CliIo, app: App, reportError: (e: unkno
       } else if (input === "/debug") {
         debug = !debug;
         say(`Retrieval trace ${debug ? "on" : "off"}.`);
+      } else if (input === "/new") {
+        previous = null;
+        say("New conversation.");
       } else if (input === "/ingest") {
         say(renderIngestSummary(await app.ingest()));
       } else if (input.startsWith("/")) {
         throw new AppError("BAD_USAGE", `Unknown command ${input.split(" ")[0]}. Type /help for the list.`);
       } else {
-        say(renderAnswer(await app.ask(input), { debug }));
+        // Refuse bad input as typed, before reading it as a follow-up.
+        const typed = cleanQuestion(input, app.config.answer.maxQuestionChars);
+        const question = previous ? await app.standaloneQuestion(previous, typed) : typed;
+        if (question !== typed) say(`(understood as: ${question})`);
+        // A language model's text is shown as it arrives, then replaced by the verified answer.
+        let shown = 0;
+        const answer = await app.ask(question, {
+          onPartial: (text) => {
+            io.stdout.write(text.slice(shown));
+            shown = text.length;
+          },
+        });
+        if (shown > 0) {
+          const used = answer.generation?.outcome === "used";
+          say(`\n\n${used ? "Verified answer:" : `Not verified (${answer.generation?.reason ?? "unknown reason"}); quoting the articles instead:`}`);
+        }
+        say(renderAnswer(answer, { debug }));
+        previous = answer.question;
       }
     } catch (error) {
       say(reportError(error));

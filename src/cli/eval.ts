@@ -4,10 +4,10 @@ import type { App } from "../app.js";
 import { withConfig, type Config } from "../config.js";
 import { AppError } from "../errors.js";
 import { readQaFile } from "../eval/qa-file.js";
-import { runEval, type EvalTotals, type QuestionResult } from "../eval/run-eval.js";
+import { runEval, type EvalTotals, type GenerationTotals, type QuestionResult } from "../eval/run-eval.js";
 import { EXIT, type CliIo } from "./io.js";
 
-export const EVAL_USAGE = "Usage: npm run eval -- --qa FILE.jsonl [--json] [--retrieval hybrid|lexical|dense]";
+export const EVAL_USAGE = "Usage: npm run eval -- --qa FILE.jsonl [--json] [--retrieval hybrid|lexical|dense] [--mode extractive|llm]";
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
@@ -19,6 +19,7 @@ function resultLine(r: QuestionResult): string {
   else if (r.abstained) verdict = "FAIL abstained";
   else if (!r.keywordHit) verdict = `MISS keywords ${r.missingKeywords.map((g) => g.join("|")).join(", ")}`;
   else verdict = "ok";
+  if (r.generation) verdict += ` [model ${r.generation.outcome}${r.generation.reason ? `: ${r.generation.reason}` : ""}]`;
   const cites = r.citedSources.length ? ` cites ${r.citationsCorrect}/${r.citedSources.length}` : "";
   return `${r.id.padEnd(5)} ${rank} conf ${r.confidence.toFixed(2)} ${verdict}${cites} ${Math.round(r.latencyMs)} ms — ${r.question}`;
 }
@@ -31,7 +32,17 @@ export function renderTotals(t: EvalTotals): string {
     `Answers: keyword hit rate ${pct(t.keywordHitRate)}  citation precision ${pct(t.citationPrecision)} (${t.citations} citations on answerable questions; ${t.citationsUnverified} in all not matching their file)`,
     `Abstention: precision ${pct(t.abstentionPrecision)}  recall ${pct(t.abstentionRecall)}  false abstentions ${t.falseAbstentions}`,
     `Latency: p50 ${t.latencyP50Ms.toFixed(1)} ms  p95 ${t.latencyP95Ms.toFixed(1)} ms`,
+    ...(t.generation ? generationLines(t.generation) : []),
   ].join("\n");
+}
+
+function generationLines(g: GenerationTotals): string[] {
+  const reasons = Object.entries(g.fallbackReasons).map(([r, n]) => `${n}× ${r}`).join("; ");
+  return [
+    `Model answers: ${g.used} used, ${g.fallback} fell back to quotes${reasons ? ` (${reasons})` : ""}, ${g.skipped} not asked (evidence too weak)`,
+    `Verification: ${g.claims - g.claimsRemoved}/${g.claims} claims kept; citations given ${g.citationsGiven}: kept ${g.citationsKept}, moved ${g.citationsMoved}, dropped ${g.citationsDropped}; added ${g.citationsAdded}`,
+    `Verification time: p50 ${g.verifyP50Ms.toFixed(2)} ms  p95 ${g.verifyP95Ms.toFixed(2)} ms (generation p50 ${g.generateP50Ms.toFixed(0)} ms)`,
+  ];
 }
 
 export async function evalCommand(args: string[], io: CliIo, config: Config, makeApp: (c: Config) => App): Promise<number> {
@@ -41,6 +52,7 @@ export async function evalCommand(args: string[], io: CliIo, config: Config, mak
       qa: { type: "string" },
       json: { type: "boolean", default: false },
       retrieval: { type: "string" },
+      mode: { type: "string" },
     },
   });
   if (!values.qa) throw new AppError("BAD_USAGE", `--qa is required.\n${EVAL_USAGE}`);
@@ -48,13 +60,24 @@ export async function evalCommand(args: string[], io: CliIo, config: Config, mak
   if (mode !== "hybrid" && mode !== "lexical" && mode !== "dense") {
     throw new AppError("BAD_USAGE", `--retrieval must be hybrid, lexical or dense (got ${mode}).`);
   }
+  const answerMode = values.mode ?? (config.llm.provider === "none" ? "extractive" : "llm");
+  if (answerMode !== "extractive" && answerMode !== "llm") throw new AppError("BAD_USAGE", `--mode must be extractive or llm (got ${answerMode}).`);
+  if (answerMode === "llm" && config.llm.provider === "none") {
+    throw new AppError("BAD_USAGE", "--mode llm needs a language model: set LLM_PROVIDER and LLM_MODEL (see .env.example).");
+  }
   const items = await readQaFile(path.resolve(io.cwd, values.qa));
-  const app = makeApp(withConfig(config, (c) => ({ ...c, retrieval: { ...c.retrieval, mode } })));
+  const app = makeApp(
+    withConfig(config, (c) => ({
+      ...c,
+      retrieval: { ...c.retrieval, mode },
+      llm: answerMode === "extractive" ? { ...c.llm, provider: "none" } : c.llm,
+    })),
+  );
   const report = await runEval(app, items, values.json ? undefined : (r) => io.stdout.write(`${resultLine(r)}\n`));
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ retrieval: mode, embedder: app.embedderId(), ...report.totals })}\n`);
+    io.stdout.write(`${JSON.stringify({ retrieval: mode, mode: answerMode, embedder: app.embedderId(), ...report.totals })}\n`);
   } else {
-    io.stdout.write(`\nRetrieval mode: ${mode}; embedder: ${app.embedderId()}\n${renderTotals(report.totals)}\n`);
+    io.stdout.write(`\nRetrieval mode: ${mode}; answers: ${answerMode}; embedder: ${app.embedderId()}\n${renderTotals(report.totals)}\n`);
   }
   return EXIT.ok;
 }

@@ -70,7 +70,6 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
     // A default for everything the client sends; each payload also sets it.
     allowedMentions: { parse: [], repliedUser: false },
   });
-  let people: Promise<string[]> | null = null;
   const ctx: BotContext = {
     app,
     config,
@@ -83,14 +82,6 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
     answers: new LruMap<string, SentAnswer>(2000),
     conversations: new LruMap<string, Turn>(5000),
     feedback: new FeedbackStore(config.dataDir),
-    people: () => {
-      people ??= Promise.all([app.articles(), app.events()]).then(([articles, events]) => [
-        ...new Set([...articles.flatMap((a) => a.meta.peopleQuoted.value), ...events.flatMap((e) => e.participants)]),
-      ]);
-      // A failure (the index being rebuilt, say) is not remembered: the next follow-up tries again.
-      people.catch(() => (people = null));
-      return people;
-    },
     now: () => performance.now(),
   };
   const commands = allCommands(config);

@@ -33,8 +33,6 @@ export interface BotContext {
   readonly answers: LruMap<string, SentAnswer>;
   readonly conversations: LruMap<string, Turn>;
   readonly feedback: FeedbackStore;
-  /** Names of people in the articles' metadata, for rewriting follow-ups. */
-  people(): Promise<readonly string[]>;
   /** Milliseconds since an arbitrary origin (performance.now in production). */
   now(): number;
 }

@@ -1,5 +1,4 @@
 import { MessageType, type Message, type ThreadChannel } from "discord.js";
-import { rewriteFollowUp } from "../answer/follow-up.js";
 import { newErrorId } from "../errors.js";
 import { cleanQuestion } from "../text/question.js";
 import { LIMITS, notice, renderAnswer, truncate, type DiscordMessage } from "../render/discord.js";
@@ -101,7 +100,7 @@ export async function handleMessage(message: Message, deps: MessageDeps): Promis
     let messages: DiscordMessage[];
     let turn: Turn | null = null;
     try {
-      const question = previous ? rewriteFollowUp(previous.question, text, await deps.people()) : text;
+      const question = previous ? await deps.app.standaloneQuestion(previous.question, text) : text;
       const event = previous?.event;
       const answer = await deps.gate.run(() => deps.app.ask(question, { requestId: message.id, event }));
       const answerId = newAnswerId();

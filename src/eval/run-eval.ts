@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import type { App } from "../app.js";
 import { findUnverifiedCitations } from "../answer/verify.js";
 import { errorDetail, isAppError } from "../errors.js";
-import type { Answer } from "../types.js";
+import type { Answer, GenerationTrace } from "../types.js";
 import type { QaItem } from "./qa-file.js";
 
 export interface QuestionResult {
@@ -27,6 +27,8 @@ export interface QuestionResult {
   readonly latencyMs: number;
   readonly answer: string;
   readonly error: string | null;
+  /** With a language model: whether its answer was used, and what verification did. */
+  readonly generation: GenerationTrace | null;
 }
 
 export interface EvalTotals {
@@ -58,6 +60,52 @@ export interface EvalTotals {
   readonly errors: number;
   readonly latencyP50Ms: number;
   readonly latencyP95Ms: number;
+  /** With a language model: how often its answer was used, and the verification totals. */
+  readonly generation: GenerationTotals | null;
+}
+
+export interface GenerationTotals {
+  readonly used: number;
+  readonly fallback: number;
+  readonly skipped: number;
+  /** Why answers fell back, with counts. */
+  readonly fallbackReasons: Readonly<Record<string, number>>;
+  readonly claims: number;
+  readonly claimsRemoved: number;
+  readonly citationsGiven: number;
+  readonly citationsKept: number;
+  readonly citationsMoved: number;
+  readonly citationsDropped: number;
+  readonly citationsAdded: number;
+  readonly verifyP50Ms: number;
+  readonly verifyP95Ms: number;
+  readonly generateP50Ms: number;
+}
+
+function generationTotals(results: readonly QuestionResult[]): GenerationTotals | null {
+  const traces = results.map((r) => r.generation).filter((g): g is GenerationTrace => g !== null);
+  if (traces.length === 0) return null;
+  const sum = (f: (s: NonNullable<GenerationTrace["stats"]>) => number) => traces.reduce((a, g) => a + (g.stats ? f(g.stats) : 0), 0);
+  const reasons: Record<string, number> = {};
+  for (const g of traces) if (g.outcome === "fallback" && g.reason) reasons[g.reason.replace(/\d+/g, "N")] = (reasons[g.reason.replace(/\d+/g, "N")] ?? 0) + 1;
+  const verified = traces.filter((g) => g.stats !== null);
+  const generated = traces.filter((g) => g.outcome !== "skipped");
+  return {
+    used: traces.filter((g) => g.outcome === "used").length,
+    fallback: traces.filter((g) => g.outcome === "fallback").length,
+    skipped: traces.filter((g) => g.outcome === "skipped").length,
+    fallbackReasons: reasons,
+    claims: sum((s) => s.claims),
+    claimsRemoved: sum((s) => s.claimsRemoved),
+    citationsGiven: sum((s) => s.citationsGiven),
+    citationsKept: sum((s) => s.citationsKept),
+    citationsMoved: sum((s) => s.citationsMoved),
+    citationsDropped: sum((s) => s.citationsDropped),
+    citationsAdded: sum((s) => s.citationsAdded),
+    verifyP50Ms: percentile(verified.map((g) => g.verifyMs), 50),
+    verifyP95Ms: percentile(verified.map((g) => g.verifyMs), 95),
+    generateP50Ms: percentile(generated.map((g) => g.generateMs), 50),
+  };
 }
 
 export interface EvalReport {
@@ -119,6 +167,7 @@ async function evaluateOne(app: App, item: QaItem): Promise<QuestionResult> {
     latencyMs,
     answer: answer?.text ?? "",
     error,
+    generation: answer?.generation ?? null,
   };
 }
 
@@ -158,5 +207,6 @@ export function totalsOf(results: readonly QuestionResult[]): EvalTotals {
     errors: results.length - ok.length,
     latencyP50Ms: percentile(ok.map((r) => r.latencyMs), 50),
     latencyP95Ms: percentile(ok.map((r) => r.latencyMs), 95),
+    generation: generationTotals(results),
   };
 }

@@ -198,10 +198,12 @@ export function renderAnswer(answer: Answer, options: { answerId: string; eventN
   return messages;
 }
 
-/** Escapes the quote of an answer line but keeps its “…” [n] frame intact. */
+/** Escapes an answer line but keeps its [n] citation markers working. */
 function escapeQuoteLine(line: string): string {
-  const m = /^“(.*)” (\[\d+\])$/s.exec(line);
-  return m ? `“${escapeText(m[1] ?? "")}” ${m[2]}` : escapeText(line);
+  return line
+    .split(/(\[\d+\])/)
+    .map((part, i) => (i % 2 === 1 ? part : escapeText(part)))
+    .join("");
 }
 
 /** The full evidence of an answer (the Sources button): every quote with where it is. */

@@ -65,6 +65,16 @@ export function renderTrace(answer: Answer): string {
   out.push(
     `  timings: lexical ${ms(t.lexicalMs)}, query embedding ${ms(t.embedMs)}, dense ${ms(t.denseMs)}, compose ${ms(t.composeMs)}, total ${ms(t.totalMs)}`,
   );
+  const g = answer.generation;
+  if (g) {
+    out.push(`  model ${g.model}: ${g.outcome}${g.reason ? ` (${g.reason})` : ""}; generation ${ms(g.generateMs)}, verification ${ms(g.verifyMs)}`);
+    if (g.stats) {
+      const v = g.stats;
+      out.push(
+        `  verification: ${v.claimsKept}/${v.claims} claims kept; citations given ${v.citationsGiven}, kept ${v.citationsKept}, moved ${v.citationsMoved}, dropped ${v.citationsDropped}, added ${v.citationsAdded}`,
+      );
+    }
+  }
   return out.join("\n");
 }
 

@@ -1,9 +1,32 @@
 import { randomBytes } from "node:crypto";
 import type { ChatInputCommandInteraction } from "discord.js";
-import { renderAnswer } from "../../render/discord.js";
+import { LIMITS, notice, renderAnswer, truncate } from "../../render/discord.js";
+import type { BotContext } from "../context.js";
 import { cleanQuestion } from "../../text/question.js";
 import type { Command } from "./command.js";
 import { EVENT_OPTION, eventName, suggestEvents } from "./event-option.js";
+
+/** Shortest time between two preview edits of a reply while a model writes (Discord rate-limits edits). */
+export const PREVIEW_INTERVAL_MS = 1000;
+
+/**
+ * Shows a model's text in the deferred reply as it is written, at most about
+ * once a second, marked as not yet checked; the checked answer replaces it.
+ */
+function previewer(interaction: ChatInputCommandInteraction, ctx: BotContext) {
+  let last = -Infinity;
+  let pending: Promise<unknown> = Promise.resolve();
+  return {
+    show(text: string) {
+      const now = ctx.now();
+      if (now - last < PREVIEW_INTERVAL_MS || !interaction.deferred) return;
+      last = now;
+      const preview = notice(`✍️ Writing (not yet checked against the articles)…\n${truncate(text, LIMITS.content - 80)}`);
+      pending = pending.then(() => interaction.editReply({ content: preview.content ?? "", embeds: [], components: [], allowedMentions: preview.allowedMentions })).catch((error: unknown) => ctx.log.warn("preview.failed", { error }));
+    },
+    done: () => pending,
+  };
+}
 
 /** A short id for an answer, carried by its buttons. */
 export function newAnswerId(): string {
@@ -29,7 +52,10 @@ export function askCommand(maxQuestionChars: number): Command {
     async run(interaction, ctx) {
       const question = interaction.options.getString("question", true);
       const event = interaction.options.getString("event") ?? undefined;
-      const answer = await ctx.app.ask(question, { requestId: interaction.id, event });
+      const previews = ctx.config.llm.provider === "none" ? null : previewer(interaction, ctx);
+      const answer = await ctx.app.ask(question, { requestId: interaction.id, event, ...(previews ? { onPartial: previews.show } : {}) });
+      // The verified answer must land after the last preview, never under it.
+      await previews?.done();
       const answerId = newAnswerId();
       ctx.answers.set(answerId, { answer, guildId: interaction.guildId });
       return renderAnswer(answer, { answerId, eventName: await eventName(ctx, event ?? null) });

@@ -100,6 +100,11 @@ describe("renderAnswer", () => {
     expect(m?.embeds[0]?.description).toMatch(/^“He said \\\*@\u200beveryone\\\* <\u200b@123456789012345678>” \[1\]$/);
   });
 
+  it("keeps the markers of a generated answer working while escaping its text", () => {
+    const [m] = renderAnswer(answer([citation(1, "x"), citation(2, "y")], { text: "Xi *went* to Serbia [1][2]. Then [home] [2]." }), { answerId: "x" });
+    expect(m?.embeds[0]?.description).toBe("Xi \\*went\\* to Serbia [1][2]. Then \\[home\\] [2].");
+  });
+
   it("splits a very long answer at citation boundaries, within every limit", () => {
     const long = Array.from({ length: 12 }, (_, i) => citation(i + 1, `${"Sentence with several words. ".repeat(40)}End ${i + 1}.`));
     const messages = renderAnswer(answer(long), { answerId: "x" });

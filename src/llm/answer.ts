@@ -1,0 +1,110 @@
+import { performance } from "node:perf_hooks";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { Composed, CorpusView } from "../answer/compose.js";
+import type { LlmConfig } from "../config.js";
+import { errorDetail } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { GenerationTrace, Passage } from "../types.js";
+import { asData, chatPrompt, textPrompt } from "./prompts.js";
+import { verifyAnswer } from "./verify.js";
+
+/*
+ * A generated answer: the model writes from numbered passages, then every
+ * claim is checked against what it cites (verify.ts) before anyone sees it.
+ * Whenever the model cannot give a verified answer — it fails, times out,
+ * abstains, or loses most of its claims in verification — the extractive
+ * answer is used instead, and the trace says why.
+ */
+
+export interface LlmDeps {
+  readonly config: LlmConfig;
+  readonly model: () => Promise<BaseChatModel>;
+  readonly log: Logger;
+}
+
+/** The model's word for "the passages do not answer this" (see prompts/answer.system.md). */
+const ABSTAIN_TOKEN = /NOT_IN_PASSAGES/;
+
+function contentText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) return content.map((part) => (typeof part === "object" && part && "text" in part ? String(part.text) : "")).join("");
+  return "";
+}
+
+/** Fills the prompt with the first `config.passages` passages, numbered from 1. */
+async function buildMessages(question: string, shown: readonly Passage[], corpus: CorpusView, config: LlmConfig) {
+  const passageTemplate = await textPrompt(config.promptsDir, "passage.md", ["n", "text"]);
+  const blocks = await Promise.all(
+    shown.map((p, i) => {
+      const meta = corpus.article(p.chunk.source)?.meta;
+      const values: Record<string, string> = {
+        n: String(i + 1),
+        title: asData(meta?.title.value ?? p.chunk.source),
+        outlet: asData(meta?.outlet.value ?? "outlet unknown"),
+        date: meta?.date.value ?? "date unknown",
+        source: p.chunk.source,
+        text: asData(p.chunk.text),
+      };
+      return passageTemplate.format(Object.fromEntries(passageTemplate.inputVariables.map((v) => [v, values[v] ?? ""])));
+    }),
+  );
+  const prompt = await chatPrompt(config.promptsDir, "answer", ["passages", "question"]);
+  return prompt.formatMessages({ passages: blocks.join("\n\n"), question: asData(question) });
+}
+
+export async function answerWithLlm(
+  question: string,
+  passages: readonly Passage[],
+  corpus: CorpusView,
+  extractive: Composed,
+  deps: LlmDeps,
+  onPartial?: (text: string) => void,
+): Promise<{ composed: Composed; trace: GenerationTrace }> {
+  const { config, log } = deps;
+  const base = { model: config.model, generateMs: 0, verifyMs: 0, stats: null, raw: null };
+  // Evidence too weak to quote is too weak to write from: the bot declines either way.
+  if (extractive.abstained) return { composed: extractive, trace: { ...base, outcome: "skipped", reason: "the articles do not cover the question" } };
+  const fallback = (reason: string, extra: Partial<GenerationTrace> = {}) => {
+    log.info("llm.fallback", { reason });
+    return { composed: extractive, trace: { ...base, ...extra, outcome: "fallback" as const, reason } };
+  };
+
+  const shown = passages.slice(0, config.passages);
+  const t0 = performance.now();
+  let raw = "";
+  try {
+    const messages = await buildMessages(question, shown, corpus, config);
+    const model = await deps.model();
+    // The signal bounds the whole answer; the client's own timeout only covers the wait for the first byte.
+    const stream = await model.stream(messages, { signal: AbortSignal.timeout(config.timeoutMs) });
+    for await (const chunk of stream) {
+      raw += contentText(chunk.content);
+      onPartial?.(raw);
+    }
+  } catch (error) {
+    const timedOut = (error as Error)?.name === "TimeoutError" || /timed out|aborted due to timeout/i.test(errorDetail(error));
+    log.warn("llm.failed", { error, timedOut });
+    const detail = errorDetail(error).split("\n")[0]?.trim();
+    return fallback(timedOut ? `the model took longer than ${config.timeoutMs} ms` : `the model failed: ${detail}`, {
+      generateMs: performance.now() - t0,
+      raw: raw || null,
+    });
+  }
+  const generateMs = performance.now() - t0;
+  if (ABSTAIN_TOKEN.test(raw) || raw.trim() === "") {
+    return fallback(raw.trim() === "" ? "the model wrote nothing" : "the model found no answer in the passages", { generateMs, raw });
+  }
+
+  const t1 = performance.now();
+  const verified = verifyAnswer(raw, shown, corpus, { threshold: config.supportThreshold });
+  const verifyMs = performance.now() - t1;
+  const { stats } = verified;
+  const trace = { generateMs, verifyMs, stats, raw };
+  if (stats.claims === 0 || stats.claimsKept / stats.claims < config.minSupported) {
+    return fallback(`verification kept ${stats.claimsKept} of ${stats.claims} claims`, trace);
+  }
+  return {
+    composed: { ...extractive, text: verified.text, citations: verified.citations, abstained: false },
+    trace: { ...base, ...trace, outcome: "used", reason: null },
+  };
+}

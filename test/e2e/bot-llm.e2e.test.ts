@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PREVIEW_INTERVAL_MS } from "../../src/discord/commands/ask.js";
+import { startFakeLlm, type ChatRequest, type FakeLlm } from "../fakes/fake-llm.js";
+import { cleanup, tempDir } from "../helpers.js";
+import { callbackFor, contentOf, embedsOf, originalEditFor, startBot, type BotUnderTest } from "./helpers.js";
+
+/*
+ * The bot with a language model configured (fake OpenAI-compatible server):
+ * while the model writes, the reply shows the text at most about once a
+ * second; then the verified answer replaces it.
+ */
+
+let root: string;
+let llm: FakeLlm;
+let t: BotUnderTest;
+
+function passageWith(req: ChatRequest, needle: string): number {
+  const user = String(req.body.messages.find((m) => m.role === "user")?.content ?? "");
+  const block = user.split(/\n(?=\[\d+\] )/).find((b) => b.includes(needle));
+  return Number(/^\[(\d+)\]/.exec(block?.trim() ?? "")?.[1] ?? 0);
+}
+
+beforeAll(async () => {
+  root = await tempDir();
+  // Written slowly: 40 chunks 60 ms apart, about 2.4 s in all.
+  llm = await startFakeLlm((req) => ({
+    kind: "text",
+    content: `After France, Xi is scheduled to travel to Serbia and Hungary [${passageWith(req, "Serbia")}]. ` + "That is all.",
+    chunkSize: 3,
+    chunkDelayMs: 60,
+  }));
+  t = await startBot(root, { LLM_PROVIDER: "openai", LLM_MODEL: "fake-model", LLM_BASE_URL: llm.baseUrl, LLM_MAX_RETRIES: "0" });
+}, 60_000);
+
+afterAll(async () => {
+  await t?.stop();
+  await llm?.close();
+  await cleanup(root);
+});
+
+describe("/ask with a language model", () => {
+  it("previews the text at most about once a second, then posts the verified answer with citations", async () => {
+    const sent = t.fake.slashCommand({ name: "ask", options: [{ name: "question", type: 3, value: "Which countries did Xi visit after France?" }] });
+    await t.fake.waitForRequest(callbackFor(sent.id));
+    const final = await t.fake.waitForRequest((r) => originalEditFor(sent.token)(r) && embedsOf(r.body).length > 0, 15_000);
+    const edits = t.fake.requests.filter(originalEditFor(sent.token));
+    const previews = edits.filter((r) => contentOf(r.body).startsWith("✍️ Writing (not yet checked against the articles)…"));
+    expect(previews.length).toBeGreaterThanOrEqual(2);
+    // The final answer comes after every preview.
+    expect(edits.at(-1)).toBe(final);
+    for (let i = 1; i < previews.length; i++) {
+      expect((previews[i]?.receivedAt ?? 0) - (previews[i - 1]?.receivedAt ?? 0)).toBeGreaterThanOrEqual(PREVIEW_INTERVAL_MS - 50);
+    }
+    const [embed] = embedsOf(final.body);
+    expect(embed?.description).toBe("After France, Xi is scheduled to travel to Serbia and Hungary [1]. That is all.");
+    expect(embed?.fields?.[0]?.value).toContain("000\\_10e720cce02f15cd.txt");
+    expect(contentOf(final.body)).toBe("");
+  });
+});
