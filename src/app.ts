@@ -7,6 +7,7 @@ import type { Config } from "./config.js";
 import { loadCorpus, type Corpus } from "./corpus/load-corpus.js";
 import { AppError, newErrorId } from "./errors.js";
 import type { SearchIndex } from "./index/store.js";
+import { withQueryCache } from "./ingest/embedders/cached.js";
 import { createEmbedder } from "./ingest/embedders/create-embedder.js";
 import type { EmbeddingProvider } from "./ingest/embedders/provider.js";
 import { syncIndex, type IngestSummary } from "./ingest/sync-index.js";
@@ -67,7 +68,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   let state: Promise<State> | null = null;
 
   const getEmbedder = () => {
-    embedder ??= overrides.embedder ? Promise.resolve(overrides.embedder) : createEmbedder(config, log);
+    embedder ??= (overrides.embedder ? Promise.resolve(overrides.embedder) : createEmbedder(config, log)).then((e) => withQueryCache(e));
     // A failed load is retried next time rather than remembered.
     embedder.catch(() => (embedder = null));
     return embedder;

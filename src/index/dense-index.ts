@@ -108,6 +108,16 @@ export class DenseIndex {
     return neighbors.map((label, i) => ({ label, similarity: 1 - (distances[i] ?? 1) }));
   }
 
+  /** Labels of the live vectors. */
+  labels(): number[] {
+    return [...this.#live];
+  }
+
+  /** The stored (normalised) vector of `label`. */
+  vector(label: number): number[] {
+    return this.#hnsw.getPoint(label);
+  }
+
   /** Exact cosine similarity between `vector` and the stored vector `label` (0 if absent). */
   similarity(vector: readonly number[], label: number): number {
     if (!this.#live.has(label)) return 0;
