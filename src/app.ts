@@ -5,7 +5,7 @@ import { analyseArticle, composeAnswer, type ArticleAnalysis, type CorpusView } 
 import { retrieve } from "./answer/retrieve.js";
 import type { Config } from "./config.js";
 import { loadCorpus, type Corpus } from "./corpus/load-corpus.js";
-import { AppError, newErrorId } from "./errors.js";
+import { AppError, errorDetail, isAppError, newErrorId } from "./errors.js";
 import type { SearchIndex } from "./index/store.js";
 import { withQueryCache } from "./ingest/embedders/cached.js";
 import { createEmbedder } from "./ingest/embedders/create-embedder.js";
@@ -14,7 +14,7 @@ import { syncIndex, type IngestSummary } from "./ingest/sync-index.js";
 import { silentLogger, type Logger } from "./log.js";
 import { cleanQuestion } from "./text/question.js";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { answerWithLlm, type LlmDeps } from "./llm/answer.js";
+import { answerWithLlm, checkPrompts, type LlmDeps } from "./llm/answer.js";
 import { createChatModel } from "./llm/chat-model.js";
 import { standaloneQuestion } from "./llm/rewrite.js";
 import type { Answer, Article, GenerationTrace, Passage, SummitEvent } from "./types.js";
@@ -124,6 +124,12 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     async ready() {
       const s = await ensure();
       loadedEmbedder = s.embedder.id;
+      if (llm) {
+        // Say at start-up, not on the first question, that every generated answer would fall back.
+        await checkPrompts(config.llm).catch((error: unknown) =>
+          log.error("llm.prompts_invalid", { message: isAppError(error) ? error.userMessage : errorDetail(error) }),
+        );
+      }
       return s.summary;
     },
     async ingest(options = {}) {
@@ -236,5 +242,6 @@ function corpusView(corpus: Corpus, index: SearchIndex): CorpusView {
       return a;
     },
     idf: (term) => index.lexical.idf(term),
+    known: (term) => index.lexical.documentFrequency(term) > 0,
   };
 }

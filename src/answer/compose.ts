@@ -36,6 +36,8 @@ export interface CorpusView {
   readonly analysis: (source: string) => ArticleAnalysis;
   /** Weight of a question term: rarer terms say more about what is asked. */
   readonly idf: (term: string) => number;
+  /** Whether any passage of the corpus contains the term. */
+  readonly known: (term: string) => boolean;
 }
 
 export interface Composed {

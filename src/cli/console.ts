@@ -5,6 +5,12 @@ import { renderAnswer, renderArticles, renderIngestSummary } from "../render/ter
 import { cleanQuestion } from "../text/question.js";
 import { EXIT, type CliIo } from "./io.js";
 
+/** Model text must not move the cursor, clear the screen or fake the bot's own headers with escape codes. */
+function withoutControlCharacters(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching terminal escape sequences is the point
+  return text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|[\p{Cc}\p{Cf}]/gu, (c) => (c === "\n" || c === "\t" ? c : ""));
+}
+
 const HELP = `Ask a question about the EU–China summit articles, e.g.
   What did von der Leyen say about dual-use goods?
   Which countries did Xi visit after France?
@@ -63,17 +69,24 @@ export async function consoleCommand(io: CliIo, app: App, reportError: (e: unkno
         const typed = cleanQuestion(input, app.config.answer.maxQuestionChars);
         const question = previous ? await app.standaloneQuestion(previous, typed) : typed;
         if (question !== typed) say(`(understood as: ${question})`);
-        // A language model's text is shown as it arrives, then replaced by the verified answer.
+        // A language model's text is shown as it arrives, under a header that says it is a draft,
+        // then the checked answer is printed in full.
         let shown = 0;
         const answer = await app.ask(question, {
           onPartial: (text) => {
-            io.stdout.write(text.slice(shown));
+            if (shown === 0) say("── draft from the model, not yet checked against the articles ──");
+            // A new generation (the corpus changed under the first) starts over.
+            if (text.length < shown) {
+              say("\n── starting over ──");
+              shown = 0;
+            }
+            io.stdout.write(withoutControlCharacters(text.slice(shown)));
             shown = text.length;
           },
         });
         if (shown > 0) {
           const used = answer.generation?.outcome === "used";
-          say(`\n\n${used ? "Verified answer:" : `Not verified (${answer.generation?.reason ?? "unknown reason"}); quoting the articles instead:`}`);
+          say(`\n── ${used ? "checked answer" : `not verified (${answer.generation?.reason ?? "unknown reason"}); quoting the articles instead`} ──`);
         }
         say(renderAnswer(answer, { debug }));
         previous = answer.question;

@@ -70,6 +70,7 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
     // A default for everything the client sends; each payload also sets it.
     allowedMentions: { parse: [], repliedUser: false },
   });
+  let stopping = false;
   const ctx: BotContext = {
     app,
     config,
@@ -83,9 +84,9 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
     conversations: new LruMap<string, Turn>(5000),
     feedback: new FeedbackStore(config.dataDir),
     now: () => performance.now(),
+    shuttingDown: () => stopping,
   };
   const commands = allCommands(config);
-  let stopping = false;
   const pending = new Set<Promise<void>>();
   const deferredInteractions = new Set<RepliableInteraction>();
   const track = (work: Promise<void>) => {
@@ -99,10 +100,10 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
   client.on(Events.InteractionCreate, (interaction) => {
     const repliable = interaction.isRepliable() ? interaction : null;
     if (repliable) deferredInteractions.add(repliable);
-    track(handleInteraction(interaction, { ...ctx, commands, shuttingDown: () => stopping }).finally(() => repliable && deferredInteractions.delete(repliable)));
+    track(handleInteraction(interaction, { ...ctx, commands }).finally(() => repliable && deferredInteractions.delete(repliable)));
   });
   client.on(Events.MessageCreate, (message) =>
-    track(handleMessage(message, { ...ctx, botId: () => client.user?.id ?? null, shuttingDown: () => stopping })),
+    track(handleMessage(message, { ...ctx, botId: () => client.user?.id ?? null })),
   );
   client.on(Events.Error, (error) => log.error("discord.error", { error }));
   client.on(Events.Warn, (message) => log.warn("discord.warn", { message }));

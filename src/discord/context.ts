@@ -35,4 +35,6 @@ export interface BotContext {
   readonly feedback: FeedbackStore;
   /** Milliseconds since an arbitrary origin (performance.now in production). */
   now(): number;
+  /** True once the bot has started shutting down. */
+  shuttingDown(): boolean;
 }

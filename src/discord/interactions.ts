@@ -21,7 +21,6 @@ import { BusyError } from "./limits.js";
 
 export interface InteractionDeps extends BotContext {
   readonly commands: ReadonlyMap<string, Command>;
-  readonly shuttingDown: () => boolean;
 }
 
 export const MESSAGES = {

@@ -14,7 +14,6 @@ import { failureMessage, MESSAGES } from "./interactions.js";
 
 export interface MessageDeps extends BotContext {
   readonly botId: () => string | null;
-  readonly shuttingDown: () => boolean;
 }
 
 function asReply(m: DiscordMessage) {

@@ -22,8 +22,13 @@ export interface LlmDeps {
   readonly log: Logger;
 }
 
-/** The model's word for "the passages do not answer this" (see prompts/answer.system.md). */
-const ABSTAIN_TOKEN = /NOT_IN_PASSAGES/;
+/** The model's word for "the passages do not answer this" (see prompts/answer.system.md): the whole reply. */
+const ABSTAIN_TOKEN = /^\W*NOT_IN_PASSAGES\W*$/;
+
+/** Reasoning models think aloud in <think> blocks before they answer; that is not the answer. */
+export function withoutReasoning(text: string): string {
+  return text.replace(/<think>[\s\S]*?(<\/think>|$)/gi, "");
+}
 
 function contentText(content: unknown): string {
   if (typeof content === "string") return content;
@@ -41,8 +46,8 @@ async function buildMessages(question: string, shown: readonly Passage[], corpus
         n: String(i + 1),
         title: asData(meta?.title.value ?? p.chunk.source),
         outlet: asData(meta?.outlet.value ?? "outlet unknown"),
-        date: meta?.date.value ?? "date unknown",
-        source: p.chunk.source,
+        date: asData(meta?.date.value ?? "date unknown"),
+        source: asData(p.chunk.source),
         text: asData(p.chunk.text),
       };
       return passageTemplate.format(Object.fromEntries(passageTemplate.inputVariables.map((v) => [v, values[v] ?? ""])));
@@ -50,6 +55,13 @@ async function buildMessages(question: string, shown: readonly Passage[], corpus
   );
   const prompt = await chatPrompt(config.promptsDir, "answer", ["passages", "question"]);
   return prompt.formatMessages({ passages: blocks.join("\n\n"), question: asData(question) });
+}
+
+/** Reads and checks every prompt template a generated answer needs. */
+export async function checkPrompts(config: LlmConfig): Promise<void> {
+  await textPrompt(config.promptsDir, "passage.md", ["n", "text"]);
+  await chatPrompt(config.promptsDir, "answer", ["passages", "question"]);
+  await chatPrompt(config.promptsDir, "rewrite-follow-up", ["previous", "followUp"]);
 }
 
 export async function answerWithLlm(
@@ -61,6 +73,9 @@ export async function answerWithLlm(
   onPartial?: (text: string) => void,
 ): Promise<{ composed: Composed; trace: GenerationTrace }> {
   const { config, log } = deps;
+  // The deadline covers everything from here: prompts, loading the model, and the whole stream.
+  const t0 = performance.now();
+  const signal = AbortSignal.timeout(config.timeoutMs);
   const base = { model: config.model, generateMs: 0, verifyMs: 0, stats: null, raw: null };
   // Evidence too weak to quote is too weak to write from: the bot declines either way.
   if (extractive.abstained) return { composed: extractive, trace: { ...base, outcome: "skipped", reason: "the articles do not cover the question" } };
@@ -70,16 +85,16 @@ export async function answerWithLlm(
   };
 
   const shown = passages.slice(0, config.passages);
-  const t0 = performance.now();
   let raw = "";
   try {
     const messages = await buildMessages(question, shown, corpus, config);
     const model = await deps.model();
     // The signal bounds the whole answer; the client's own timeout only covers the wait for the first byte.
-    const stream = await model.stream(messages, { signal: AbortSignal.timeout(config.timeoutMs) });
+    signal.throwIfAborted();
+    const stream = await model.stream(messages, { signal });
     for await (const chunk of stream) {
       raw += contentText(chunk.content);
-      onPartial?.(raw);
+      onPartial?.(withoutReasoning(raw));
     }
   } catch (error) {
     const timedOut = (error as Error)?.name === "TimeoutError" || /timed out|aborted due to timeout/i.test(errorDetail(error));
@@ -91,8 +106,9 @@ export async function answerWithLlm(
     });
   }
   const generateMs = performance.now() - t0;
-  if (ABSTAIN_TOKEN.test(raw) || raw.trim() === "") {
-    return fallback(raw.trim() === "" ? "the model wrote nothing" : "the model found no answer in the passages", { generateMs, raw });
+  const written = withoutReasoning(raw).trim();
+  if (written === "" || ABSTAIN_TOKEN.test(written)) {
+    return fallback(written === "" ? "the model wrote nothing" : "the model found no answer in the passages", { generateMs, raw });
   }
 
   const t1 = performance.now();

@@ -1,7 +1,31 @@
 import { rewriteFollowUp, needsContext } from "../answer/follow-up.js";
 import { errorDetail } from "../errors.js";
-import type { LlmDeps } from "./answer.js";
+import { uniqueTerms } from "../text/terms.js";
+import { withoutReasoning, type LlmDeps } from "./answer.js";
 import { asData, chatPrompt } from "./prompts.js";
+
+/** The question in a reply that may add chatter ("Sure! Here is the question:"): its last line, unlabelled. */
+function questionIn(reply: string): string | null {
+  const line = reply
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .at(-1)
+    ?.replace(/^(?:rewritten|standalone)?\s*question\s*:\s*/i, "")
+    .replace(/^["“'*]+|["”'*]+$/g, "")
+    .trim();
+  return line && line.length <= 300 && /\?$/.test(line) ? line : null;
+}
+
+/**
+ * The rewrite may only rephrase: every word it uses must come from the previous
+ * question, the follow-up or the names of the people in the articles. Anything
+ * else (an instruction smuggled in by either message) sends it back to the rules.
+ */
+function onlyKnownWords(rewrite: string, previous: string, followUp: string, people: readonly string[]): boolean {
+  const allowed = new Set([...uniqueTerms(previous), ...uniqueTerms(followUp), ...people.flatMap((p) => uniqueTerms(p))]);
+  return uniqueTerms(rewrite).every((t) => allowed.has(t));
+}
 
 /**
  * A follow-up as a standalone question, written by the model with the
@@ -21,9 +45,8 @@ export async function standaloneQuestion(
     const messages = await prompt.formatMessages({ previous: asData(previous), followUp: asData(followUp) });
     const model = await deps.model();
     const reply = await model.invoke(messages, { signal: AbortSignal.timeout(deps.config.timeoutMs) });
-    const text = (typeof reply.content === "string" ? reply.content : "").split("\n")[0]?.trim().replace(/^["“']|["”']$/g, "") ?? "";
-    if (!text || text.length > Math.max(300, followUp.length * 3) || /NOT_IN_PASSAGES/.test(text)) return rules();
-    return text;
+    const text = questionIn(withoutReasoning(typeof reply.content === "string" ? reply.content : ""));
+    return text && onlyKnownWords(text, previous, followUp, people) ? text : rules();
   } catch (error) {
     deps.log.warn("llm.rewrite_failed", { reason: errorDetail(error) });
     return rules();

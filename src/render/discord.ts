@@ -180,9 +180,12 @@ export function renderAnswer(answer: Answer, options: { answerId: string; eventN
     name: truncate(`[${c.n}] ${c.title}${inferred(c.basis.title)}`, LIMITS.fieldName),
     value: truncate(`${sourceLine(c)}, characters ${c.start}–${c.end}`, LIMITS.fieldValue),
   }));
+  const about = options.eventName ? ` about ${options.eventName}` : "";
   const footer = answer.abstained
     ? "Nothing in the articles answers this."
-    : `Quoted word for word from the articles${options.eventName ? ` about ${options.eventName}` : ""}. Press Sources for the full evidence.`;
+    : answer.generation?.outcome === "used"
+      ? `Written by a language model from the articles${about}; each [n] was checked against the sentence it cites. Press Sources for the quotes.`
+      : `Quoted word for word from the articles${about}. Press Sources for the full evidence.`;
   const embeds: APIEmbed[] = pages.map((page, i) => ({
     color: answer.abstained ? COLOR.abstain : COLOR.answer,
     ...(i === 0 ? { title: truncate(escapeText(answer.question), LIMITS.title) } : {}),
@@ -284,6 +287,7 @@ export function renderHelp(options: { answerMessages: boolean; maxQuestionChars:
   }
   lines.push(
     "",
+    "Answers quote the articles word for word, or, when a language model is set up, are written by it and every [n] is checked against the sentence it cites.",
     "Under each answer: **Sources** shows the quoted evidence, 👍/👎 tells us whether it helped.",
     `Questions can be up to ${options.maxQuestionChars} characters. Values marked “(inferred)” were worked out from the article, not stated in it.`,
   );

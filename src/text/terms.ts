@@ -26,12 +26,13 @@ const STOPWORDS = new Set(
  * word pattern or the stemming rules changes what the lexical index holds, so
  * the index must be rebuilt (bump the version for rule changes).
  */
-export const ANALYZER_ID = `en-porter-v1:${createHash("sha256")
+export const ANALYZER_ID = `en-porter-v2:${createHash("sha256")
   .update([...STOPWORDS].sort().join(" "))
   .digest("hex")
   .slice(0, 12)}`;
 
-const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu;
+// Dotted abbreviations ("U.N.", "U.S.") are one word, as their undotted forms are.
+const WORD = /(?:\p{L}\.){2,}|[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu;
 
 /** Lower-cases, strips accents and possessives: "Élysée's" -> "elysee". */
 export function normaliseWord(word: string): string {
@@ -40,7 +41,7 @@ export function normaliseWord(word: string): string {
     .replace(/\p{M}+/gu, "")
     .toLowerCase()
     .replace(/['’]s$/u, "")
-    .replace(/['’]/gu, "");
+    .replace(/['’.]/gu, "");
 }
 
 /** Surface words of `text` with their offsets, before stemming. */

@@ -39,7 +39,7 @@ await app.ready();
 
 const userOf = (req: ChatRequest) => String(req.body.messages.find((m) => m.role === "user")?.content ?? "");
 const passageWith = (req: ChatRequest, needle: string) =>
-  Number(/^\[(\d+)\]/.exec(userOf(req).split(/\n(?=\[\d+\] )/).find((b) => b.includes(needle))?.trim() ?? "")?.[1] ?? 0);
+  Number([...userOf(req).matchAll(/<passage n="(\d+)">([\s\S]*?)<\/passage>/g)].find((m) => m[2]?.includes(needle))?.[1] ?? 0);
 const text = (content: string): Reply => ({ kind: "text", content, chunkSize: 16 });
 const Q = "Which countries did Xi visit after France?";
 
@@ -79,7 +79,7 @@ for (const [name, reply] of cases) {
 // every third answer cites passage 2 instead (a wrong citation for verification to move).
 let k = 0;
 script = (req) => {
-  const first = /\[1\] [^\n]*\n([^\n]*?[.!?])(\s|$)/.exec(userOf(req))?.[1] ?? "NOT_IN_PASSAGES";
+  const first = /<passage n="1">\n[^\n]*\n([^\n]*?[.!?])(\s|$)/.exec(userOf(req))?.[1] ?? "NOT_IN_PASSAGES";
   return text(`${first.replace(/[‹›]/g, "")} [${++k % 3 === 0 ? 2 : 1}]`);
 };
 const qa = parseQaFile(await readFile(path.join(REPO, "test/eval/dev-qa.jsonl"), "utf8"));

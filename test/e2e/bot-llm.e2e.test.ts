@@ -16,8 +16,8 @@ let t: BotUnderTest;
 
 function passageWith(req: ChatRequest, needle: string): number {
   const user = String(req.body.messages.find((m) => m.role === "user")?.content ?? "");
-  const block = user.split(/\n(?=\[\d+\] )/).find((b) => b.includes(needle));
-  return Number(/^\[(\d+)\]/.exec(block?.trim() ?? "")?.[1] ?? 0);
+  for (const m of user.matchAll(/<passage n="(\d+)">([\s\S]*?)<\/passage>/g)) if (m[2]?.includes(needle)) return Number(m[1]);
+  return 0;
 }
 
 beforeAll(async () => {
@@ -43,6 +43,8 @@ describe("/ask with a language model", () => {
     const sent = t.fake.slashCommand({ name: "ask", options: [{ name: "question", type: 3, value: "Which countries did Xi visit after France?" }] });
     await t.fake.waitForRequest(callbackFor(sent.id));
     const final = await t.fake.waitForRequest((r) => originalEditFor(sent.token)(r) && embedsOf(r.body).length > 0, 15_000);
+    // Once the bot has logged the interaction as done, no preview may still arrive after the answer.
+    await t.log.waitFor((l) => l.includes('"event":"interaction"') && l.includes(sent.id));
     const edits = t.fake.requests.filter(originalEditFor(sent.token));
     const previews = edits.filter((r) => contentOf(r.body).startsWith("✍️ Writing (not yet checked against the articles)…"));
     expect(previews.length).toBeGreaterThanOrEqual(2);
@@ -52,8 +54,10 @@ describe("/ask with a language model", () => {
       expect((previews[i]?.receivedAt ?? 0) - (previews[i - 1]?.receivedAt ?? 0)).toBeGreaterThanOrEqual(PREVIEW_INTERVAL_MS - 50);
     }
     const [embed] = embedsOf(final.body);
-    expect(embed?.description).toBe("After France, Xi is scheduled to travel to Serbia and Hungary [1]. That is all.");
+    // "That is all." states nothing the passages support, so it is not shown.
+    expect(embed?.description).toBe("After France, Xi is scheduled to travel to Serbia and Hungary [1].");
     expect(embed?.fields?.[0]?.value).toContain("000\\_10e720cce02f15cd.txt");
     expect(contentOf(final.body)).toBe("");
+    expect(embed?.footer?.text).toMatch(/^Written by a language model from the articles; each \[n\] was checked/);
   });
 });

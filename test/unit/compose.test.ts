@@ -26,6 +26,7 @@ function corpus(): CorpusView {
     article: (s) => articles.get(s),
     analysis: (s) => analyseArticle(articles.get(s)?.text ?? ""),
     idf: (t) => Math.log(1 + 3 / ((df.get(t) ?? 0) + 0.5)),
+    known: (t) => (df.get(t) ?? 0) > 0,
   };
 }
 

@@ -16,6 +16,7 @@ import { REPO, SEEDS } from "../helpers.js";
  */
 
 const THRESHOLD = loadConfig({}).llm.supportThreshold;
+const known = (t: string) => lexical.documentFrequency(t) > 0;
 const texts = new Map(readdirSync(SEEDS).filter((f) => f.endsWith(".txt")).map((f) => [f, readFileSync(path.join(SEEDS, f), "utf8")]));
 let lexical: LexicalIndex;
 let view: CorpusView;
@@ -26,7 +27,12 @@ beforeAll(async () => {
   for (const [source, text] of texts) for (const span of await chunkArticle(text, { size: 500, overlap: 100 })) chunks.push({ id: chunks.length, source, ...span });
   lexical = LexicalIndex.build(chunks);
   const articles = new Map<string, Article>([...texts].map(([source, text]) => [source, { source, text, hash: "", modifiedMs: 0, size: 0, meta: inferMeta(text, source) }]));
-  view = { article: (s) => articles.get(s), analysis: (s) => analyseArticle(articles.get(s)?.text ?? ""), idf: (t) => lexical.idf(t) };
+  view = {
+    article: (s) => articles.get(s),
+    analysis: (s) => analyseArticle(articles.get(s)?.text ?? ""),
+    idf: (t) => lexical.idf(t),
+    known: (t) => lexical.documentFrequency(t) > 0,
+  };
 });
 
 const claims = readFileSync(path.join(REPO, "test/eval/claims.jsonl"), "utf8")
@@ -36,14 +42,25 @@ const claims = readFileSync(path.join(REPO, "test/eval/claims.jsonl"), "utf8")
 
 describe("support threshold (calibrated on test/eval/claims.jsonl)", () => {
   it("lets no unsupported claim through, from any article", () => {
-    const leaked = claims.filter((c) => !c.supported && [...texts.values()].some((t) => supportInText(c.claim, t, (x) => lexical.idf(x)) >= THRESHOLD));
+    const leaked = claims.filter((c) => !c.supported && [...texts.values()].some((t) => supportInText(c.claim, t, (x) => lexical.idf(x), known, THRESHOLD) >= THRESHOLD));
     expect(leaked.map((c) => c.id)).toEqual([]);
   });
 
   it("keeps at least 80% of supported claims (close paraphrases; heavy ones fall back to quotes)", () => {
     const supported = claims.filter((c) => c.supported);
-    const kept = supported.filter((c) => supportInText(c.claim, texts.get(c.source) ?? "", (x) => lexical.idf(x)) >= THRESHOLD);
+    const kept = supported.filter((c) => supportInText(c.claim, texts.get(c.source) ?? "", (x) => lexical.idf(x), known, THRESHOLD) >= THRESHOLD);
     expect(kept.length / supported.length).toBeGreaterThanOrEqual(0.8);
+  });
+});
+
+const adversarial = readFileSync(path.join(REPO, "test/eval/claims-adversarial.jsonl"), "utf8")
+  .trim()
+  .split("\n")
+  .map((l) => JSON.parse(l) as { id: string; kind: string; claim: string; source: string });
+
+describe("claims that reuse an article's words with another meaning (held out: not used to set the threshold)", () => {
+  it.each(adversarial.map((c) => [c.id, c.kind, c] as const))("rejects %s (%s)", (_id, _kind, c) => {
+    expect(supportInText(c.claim, texts.get(c.source) ?? "", (x) => lexical.idf(x), known, THRESHOLD)).toBe(0);
   });
 });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { ChatInputCommandInteraction } from "discord.js";
+import { MessageFlags, type ChatInputCommandInteraction } from "discord.js";
 import { LIMITS, notice, renderAnswer, truncate } from "../../render/discord.js";
 import type { BotContext } from "../context.js";
 import { cleanQuestion } from "../../text/question.js";
@@ -10,21 +10,42 @@ import { EVENT_OPTION, eventName, suggestEvents } from "./event-option.js";
 export const PREVIEW_INTERVAL_MS = 1000;
 
 /**
- * Shows a model's text in the deferred reply as it is written, at most about
- * once a second, marked as not yet checked; the checked answer replaces it.
+ * Shows a model's text in the deferred reply as it is written: at most one
+ * edit at a time and about one a second, always the latest text, marked as
+ * not yet checked. `done` waits for the edit in flight and stops further
+ * ones, so the checked answer (or an error) is always the last word.
  */
 function previewer(interaction: ChatInputCommandInteraction, ctx: BotContext) {
   let last = -Infinity;
-  let pending: Promise<unknown> = Promise.resolve();
+  let latest: string | null = null;
+  let inFlight: Promise<void> | null = null;
+  let finished = false;
+  const send = () => {
+    if (finished || inFlight || latest === null || ctx.now() - last < PREVIEW_INTERVAL_MS || !interaction.deferred) return;
+    const text = latest;
+    latest = null;
+    last = ctx.now();
+    const preview = notice(`✍️ Writing (not yet checked against the articles)…\n${truncate(text, LIMITS.content - 80)}`);
+    inFlight = interaction
+      .editReply({ content: preview.content ?? "", embeds: [], components: [], allowedMentions: preview.allowedMentions, flags: MessageFlags.SuppressEmbeds })
+      .then(
+        () => undefined,
+        (error: unknown) => ctx.log.warn("preview.failed", { error }),
+      )
+      .finally(() => {
+        inFlight = null;
+      });
+  };
   return {
     show(text: string) {
-      const now = ctx.now();
-      if (now - last < PREVIEW_INTERVAL_MS || !interaction.deferred) return;
-      last = now;
-      const preview = notice(`✍️ Writing (not yet checked against the articles)…\n${truncate(text, LIMITS.content - 80)}`);
-      pending = pending.then(() => interaction.editReply({ content: preview.content ?? "", embeds: [], components: [], allowedMentions: preview.allowedMentions })).catch((error: unknown) => ctx.log.warn("preview.failed", { error }));
+      if (ctx.shuttingDown()) finished = true;
+      latest = text;
+      send();
     },
-    done: () => pending,
+    async done() {
+      finished = true;
+      await inFlight;
+    },
   };
 }
 
@@ -53,9 +74,13 @@ export function askCommand(maxQuestionChars: number): Command {
       const question = interaction.options.getString("question", true);
       const event = interaction.options.getString("event") ?? undefined;
       const previews = ctx.config.llm.provider === "none" ? null : previewer(interaction, ctx);
-      const answer = await ctx.app.ask(question, { requestId: interaction.id, event, ...(previews ? { onPartial: previews.show } : {}) });
-      // The verified answer must land after the last preview, never under it.
-      await previews?.done();
+      let answer;
+      try {
+        answer = await ctx.app.ask(question, { requestId: interaction.id, event, ...(previews ? { onPartial: (t: string) => previews.show(t) } : {}) });
+      } finally {
+        // The answer (or the error) must land after the last preview, never under it.
+        await previews?.done();
+      }
       const answerId = newAnswerId();
       ctx.answers.set(answerId, { answer, guildId: interaction.guildId });
       return renderAnswer(answer, { answerId, eventName: await eventName(ctx, event ?? null) });
