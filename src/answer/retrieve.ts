@@ -39,7 +39,8 @@ export async function retrieve(
   const t0 = performance.now();
   const allowed = params.sources;
   const inScope = allowed ? (id: number) => allowed.has(index.chunks.get(id)?.source ?? "") : undefined;
-  const lexicalHits = useLexical ? index.lexical.search(question, Number.MAX_SAFE_INTEGER, inScope) : [];
+  const lexicalQuery = useLexical ? index.lexical.query(question, inScope) : null;
+  const lexicalHits = lexicalQuery ? lexicalQuery.top(params.candidates) : [];
   const t1 = performance.now();
   const queryVector = useDense ? await embedder.embedQuery(question) : null;
   const t2 = performance.now();
@@ -50,7 +51,7 @@ export async function retrieve(
   const cosine = new Map(denseHits.map((h, rank) => [h.label, { score: h.similarity, rank }]));
   const maxBm25 = lexicalHits[0]?.score ?? 0;
   const candidates = new Set<number>([
-    ...lexicalHits.slice(0, params.candidates).map((h) => h.id),
+    ...lexicalHits.map((h) => h.id),
     ...denseHits.map((h) => h.label),
   ]);
 
@@ -59,7 +60,7 @@ export async function retrieve(
     const chunk = index.chunks.get(id);
     if (!chunk) continue;
     const lex = bm25.get(id);
-    const lexical = lex && maxBm25 > 0 ? lex.score / maxBm25 : 0;
+    const lexical = lexicalQuery && maxBm25 > 0 ? (lex?.score ?? lexicalQuery.scoreOf(id)) / maxBm25 : 0;
     const dense = queryVector ? (cosine.get(id)?.score ?? index.dense.similarity(queryVector, id)) : 0;
     passages.push({
       chunk,

@@ -12,7 +12,7 @@ import { LexicalIndex } from "./lexical-index.js";
  * On-disk layout of the data folder:
  *
  *   CURRENT              name of the build in use (replaced by rename, so atomic)
- *   builds/<id>/         one complete index: manifest.json, chunks.json, dense.hnsw, lexical.json
+ *   builds/<id>/         one complete index: manifest.json, chunks.json, dense.hnsw, lexical.bin
  *   builds/<id>.tmp/     a build being written; never read
  *   write.lock           held by the one process writing (lock.ts)
  *
@@ -22,7 +22,8 @@ import { LexicalIndex } from "./lexical-index.js";
  * next write, for readers that had just started on it.
  */
 
-export const SCHEMA_VERSION = 1;
+/** Version of the build layout; a build of another version is rebuilt, not read. 2: binary lexical index. */
+export const SCHEMA_VERSION = 2;
 
 const manifestSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
@@ -57,11 +58,12 @@ export interface SearchIndex {
   readonly dense: DenseIndex;
 }
 
-const FILES = { manifest: "manifest.json", chunks: "chunks.json", dense: "dense.hnsw", lexical: "lexical.json" };
+const FILES = { manifest: "manifest.json", chunks: "chunks.json", dense: "dense.hnsw", lexical: "lexical.bin" };
 
 export type LoadResult =
   | { readonly status: "ok"; readonly index: SearchIndex; readonly dir: string }
   | { readonly status: "missing" }
+  | { readonly status: "outdated"; readonly reason: string }
   | { readonly status: "corrupt"; readonly reason: string };
 
 /** Reads the build CURRENT names. Never throws: a damaged index is reported, to be rebuilt. */
@@ -76,6 +78,14 @@ export async function loadCurrentIndex(dataDir: string): Promise<LoadResult> {
   if (!/^[\w.-]+$/.test(name)) return { status: "corrupt", reason: "CURRENT does not name a build" };
   const dir = path.join(dataDir, "builds", name);
   try {
+    const version = (JSON.parse(await readFile(path.join(dir, FILES.manifest), "utf8")) as { schemaVersion?: unknown }).schemaVersion;
+    if (typeof version === "number" && version !== SCHEMA_VERSION) {
+      return { status: "outdated", reason: `it has layout version ${version}; this version of the bot reads ${SCHEMA_VERSION}` };
+    }
+  } catch {
+    // Unreadable: readBuild reports it.
+  }
+  try {
     return { status: "ok", index: await readBuild(dir), dir };
   } catch (error) {
     return { status: "corrupt", reason: `${path.relative(dataDir, dir)}: ${errorDetail(error)}` };
@@ -89,8 +99,9 @@ async function readBuild(dir: string): Promise<SearchIndex> {
     throw new Error(`chunks.json holds ${chunkList.length} chunks, manifest says ${manifest.chunkCount}`);
   }
   const chunks = new Map(chunkList.map((c) => [c.id, c]));
-  const lexical = LexicalIndex.fromJSON(await readFile(path.join(dir, FILES.lexical), "utf8"));
+  const lexical = LexicalIndex.deserialize(await readFile(path.join(dir, FILES.lexical)));
   if (lexical.size !== chunks.size) throw new Error(`lexical index holds ${lexical.size} chunks, expected ${chunks.size}`);
+  for (const id of chunks.keys()) if (!lexical.has(id)) throw new Error(`lexical index lacks chunk ${id}`);
   const dense = await DenseIndex.read(path.join(dir, FILES.dense), manifest.embedder.dimensions, manifest.hnsw, [...chunks.keys()]);
   return { manifest, chunks, lexical, dense };
 }
@@ -109,7 +120,7 @@ async function flush(target: string): Promise<void> {
   }
 }
 
-async function writeDurably(file: string, data: string): Promise<void> {
+async function writeDurably(file: string, data: string | Uint8Array): Promise<void> {
   await writeFile(file, data);
   await flush(file);
 }
@@ -126,7 +137,7 @@ export async function writeIndex(dataDir: string, index: SearchIndex, log: Logge
   const final = path.join(builds, id);
   await mkdir(tmp, { recursive: true });
   await writeDurably(path.join(tmp, FILES.chunks), JSON.stringify([...index.chunks.values()]));
-  await writeDurably(path.join(tmp, FILES.lexical), index.lexical.toJSON());
+  await writeDurably(path.join(tmp, FILES.lexical), index.lexical.serialize());
   await index.dense.write(path.join(tmp, FILES.dense));
   await flush(path.join(tmp, FILES.dense));
   // The manifest goes last: a folder with one is complete.

@@ -32,7 +32,8 @@ export interface IngestSummary {
    */
   readonly writeError: string | null;
   readonly embedder: string;
-  readonly timings: { chunkMs: number; embedMs: number; indexMs: number; writeMs: number; totalMs: number };
+  /** indexMs is the HNSW graph (denseMs) and the lexical index (lexicalMs) together. */
+  readonly timings: { chunkMs: number; embedMs: number; indexMs: number; denseMs: number; lexicalMs: number; writeMs: number; totalMs: number };
 }
 
 export interface SyncOptions {
@@ -96,6 +97,7 @@ function plan(loaded: LoadResult, opts: SyncOptions): Plan {
   let rebuilt: string | null;
   if (loaded.status === "missing") rebuilt = "no index yet";
   else if (loaded.status === "corrupt") rebuilt = `the stored index is damaged (${loaded.reason})`;
+  else if (loaded.status === "outdated") rebuilt = `the stored index was written by another version (${loaded.reason})`;
   else {
     rebuilt = opts.force ? "a rebuild was requested" : incompatibility(loaded.index.manifest, opts);
     if (!rebuilt) base = loaded.index;
@@ -150,8 +152,10 @@ async function update(p: Plan, opts: SyncOptions, t0: number): Promise<{ index: 
   if (base) for (const [id, c] of base.chunks) if (dropped.has(c.source)) dense.remove(id);
   fresh.forEach((c, i) => dense.add(c.id, vectors[i] as number[]));
   if (dense.deleted > COMPACT_RATIO * (dense.size + dense.deleted)) dense = dense.compacted();
+  const denseMs = performance.now() - tIndex;
   const lexical = LexicalIndex.build([...chunks.values()]);
   const indexMs = performance.now() - tIndex;
+  const lexicalMs = indexMs - denseMs;
 
   const perArticle = new Map<string, number>();
   for (const c of chunks.values()) perArticle.set(c.source, (perArticle.get(c.source) ?? 0) + 1);
@@ -188,7 +192,7 @@ async function update(p: Plan, opts: SyncOptions, t0: number): Promise<{ index: 
       embedded: fresh.length,
       wrote: writeError === null,
       writeError,
-      timings: { chunkMs, embedMs, indexMs, writeMs, totalMs: performance.now() - t0 },
+      timings: { chunkMs, embedMs, indexMs, denseMs, lexicalMs, writeMs, totalMs: performance.now() - t0 },
     },
   };
 }
@@ -213,7 +217,7 @@ function unchangedSummary(index: SearchIndex, p: Plan, opts: SyncOptions, t0: nu
     embedded: 0,
     wrote: false,
     writeError: null,
-    timings: { chunkMs: 0, embedMs: 0, indexMs: 0, writeMs: 0, totalMs: performance.now() - t0 },
+    timings: { chunkMs: 0, embedMs: 0, indexMs: 0, denseMs: 0, lexicalMs: 0, writeMs: 0, totalMs: performance.now() - t0 },
   };
 }
 

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
 import type { Env } from "../../src/config.js";
 import { loadCorpus } from "../../src/corpus/load-corpus.js";
-import { loadCurrentIndex, writeIndex, type SearchIndex } from "../../src/index/store.js";
+import { LexicalIndex } from "../../src/index/lexical-index.js";
+import { loadCurrentIndex, SCHEMA_VERSION, writeIndex, type SearchIndex } from "../../src/index/store.js";
 import { createEmbedder } from "../../src/ingest/embedders/create-embedder.js";
 import type { EmbeddingProvider } from "../../src/ingest/embedders/provider.js";
 import { syncIndex } from "../../src/ingest/sync-index.js";
@@ -15,7 +16,7 @@ import { ANALYZER_ID } from "../../src/text/terms.js";
 import { cleanup, copySeeds, tempDir, testConfig, tinyModelEnv } from "../helpers.js";
 
 /*
- * Ingest against a real hnswlib index and MiniSearch index on disk, with the
+ * Ingest against a real hnswlib index and BM25 index on disk, with the
  * real transformers provider running a tiny local model.
  */
 
@@ -55,7 +56,7 @@ describe("ingest", () => {
     expect(answer.abstained).toBe(false);
 
     const build = await currentBuild();
-    expect((await readdir(build)).sort()).toEqual(["chunks.json", "dense.hnsw", "lexical.json", "manifest.json"]);
+    expect((await readdir(build)).sort()).toEqual(["chunks.json", "dense.hnsw", "lexical.bin", "manifest.json"]);
     const manifest = JSON.parse(await readFile(path.join(build, "manifest.json"), "utf8"));
     expect(manifest.embedder).toEqual({ id: expect.stringMatching(/^transformers:test\/tiny-bert:mean:norm:q8$/), dimensions: 32 });
     expect(manifest.chunking).toMatchObject({ size: 500, overlap: 100 });
@@ -139,7 +140,8 @@ describe("ingest", () => {
     const damage: [string, (build: string) => Promise<void>][] = [
       ["truncated HNSW file", (b) => truncate(path.join(b, "dense.hnsw"), 100)],
       ["garbage manifest", (b) => writeFile(path.join(b, "manifest.json"), "{not json")],
-      ["lexical index of another corpus", (b) => writeFile(path.join(b, "lexical.json"), JSON.stringify({ search: {}, df: [] }))],
+      ["lexical index of another corpus", (b) => writeFile(path.join(b, "lexical.bin"), LexicalIndex.build([{ id: 0, text: "other words" }]).serialize())],
+      ["truncated lexical index", (b) => truncate(path.join(b, "lexical.bin"), 200)],
       ["missing chunks file", (b) => rm(path.join(b, "chunks.json"))],
       ["CURRENT naming a build that is gone", () => writeFile(path.join(dataDir, "CURRENT"), "20990101-000000000Z-abcdef\n")],
       ["CURRENT with a path in it", () => writeFile(path.join(dataDir, "CURRENT"), "../../etc\n")],
@@ -153,6 +155,18 @@ describe("ingest", () => {
       const reloaded = await loadCurrentIndex(dataDir);
       expect(reloaded.status, what).toBe("ok");
     }
+  });
+
+  it("rebuilds an index written in an older layout and says so", async () => {
+    await createApp(testConfig(env())).ingest();
+    const manifestFile = path.join(await currentBuild(), "manifest.json");
+    const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as { schemaVersion: number };
+    await writeFile(manifestFile, JSON.stringify({ ...manifest, schemaVersion: SCHEMA_VERSION - 1 }));
+    expect((await loadCurrentIndex(dataDir)).status).toBe("outdated");
+    const log = memoryLogger();
+    const summary = await createApp(testConfig(env()), { log }).ingest();
+    expect(summary.rebuilt).toBe(`the stored index was written by another version (it has layout version ${SCHEMA_VERSION - 1}; this version of the bot reads ${SCHEMA_VERSION})`);
+    expect((await loadCurrentIndex(dataDir)).status).toBe("ok");
   });
 
   it("keeps the previous index usable when a write fails midway", async () => {
