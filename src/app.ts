@@ -17,6 +17,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { answerWithLlm, checkPrompts, type LlmDeps } from "./llm/answer.js";
 import { createChatModel } from "./llm/chat-model.js";
 import { standaloneQuestion } from "./llm/rewrite.js";
+import { LruMap } from "./util/lru.js";
 import type { Answer, Article, GenerationTrace, Passage, SummitEvent } from "./types.js";
 
 /** Parts a test (or a benchmark) may supply instead of the real ones. */
@@ -230,7 +231,8 @@ async function editedSources(corpus: Corpus, sources: readonly string[], dir: st
 
 function corpusView(corpus: Corpus, index: SearchIndex): CorpusView {
   const bySource = new Map(corpus.articles.map((a) => [a.source, a]));
-  const analyses = new Map<string, ArticleAnalysis>();
+  // Sentence analyses of the articles answers came from; bounded, as a corpus can hold many thousands.
+  const analyses = new LruMap<string, ArticleAnalysis>(500);
   return {
     article: (source) => bySource.get(source),
     analysis: (source) => {
