@@ -5,7 +5,6 @@ import { HNSWLib } from "@langchain/community/vectorstores/hnswlib";
 import type { EmbeddingsInterface } from "@langchain/core/embeddings";
 import { RecursiveCharacterTextSplitter } from "@langchain/textsplitters";
 import type { QaItem } from "../../src/eval/qa-file.js";
-import { percentile } from "../../src/eval/run-eval.js";
 
 /*
  * The pipeline a LangChain user writes first, as the baseline: recursive
@@ -35,46 +34,25 @@ export function quality(items: readonly QaItem[], ranked: readonly { source: str
   return { recallAt1: recall(1), recallAt3: recall(3), answerChunkTop3 };
 }
 
-export interface StockResult {
+export interface StockPipeline {
+  readonly store: HNSWLib;
   readonly chunks: number;
+  /** Reading the files, splitting, embedding every chunk and building the index. */
   readonly ingestMs: number;
-  readonly splitMs: number;
-  readonly retrievalMs: { p50: number; p95: number; p99: number };
-  readonly quality: RetrievalQuality | null;
 }
 
-export async function runStock(corpusDir: string, embeddings: EmbeddingsInterface, queries: readonly string[], items: readonly QaItem[] | null): Promise<StockResult> {
+export async function buildStock(corpusDir: string, embeddings: EmbeddingsInterface): Promise<StockPipeline> {
   const files = (await readdir(corpusDir)).filter((f) => f.endsWith(".txt")).sort();
   const t0 = performance.now();
   const texts = await Promise.all(files.map((f) => readFile(path.join(corpusDir, f), "utf8")));
   const splitter = new RecursiveCharacterTextSplitter({ chunkSize: 1000, chunkOverlap: 200 });
   const docs = await splitter.createDocuments(texts, files.map((source) => ({ source })));
-  const splitMs = performance.now() - t0;
   // fromDocuments embeds every chunk and builds the index.
   const store = await HNSWLib.fromDocuments(docs, embeddings);
-  const ingestMs = performance.now() - t0;
+  return { store, chunks: docs.length, ingestMs: performance.now() - t0 };
+}
 
-  for (const q of queries.slice(0, 10)) await store.similaritySearch(`Warm-up: ${q}`, 4);
-  const times: number[] = [];
-  for (const q of queries) {
-    const t = performance.now();
-    await store.similaritySearch(q, 4);
-    times.push(performance.now() - t);
-  }
-  let q: RetrievalQuality | null = null;
-  if (items) {
-    const ranked = [];
-    for (const item of items) {
-      const found = await store.similaritySearch(item.question, 4);
-      ranked.push(found.map((d) => ({ source: String(d.metadata.source), text: d.pageContent })));
-    }
-    q = quality(items, ranked);
-  }
-  return {
-    chunks: docs.length,
-    ingestMs,
-    splitMs,
-    retrievalMs: { p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99) },
-    quality: q,
-  };
+export async function stockSearch(stock: StockPipeline, question: string): Promise<{ source: string; text: string }[]> {
+  const found = await stock.store.similaritySearch(question, 4);
+  return found.map((d) => ({ source: String(d.metadata.source), text: d.pageContent }));
 }
