@@ -53,7 +53,7 @@ const envSchema = z.object({
   FUSION_DENSE_WEIGHT: num(0, 1).default(0.5),
   HNSW_M: int(2, 128).default(16),
   HNSW_EF_CONSTRUCTION: int(10, 2000).default(200),
-  HNSW_EF_SEARCH: int(1, 2000).default(64),
+  HNSW_EF_SEARCH: int(1, 20_000).default(3072),
 
   ANSWER_MAX_SENTENCES: int(1, 10).default(3),
   ABSTAIN_THRESHOLD: num(0, 1).default(0.15),
