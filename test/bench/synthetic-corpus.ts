@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { sentenceSpans } from "../../src/text/sentences.js";
+import { mulberry32 } from "../fixtures/prng.js";
 
 /*
  * Larger corpora for the benchmark, built deterministically from the seed
@@ -13,18 +14,6 @@ import { sentenceSpans } from "../../src/text/sentences.js";
  * corpus is. The text is realistic for the analyser and the chunker; the
  * facts are scrambled, so these corpora measure speed and size, not answers.
  */
-
-/** A small, fast, seeded PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Characters of article per chunk, on average, with 500/100 chunking (measured on these corpora: 390 gave 1.21 times the chunks asked for). */
 const CHARS_PER_CHUNK = 322;
@@ -47,7 +36,7 @@ export async function writeSyntheticCorpus(seedsDir: string, dir: string, target
     }
   }
   const words = [...new Set(sentences.join(" ").match(/\b[a-z]{5,}\b/g) ?? [])].sort();
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
   const vary = (sentence: string): string => {
     const long = [...sentence.matchAll(/\b[a-z]{5,}\b/g)];
