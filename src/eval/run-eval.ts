@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import type { App } from "../app.js";
 import { findUnverifiedCitations } from "../answer/verify.js";
 import { errorDetail, isAppError } from "../errors.js";
-import type { Answer, GenerationTrace } from "../types.js";
+import type { Answer, GenerationTrace, VerificationStats } from "../types.js";
 import type { QaItem } from "./qa-file.js";
 
 export interface QuestionResult {
@@ -64,19 +64,13 @@ export interface EvalTotals {
   readonly generation: GenerationTotals | null;
 }
 
-export interface GenerationTotals {
+/** Counts are the sums of every answer's VerificationStats. */
+export interface GenerationTotals extends VerificationStats {
   readonly used: number;
   readonly fallback: number;
   readonly skipped: number;
   /** Why answers fell back, with counts. */
   readonly fallbackReasons: Readonly<Record<string, number>>;
-  readonly claims: number;
-  readonly claimsRemoved: number;
-  readonly citationsGiven: number;
-  readonly citationsKept: number;
-  readonly citationsMoved: number;
-  readonly citationsDropped: number;
-  readonly citationsAdded: number;
   readonly verifyP50Ms: number;
   readonly verifyP95Ms: number;
   readonly generateP50Ms: number;
@@ -85,7 +79,7 @@ export interface GenerationTotals {
 function generationTotals(results: readonly QuestionResult[]): GenerationTotals | null {
   const traces = results.map((r) => r.generation).filter((g): g is GenerationTrace => g !== null);
   if (traces.length === 0) return null;
-  const sum = (f: (s: NonNullable<GenerationTrace["stats"]>) => number) => traces.reduce((a, g) => a + (g.stats ? f(g.stats) : 0), 0);
+  const sum = (key: keyof VerificationStats) => traces.reduce((a, g) => a + (g.stats?.[key] ?? 0), 0);
   const reasons: Record<string, number> = {};
   for (const g of traces) if (g.outcome === "fallback" && g.reason) reasons[g.reason.replace(/\d+/g, "N")] = (reasons[g.reason.replace(/\d+/g, "N")] ?? 0) + 1;
   const verified = traces.filter((g) => g.stats !== null);
@@ -95,13 +89,14 @@ function generationTotals(results: readonly QuestionResult[]): GenerationTotals 
     fallback: traces.filter((g) => g.outcome === "fallback").length,
     skipped: traces.filter((g) => g.outcome === "skipped").length,
     fallbackReasons: reasons,
-    claims: sum((s) => s.claims),
-    claimsRemoved: sum((s) => s.claimsRemoved),
-    citationsGiven: sum((s) => s.citationsGiven),
-    citationsKept: sum((s) => s.citationsKept),
-    citationsMoved: sum((s) => s.citationsMoved),
-    citationsDropped: sum((s) => s.citationsDropped),
-    citationsAdded: sum((s) => s.citationsAdded),
+    claims: sum("claims"),
+    claimsKept: sum("claimsKept"),
+    claimsRemoved: sum("claimsRemoved"),
+    citationsGiven: sum("citationsGiven"),
+    citationsKept: sum("citationsKept"),
+    citationsMoved: sum("citationsMoved"),
+    citationsDropped: sum("citationsDropped"),
+    citationsAdded: sum("citationsAdded"),
     verifyP50Ms: percentile(verified.map((g) => g.verifyMs), 50),
     verifyP95Ms: percentile(verified.map((g) => g.verifyMs), 95),
     generateP50Ms: percentile(generated.map((g) => g.generateMs), 50),

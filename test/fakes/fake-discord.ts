@@ -30,6 +30,7 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import { buffer } from "node:stream/consumers";
 import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { WebSocket, WebSocketServer, type RawData } from "ws";
@@ -907,7 +908,7 @@ class FakeDiscordServer extends EventEmitter<FakeDiscordEvents> implements FakeD
     let reply: Reply;
     let injected = false;
     try {
-      const raw = await readBody(req);
+      const raw = await buffer(req);
       ({ body, files } = await parseBody(raw, headers["content-type"] ?? ""));
       const failure = this.takeFailure(method, path);
       if (failure) {
@@ -1903,14 +1904,6 @@ class FakeDiscordServer extends EventEmitter<FakeDiscordEvents> implements FakeD
 // ---------------------------------------------------------------------------
 // HTTP body helpers
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
 
 async function parseBody(raw: Buffer, contentType: string): Promise<{ body: unknown; files: RecordedFile[] }> {
   if (raw.length === 0) return { body: null, files: [] };

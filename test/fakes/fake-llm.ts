@@ -31,6 +31,7 @@
  */
 import { randomBytes } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import { buffer } from "node:stream/consumers";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 
@@ -186,14 +187,6 @@ function splitChunks(text: string, size: number): string[] {
 // ---------------------------------------------------------------------------
 // HTTP helpers
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
 
 function flatHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
@@ -327,7 +320,7 @@ class FakeLlmServer implements FakeLlm {
   // -------------------------------------------------------------------------
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req);
+    const raw = await buffer(req);
     const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
     const method = req.method ?? "GET";
 
@@ -486,16 +479,7 @@ class FakeLlmServer implements FakeLlm {
     if (reply.resetAfterChunks !== undefined && reply.resetAfterChunks <= parts.length) return reset();
     await send(this.chunk(id, model, {}, reply.finishReason ?? "stop", chatReq));
     if (this.wantsUsage(chatReq)) {
-      await send({
-        id,
-        object: "chat.completion.chunk",
-        created: nowSeconds(),
-        model,
-        service_tier: "default",
-        system_fingerprint: "fp_fake",
-        choices: [],
-        usage: usageFor(chatReq, reply.content),
-      });
+      await send({ ...this.chunk(id, model, {}, null, chatReq), choices: [], usage: usageFor(chatReq, reply.content) });
     }
     res.end("data: [DONE]\n\n");
   }
