@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import os from "node:os";
-import { terms, words } from "../text/terms.js";
+import { termOf, terms, words } from "../text/terms.js";
 
 export interface LexicalHit {
   readonly id: number;
@@ -38,16 +38,13 @@ const D = 0.5;
 
 const MAGIC = "summit-bm25/1";
 
-/** Distinct surface words: MiniSearch's field length. */
-function fieldLength(text: string): number {
-  return new Set(words(text).map((w) => w.word)).size;
-}
 
 /**
  * BM25 full-text index over chunks, analysed with the shared term pipeline,
  * plus the document frequency of every term, which the answer step uses to
  * weigh how much of a question a sentence covers. Built whole from the
- * chunks (ingest rebuilds it with every change; building is fast).
+ * chunks: ingest rebuilds it with every change (3 s at 120,681 chunks,
+ * `npm run bench:lexical`).
  */
 export class LexicalIndex {
   /** Chunk id of each document (documents are numbered 0..n-1 internally). */
@@ -85,13 +82,22 @@ export class LexicalIndex {
     const lengths = new Uint32Array(chunks.length);
     const postings = new Map<string, number[]>();
     const seen = new Set<number>();
+    // Each distinct surface word is analysed once (normalised and stemmed); corpora repeat words.
+    const termCache = new Map<string, string | null>();
     chunks.forEach((c, doc) => {
       if (!Number.isInteger(c.id) || c.id < 0 || c.id > 0x7fffffff || seen.has(c.id)) throw new Error(`chunk id ${c.id} is not a distinct 31-bit label`);
       seen.add(c.id);
       ids[doc] = c.id;
-      lengths[doc] = fieldLength(c.text);
+      const surface = new Set<string>();
       const counts = new Map<string, number>();
-      for (const t of terms(c.text)) counts.set(t, (counts.get(t) ?? 0) + 1);
+      for (const { word } of words(c.text)) {
+        // MiniSearch's field length: distinct surface words.
+        surface.add(word);
+        let t = termCache.get(word);
+        if (t === undefined) termCache.set(word, (t = termOf(word)));
+        if (t) counts.set(t, (counts.get(t) ?? 0) + 1);
+      }
+      lengths[doc] = surface.size;
       for (const [t, n] of counts) {
         let list = postings.get(t);
         if (!list) postings.set(t, (list = []));
@@ -254,13 +260,12 @@ export class LexicalIndex {
     const ids = this.#ids;
     const allowed = filter ? touched.filter((doc) => filter(ids[doc] ?? -1)) : touched;
     const score = (doc: number) => (sums[doc] ?? 0) * (matchedTerms[doc] ?? 0);
-    const allowedSet = filter ? new Set(allowed) : null;
     return {
       matched: allowed.length,
       top: (k) => topK(allowed, score, k).map((doc) => ({ id: ids[doc] ?? -1, score: score(doc) })),
       scoreOf: (id) => {
         const doc = this.#docOf.get(id);
-        if (doc === undefined || (allowedSet && !allowedSet.has(doc))) return 0;
+        if (doc === undefined || (filter && !filter(id))) return 0;
         return score(doc);
       },
     };

@@ -66,6 +66,16 @@ export type LoadResult =
   | { readonly status: "outdated"; readonly reason: string }
   | { readonly status: "corrupt"; readonly reason: string };
 
+/** The folder of the build CURRENT names, or null when there is none (or CURRENT is unreadable). */
+export async function currentBuildDir(dataDir: string): Promise<string | null> {
+  try {
+    const name = (await readFile(path.join(dataDir, "CURRENT"), "utf8")).trim();
+    return /^[\w.-]+$/.test(name) ? path.join(dataDir, "builds", name) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Reads the build CURRENT names. Never throws: a damaged index is reported, to be rebuilt. */
 export async function loadCurrentIndex(dataDir: string): Promise<LoadResult> {
   let name: string;
@@ -78,22 +88,19 @@ export async function loadCurrentIndex(dataDir: string): Promise<LoadResult> {
   if (!/^[\w.-]+$/.test(name)) return { status: "corrupt", reason: "CURRENT does not name a build" };
   const dir = path.join(dataDir, "builds", name);
   try {
-    const version = (JSON.parse(await readFile(path.join(dir, FILES.manifest), "utf8")) as { schemaVersion?: unknown }).schemaVersion;
+    const manifest: unknown = JSON.parse(await readFile(path.join(dir, FILES.manifest), "utf8"));
+    const version = (manifest as { schemaVersion?: unknown } | null)?.schemaVersion;
     if (typeof version === "number" && version !== SCHEMA_VERSION) {
       return { status: "outdated", reason: `it has layout version ${version}; this version of the bot reads ${SCHEMA_VERSION}` };
     }
-  } catch {
-    // Unreadable: readBuild reports it.
-  }
-  try {
-    return { status: "ok", index: await readBuild(dir), dir };
+    return { status: "ok", index: await readBuild(dir, manifest), dir };
   } catch (error) {
     return { status: "corrupt", reason: `${path.relative(dataDir, dir)}: ${errorDetail(error)}` };
   }
 }
 
-async function readBuild(dir: string): Promise<SearchIndex> {
-  const manifest = manifestSchema.parse(JSON.parse(await readFile(path.join(dir, FILES.manifest), "utf8")));
+async function readBuild(dir: string, manifestJson: unknown): Promise<SearchIndex> {
+  const manifest = manifestSchema.parse(manifestJson);
   const chunkList = chunksSchema.parse(JSON.parse(await readFile(path.join(dir, FILES.chunks), "utf8")));
   if (chunkList.length !== manifest.chunkCount) {
     throw new Error(`chunks.json holds ${chunkList.length} chunks, manifest says ${manifest.chunkCount}`);

@@ -4,7 +4,7 @@ import { errorDetail } from "../errors.js";
 import { DenseIndex, type HnswParams } from "../index/dense-index.js";
 import { LexicalIndex } from "../index/lexical-index.js";
 import { withWriteLock } from "../index/lock.js";
-import { loadCurrentIndex, newBuildId, SCHEMA_VERSION, writeIndex, type LoadResult, type Manifest, type SearchIndex } from "../index/store.js";
+import { currentBuildDir, loadCurrentIndex, newBuildId, SCHEMA_VERSION, writeIndex, type LoadResult, type Manifest, type SearchIndex } from "../index/store.js";
 import type { Logger } from "../log.js";
 import { ANALYZER_ID } from "../text/terms.js";
 import type { Chunk } from "../types.js";
@@ -53,6 +53,8 @@ const COMPACT_RATIO = 0.25;
 interface Plan {
   readonly base: SearchIndex | null;
   readonly rebuilt: string | null;
+  /** What reading the stored index found. */
+  readonly found: LoadResult["status"];
   readonly added: string[];
   readonly changed: string[];
   readonly removed: string[];
@@ -68,16 +70,17 @@ interface Plan {
  */
 export async function syncIndex(opts: SyncOptions): Promise<{ index: SearchIndex; summary: IngestSummary }> {
   const t0 = performance.now();
-  const first = plan(await loadTwice(opts.dataDir), opts);
+  const loaded = await loadTwice(opts.dataDir);
+  const first = plan(loaded, opts);
   if (first.base && isCurrent(first)) return { index: first.base, summary: unchangedSummary(first.base, first, opts, t0) };
 
   return withWriteLock(opts.dataDir, opts.log, async () => {
-    // Another process may have brought the index up to date while we waited.
-    const p = plan(await loadTwice(opts.dataDir), opts);
+    // Another process may have written a new build while we waited; read the index again only then.
+    const unchanged = loaded.status === "ok" && (await currentBuildDir(opts.dataDir)) === loaded.dir;
+    const p = unchanged ? first : plan(await loadTwice(opts.dataDir), opts);
     if (p.base && isCurrent(p)) return { index: p.base, summary: unchangedSummary(p.base, p, opts, t0) };
     if (p.rebuilt) {
-      const level = p.rebuilt.startsWith("the stored index is damaged") ? "warn" : "info";
-      opts.log[level](p.rebuilt === "no index yet" ? "index.build" : "index.rebuild", { reason: p.rebuilt, dataDir: opts.dataDir });
+      opts.log[p.found === "corrupt" ? "warn" : "info"](p.found === "missing" ? "index.build" : "index.rebuild", { reason: p.rebuilt, dataDir: opts.dataDir });
     }
     return update(p, opts, t0);
   });
@@ -107,6 +110,7 @@ function plan(loaded: LoadResult, opts: SyncOptions): Plan {
   return {
     base,
     rebuilt,
+    found: loaded.status,
     added: opts.corpus.articles.filter((a) => !before.has(a.source)).map((a) => a.source),
     changed: opts.corpus.articles.filter((a) => before.has(a.source) && before.get(a.source) !== a.hash).map((a) => a.source),
     removed: [...before.keys()].filter((s) => !now.has(s)),
