@@ -59,23 +59,19 @@ export interface Passage {
   readonly chunk: Chunk;
   /** Fused score: lexical weight × `lexical` + dense weight × `dense` (in [0, 1] when the weights sum to 1). */
   readonly score: number;
-  /** BM25 score scaled by the best lexical hit of this query (0 when not a lexical hit). */
+  /** BM25 score scaled by the best lexical hit of this query (0 when the chunk shares no term with it, or lexical retrieval is off). */
   readonly lexical: number;
-  /** Cosine similarity to the question (0 when not a dense hit). */
+  /** Cosine similarity to the question, for every candidate (0 when dense retrieval is off). */
   readonly dense: number;
+  /** Rank among the lexical candidates, or null when the chunk was not one of them. */
   readonly lexicalRank: number | null;
+  /** Rank among the dense candidates, or null when the chunk was not one of them. */
   readonly denseRank: number | null;
 }
 
-export interface Citation {
+export interface Citation extends ArticleRef {
   /** The number used as [n] in the answer text. */
   readonly n: number;
-  readonly source: string;
-  readonly title: string;
-  readonly outlet: string | null;
-  readonly date: string | null;
-  /** Whether the article states its title, outlet and date or they were inferred (see seeds/metadata.json). */
-  readonly basis: { readonly title: Basis; readonly outlet: Basis; readonly date: Basis };
   /** Exactly `article.text.slice(start, end)`. */
   readonly quote: string;
   readonly start: number;
@@ -87,6 +83,7 @@ export interface ArticleRef {
   readonly title: string;
   readonly outlet: string | null;
   readonly date: string | null;
+  /** Whether the article states its title, outlet and date or they were inferred (see seeds/metadata.json). */
   readonly basis: { readonly title: Basis; readonly outlet: Basis; readonly date: Basis };
 }
 

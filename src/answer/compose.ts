@@ -129,17 +129,7 @@ export function composeAnswer(question: string, passages: readonly Passage[], co
   const quotes = mergeAdjacent(chosen.map((c) => ({ source: c.source, span: completeQuotation(c.source, c.span, corpus) })), corpus);
   const citations: Citation[] = quotes.map((q, i) => {
     const article = corpus.article(q.source) as Article;
-    return {
-      n: i + 1,
-      source: q.source,
-      title: article.meta.title.value,
-      outlet: article.meta.outlet.value,
-      date: article.meta.date.value,
-      basis: { title: article.meta.title.basis, outlet: article.meta.outlet.basis, date: article.meta.date.basis },
-      quote: article.text.slice(q.span.start, q.span.end),
-      start: q.span.start,
-      end: q.span.end,
-    };
+    return citationOf(i + 1, article, q.span);
   });
   const text = citations.map((c) => `“${c.quote}” [${c.n}]`).join("\n");
   return { text, abstained: false, citations, closest, confidence };
@@ -157,19 +147,15 @@ function candidateSentences(
     const article = corpus.article(p.chunk.source);
     if (!article) continue;
     const prior = top > 0 ? p.score / top : 0;
-    const { sentences, terms: termsOf, headline } = corpus.analysis(p.chunk.source);
+    const analysis = corpus.analysis(p.chunk.source);
+    const { sentences, terms: termsOf } = analysis;
     sentences.forEach((span, i) => {
       if (span.end <= p.chunk.start || span.start >= p.chunk.end) return;
       const key = `${p.chunk.source}:${span.start}`;
       if (seen.has(key)) return;
       const text = article.text.slice(span.start, span.end);
       const terms = termsOf[i] ?? new Set<string>();
-      const context = new Map<string, number>();
-      if (i > 0) for (const t of headline) if (!terms.has(t)) context.set(t, HEADLINE_CONTEXT_WEIGHT);
-      const previous = sentences[i - 1];
-      if (previous && (REFERS_BACK.test(text) || !/[\r\n]/.test(article.text.slice(previous.end, span.start)))) {
-        for (const t of termsOf[i - 1] ?? []) if (!terms.has(t)) context.set(t, PREVIOUS_SENTENCE_WEIGHT);
-      }
+      const context = sentenceContext(analysis, article.text, i);
       let hit = 0;
       for (const [t, w] of weights) hit += terms.has(t) ? w : (context.get(t) ?? 0) * w;
       const coverage = hit / total;
@@ -179,6 +165,26 @@ function candidateSentences(
     });
   }
   return [...seen.values()].sort((a, b) => b.score - a.score || a.span.start - b.span.start);
+}
+
+/**
+ * Terms sentence `i` inherits from its surroundings, with the weight they
+ * count for: the headline's, and the previous sentence's when it is on the
+ * same line or this one refers back to it. Answers and the verification of
+ * generated answers both read sentences this way.
+ */
+export function sentenceContext(analysis: ArticleAnalysis, text: string, i: number): Map<string, number> {
+  const { sentences, terms: termsOf, headline } = analysis;
+  const span = sentences[i];
+  const terms = termsOf[i] ?? new Set<string>();
+  const context = new Map<string, number>();
+  if (!span) return context;
+  if (i > 0) for (const t of headline) if (!terms.has(t)) context.set(t, HEADLINE_CONTEXT_WEIGHT);
+  const previous = sentences[i - 1];
+  if (previous && (REFERS_BACK.test(text.slice(span.start, span.end)) || !/[\r\n]/.test(text.slice(previous.end, span.start)))) {
+    for (const t of termsOf[i - 1] ?? []) if (!terms.has(t)) context.set(t, PREVIOUS_SENTENCE_WEIGHT);
+  }
+  return context;
 }
 
 /** Headlines, subheadings and captions end without a full stop. */
@@ -236,15 +242,7 @@ function closestArticles(passages: readonly Passage[], corpus: CorpusView): Arti
   for (const p of passages) {
     if (refs.length >= 2 || refs.some((r) => r.source === p.chunk.source)) continue;
     const a = corpus.article(p.chunk.source);
-    if (a) {
-      refs.push({
-        source: a.source,
-        title: a.meta.title.value,
-        outlet: a.meta.outlet.value,
-        date: a.meta.date.value,
-        basis: { title: a.meta.title.basis, outlet: a.meta.outlet.basis, date: a.meta.date.basis },
-      });
-    }
+    if (a) refs.push(articleRef(a));
   }
   return refs;
 }
@@ -253,4 +251,15 @@ function abstention(closest: readonly ArticleRef[]): string {
   if (closest.length === 0) return ABSTAIN_TEXT;
   const names = closest.map((r) => `“${r.title}”${r.outlet ? ` (${r.outlet}${r.basis.outlet === "inferred" ? ", inferred" : ""})` : ""}`);
   return `${ABSTAIN_TEXT} The closest I have ${closest.length === 1 ? "is" : "are"} ${names.join(" and ")}.`;
+}
+
+/** How an answer names an article. */
+export function articleRef(a: Article): ArticleRef {
+  const { title, outlet, date } = a.meta;
+  return { source: a.source, title: title.value, outlet: outlet.value, date: date.value, basis: { title: title.basis, outlet: outlet.basis, date: date.basis } };
+}
+
+/** Citation [n]: the article and the exact span of its text quoted. */
+export function citationOf(n: number, a: Article, span: { readonly start: number; readonly end: number }): Citation {
+  return { n, ...articleRef(a), quote: a.text.slice(span.start, span.end), start: span.start, end: span.end };
 }

@@ -1,4 +1,4 @@
-import type { CorpusView } from "../answer/compose.js";
+import { analyseArticle, citationOf, sentenceContext, type ArticleAnalysis, type CorpusView } from "../answer/compose.js";
 import type { Span } from "../text/sentences.js";
 import { sentenceSpans } from "../text/sentences.js";
 import { termOf, uniqueTerms, words } from "../text/terms.js";
@@ -62,8 +62,6 @@ export interface VerifiedAnswer {
 }
 
 const MARKER = /\s*\[(\d+(?:\s*,\s*\d+)*)\]/g;
-const PREVIOUS_WEIGHT = 0.5;
-const HEADLINE_WEIGHT = 0.3;
 const NEGATION = /\b(?:not|no|never|none|nor|neither|nobody|nothing|without|cannot|can't|won't|isn't|aren't|wasn't|weren't|didn't|doesn't|don't|hasn't|haven't|hadn't|shouldn't|wouldn't|couldn't|refused|denied|rejected|failed)\b|n't\b/i;
 const ANTONYMS: readonly [string, string][] = (
   [
@@ -143,14 +141,15 @@ function units(passages: readonly Passage[], corpus: CorpusView): Unit[] {
     const analysis = corpus.analysis(p.chunk.source);
     analysis.sentences.forEach((span, j) => {
       if (span.end <= p.chunk.start || span.start >= p.chunk.end) return;
-      const terms = analysis.terms[j] ?? new Set<string>();
-      const context = new Map<string, number>();
-      for (const t of analysis.headline) if (!terms.has(t)) context.set(t, HEADLINE_WEIGHT);
-      for (const t of analysis.terms[j - 1] ?? []) if (!terms.has(t)) context.set(t, PREVIOUS_WEIGHT);
-      out.push({ passage: i + 1, source: p.chunk.source, span, text: article.text.slice(span.start, span.end), terms, context });
+      out.push(unitOf(analysis, article.text, j, i + 1, p.chunk.source));
     });
   });
   return out;
+}
+
+function unitOf(analysis: ArticleAnalysis, text: string, i: number, passage: number, source: string): Unit {
+  const span = analysis.sentences[i] as Span;
+  return { passage, source, span, text: text.slice(span.start, span.end), terms: analysis.terms[i] ?? new Set<string>(), context: sentenceContext(analysis, text, i) };
 }
 
 const normaliseQuote = (s: string) =>
@@ -207,14 +206,9 @@ function best(claim: Claim, candidates: readonly Unit[], threshold: number): Uni
 
 /** Best share of its term weight that any sentence of `text` gives `claim`, or 0 when none passes the other checks. */
 export function supportInText(claim: string, text: string, idf: (term: string) => number, known: (term: string) => boolean, threshold = 0): number {
-  const spans = sentenceSpans(text);
-  const termSets = spans.map((s) => new Set(uniqueTerms(text.slice(s.start, s.end))));
-  const textUnits: Unit[] = spans.map((span, i) => {
-    const terms = termSets[i] ?? new Set<string>();
-    const context = new Map<string, number>();
-    for (const t of termSets[i - 1] ?? []) if (!terms.has(t)) context.set(t, PREVIOUS_WEIGHT);
-    return { passage: 0, source: "", span, text: text.slice(span.start, span.end), terms, context };
-  });
+  // Every sentence of the text, read exactly as verifyAnswer reads a passage's sentences.
+  const analysis = analyseArticle(text);
+  const textUnits = analysis.sentences.map((_, i) => unitOf(analysis, text, i, 0, ""));
   // As in verifyAnswer: every clause must be supported; the weakest clause decides.
   const shares = clausesOf(claim)
     .map((c) => claimOf(c, idf, known, NEGATION.test(claim)))
@@ -300,18 +294,7 @@ export function verifyAnswer(raw: string, passages: readonly Passage[], corpus: 
       if (n === undefined) {
         n = citations.length + 1;
         numberOf.set(key, n);
-        const article = corpus.article(u.source) as Article;
-        citations.push({
-          n,
-          source: u.source,
-          title: article.meta.title.value,
-          outlet: article.meta.outlet.value,
-          date: article.meta.date.value,
-          basis: { title: article.meta.title.basis, outlet: article.meta.outlet.basis, date: article.meta.date.basis },
-          quote: article.text.slice(u.span.start, u.span.end),
-          start: u.span.start,
-          end: u.span.end,
-        });
+        citations.push(citationOf(n, corpus.article(u.source) as Article, u.span));
       }
       return n;
     });
