@@ -30,12 +30,6 @@ export function withoutReasoning(text: string): string {
   return text.replace(/<think>[\s\S]*?(<\/think>|$)/gi, "");
 }
 
-function contentText(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (Array.isArray(content)) return content.map((part) => (typeof part === "object" && part && "text" in part ? String(part.text) : "")).join("");
-  return "";
-}
-
 /** Fills the prompt with the first `config.passages` passages, numbered from 1. */
 async function buildMessages(question: string, shown: readonly Passage[], corpus: CorpusView, config: LlmConfig) {
   const passageTemplate = await textPrompt(config.promptsDir, "passage.md", ["n", "text"]);
@@ -93,7 +87,7 @@ export async function answerWithLlm(
     signal.throwIfAborted();
     const stream = await model.stream(messages, { signal });
     for await (const chunk of stream) {
-      raw += contentText(chunk.content);
+      raw += chunk.text;
       onPartial?.(withoutReasoning(raw));
     }
   } catch (error) {
@@ -112,7 +106,7 @@ export async function answerWithLlm(
   }
 
   const t1 = performance.now();
-  const verified = verifyAnswer(raw, shown, corpus, { threshold: config.supportThreshold });
+  const verified = verifyAnswer(written, shown, corpus, { threshold: config.supportThreshold });
   const verifyMs = performance.now() - t1;
   const { stats } = verified;
   const trace = { generateMs, verifyMs, stats, raw };

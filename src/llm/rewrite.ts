@@ -45,7 +45,7 @@ export async function standaloneQuestion(
     const messages = await prompt.formatMessages({ previous: asData(previous), followUp: asData(followUp) });
     const model = await deps.model();
     const reply = await model.invoke(messages, { signal: AbortSignal.timeout(deps.config.timeoutMs) });
-    const text = questionIn(withoutReasoning(typeof reply.content === "string" ? reply.content : ""));
+    const text = questionIn(withoutReasoning(reply.text));
     return text && onlyKnownWords(text, previous, followUp, people) ? text : rules();
   } catch (error) {
     deps.log.warn("llm.rewrite_failed", { reason: errorDetail(error) });
