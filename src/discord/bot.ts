@@ -8,7 +8,8 @@ import { allCommands } from "./commands/index.js";
 import type { BotContext, SentAnswer, Turn } from "./context.js";
 import { FeedbackStore } from "./feedback-store.js";
 import { handleInteraction, MESSAGES } from "./interactions.js";
-import { ConcurrencyGate, LruMap, UserRateLimiter } from "./limits.js";
+import { LruMap } from "../util/lru.js";
+import { ConcurrencyGate, UserRateLimiter } from "./limits.js";
 import { handleMessage } from "./messages.js";
 
 export interface Bot {

@@ -3,12 +3,23 @@ import type { Config, DiscordConfig } from "../config.js";
 import type { Logger } from "../log.js";
 import type { Answer } from "../types.js";
 import type { FeedbackStore } from "./feedback-store.js";
-import type { ConcurrencyGate, LruMap, UserRateLimiter } from "./limits.js";
+import { randomBytes } from "node:crypto";
+import type { LruMap } from "../util/lru.js";
+import type { ConcurrencyGate, UserRateLimiter } from "./limits.js";
 
-/** An answer the bot sent, kept so its buttons can show evidence and record feedback. */
-export interface SentAnswer {
-  readonly answer: Answer;
-  readonly guildId: string | null;
+/** What the bot keeps of an answer it sent, so its buttons can show evidence and record feedback. */
+export type SentAnswer = Pick<Answer, "question" | "text" | "citations">;
+
+/** Keeps what the buttons of `answer` need under a new short id, which the buttons carry. */
+export function rememberAnswer(ctx: Pick<BotContext, "answers">, answer: Answer): string {
+  const id = randomBytes(6).toString("base64url");
+  ctx.answers.set(id, { question: answer.question, text: answer.text, citations: answer.citations });
+  return id;
+}
+
+/** Whether the bot answers in this guild (no allow-list: everywhere). */
+export function guildAllowed(ctx: Pick<BotContext, "discord">, guildId: string | null): boolean {
+  return ctx.discord.allowedGuilds.length === 0 || (guildId !== null && ctx.discord.allowedGuilds.includes(guildId));
 }
 
 /** One turn of a conversation in a bot thread: what the follow-up is read against. */

@@ -9,7 +9,7 @@ import {
 import { INPUT_ERRORS, isAppError, newErrorId } from "../errors.js";
 import { notice, renderEvidence, type DiscordMessage } from "../render/discord.js";
 import type { Command } from "./commands/command.js";
-import type { BotContext } from "./context.js";
+import { guildAllowed, type BotContext } from "./context.js";
 import type { FeedbackEntry } from "./feedback-store.js";
 import { BusyError } from "./limits.js";
 
@@ -96,9 +96,6 @@ async function reportSendFailure(interaction: RepliableInteraction, error: unkno
   }
 }
 
-function guildAllowed(ctx: BotContext, guildId: string | null): boolean {
-  return ctx.discord.allowedGuilds.length === 0 || (guildId !== null && ctx.discord.allowedGuilds.includes(guildId));
-}
 
 export async function handleInteraction(interaction: Interaction, deps: InteractionDeps): Promise<void> {
   if (interaction.isAutocomplete()) return autocomplete(interaction, deps);
@@ -191,7 +188,7 @@ async function button(interaction: ButtonInteraction, deps: InteractionDeps): Pr
     if (kind === "sources") {
       const sent = deps.answers.get(rest[0] ?? "");
       if (!sent) outcome = "forgotten";
-      await respond(interaction, sent ? renderEvidence(sent.answer) : [notice(MESSAGES.forgottenAnswer)], true);
+      await respond(interaction, sent ? renderEvidence(sent) : [notice(MESSAGES.forgottenAnswer)], true);
     } else if (kind === "feedback" && (rest[0] === "up" || rest[0] === "down")) {
       const vote = rest[0];
       const answerId = rest[1] ?? "";
@@ -213,9 +210,9 @@ async function button(interaction: ButtonInteraction, deps: InteractionDeps): Pr
         userHash: await deps.feedback.hashUser(interaction.user.id),
         guildId: interaction.guildId,
         answerId,
-        question: sent?.answer.question ?? shown?.title ?? "",
-        answer: sent?.answer.text ?? shown?.description ?? "",
-        citations: (sent?.answer.citations ?? []).map(({ n, source, start, end, quote }) => ({ n, source, start, end, quote })),
+        question: sent?.question ?? shown?.title ?? "",
+        answer: sent?.text ?? shown?.description ?? "",
+        citations: (sent?.citations ?? []).map(({ n, source, start, end, quote }) => ({ n, source, start, end, quote })),
       };
       await deps.feedback.record(entry);
       log.debug("feedback.recorded", { answerId, vote });

@@ -1,4 +1,3 @@
-export { LruMap } from "../util/lru.js";
 
 /*
  * Fairness and load limits for the bot: a token bucket per user, and a cap on

@@ -2,8 +2,7 @@ import { MessageType, type Message, type ThreadChannel } from "discord.js";
 import { newErrorId } from "../errors.js";
 import { cleanQuestion } from "../text/question.js";
 import { LIMITS, notice, renderAnswer, truncate, type DiscordMessage } from "../render/discord.js";
-import { newAnswerId } from "./commands/ask.js";
-import type { BotContext, Turn } from "./context.js";
+import { guildAllowed, rememberAnswer, type BotContext, type Turn } from "./context.js";
 import { failureMessage, MESSAGES } from "./interactions.js";
 
 /*
@@ -39,7 +38,7 @@ function ignoreReason(message: Message, deps: MessageDeps): string | null {
   // Only what members type: not joins, pins, renames or other system messages.
   if (message.system || (message.type !== MessageType.Default && message.type !== MessageType.Reply)) return "system_message";
   if (!message.inGuild()) return "not_in_a_guild";
-  if (deps.discord.allowedGuilds.length && !deps.discord.allowedGuilds.includes(message.guildId)) return "guild_not_allowed";
+  if (!guildAllowed(deps, message.guildId)) return "guild_not_allowed";
   return null;
 }
 
@@ -102,9 +101,7 @@ export async function handleMessage(message: Message, deps: MessageDeps): Promis
       const question = previous ? await deps.app.standaloneQuestion(previous.question, text) : text;
       const event = previous?.event;
       const answer = await deps.gate.run(() => deps.app.ask(question, { requestId: message.id, event }));
-      const answerId = newAnswerId();
-      deps.answers.set(answerId, { answer, guildId: message.guildId });
-      messages = renderAnswer(answer, { answerId });
+      messages = renderAnswer(answer, { answerId: rememberAnswer(deps, answer) });
       turn = { question: answer.question, ...(event ? { event } : {}) };
     } catch (error) {
       outcome = "refused";

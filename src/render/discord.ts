@@ -155,7 +155,7 @@ function packMessages(embeds: APIEmbed[]): DiscordMessage[] {
   return messages;
 }
 
-/** Button ids carry what the click refers to; see src/discord/components.ts. */
+/** Button ids carry what the click refers to; src/discord/interactions.ts reads them. */
 export function answerButtons(answerId: string, withSources: boolean): APIActionRowComponent<APIButtonComponentWithCustomId> {
   const buttons: APIButtonComponentWithCustomId[] = [];
   if (withSources) buttons.push({ type: BUTTON_TYPE, style: BUTTON.secondary, label: "Sources", emoji: { name: "📚" }, custom_id: `sources:${answerId}` });

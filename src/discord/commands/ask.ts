@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { MessageFlags, type ChatInputCommandInteraction } from "discord.js";
 import { LIMITS, notice, renderAnswer, truncate } from "../../render/discord.js";
-import type { BotContext } from "../context.js";
+import { rememberAnswer, type BotContext } from "../context.js";
 import { cleanQuestion } from "../../text/question.js";
 import type { Command } from "./command.js";
 import { EVENT_OPTION, eventName, suggestEvents } from "./event-option.js";
@@ -49,10 +48,6 @@ function previewer(interaction: ChatInputCommandInteraction, ctx: BotContext) {
   };
 }
 
-/** A short id for an answer, carried by its buttons. */
-export function newAnswerId(): string {
-  return randomBytes(6).toString("base64url");
-}
 
 export function askCommand(maxQuestionChars: number): Command {
   return {
@@ -81,9 +76,7 @@ export function askCommand(maxQuestionChars: number): Command {
         // The answer (or the error) must land after the last preview, never under it.
         await previews?.done();
       }
-      const answerId = newAnswerId();
-      ctx.answers.set(answerId, { answer, guildId: interaction.guildId });
-      return renderAnswer(answer, { answerId, eventName: await eventName(ctx, event ?? null) });
+      return renderAnswer(answer, { answerId: rememberAnswer(ctx, answer), eventName: await eventName(ctx, event ?? null) });
     },
     autocomplete: suggestEvents,
   };

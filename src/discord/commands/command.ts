@@ -7,7 +7,7 @@ import type { BotContext } from "../context.js";
 /**
  * A slash command: plain data (what Discord registers) and what runs when a
  * member uses it. `run` returns the messages to send; deferring, limits,
- * errors and sending are handled once, in run-command.ts.
+ * errors and sending are handled once, in src/discord/interactions.ts.
  */
 export interface Command {
   readonly data: RESTPostAPIChatInputApplicationCommandsJSONBody;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { BusyError, ConcurrencyGate, LruMap, UserRateLimiter } from "../../../src/discord/limits.js";
+import { BusyError, ConcurrencyGate, UserRateLimiter } from "../../../src/discord/limits.js";
+import { LruMap } from "../../../src/util/lru.js";
 
 describe("UserRateLimiter", () => {
   it("allows a burst, then refills at the per-minute rate, per user", () => {
