@@ -38,7 +38,6 @@ afterAll(async () => {
 
 describe("load", () => {
   it(`answers or rate-limits each of ${USERS * PER_USER} questions from ${USERS} members exactly once`, async () => {
-    globalThis.gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
     const users = Array.from({ length: USERS }, (_, i) => ({ userId: String(300000000000000000n + BigInt(i)), username: `load${i}` }));
     const dispatched: { id: string; token: string; sentAt: number }[] = [];
@@ -58,6 +57,8 @@ describe("load", () => {
       dispatched.map(async (d) => {
         const callback = await t.fake.waitForRequest(callbackFor(d.id), 20_000);
         const type = (callback.body as { type: number }).type;
+        // 4: a message (the rate-limit refusal); 5: a deferral, edited into the answer later.
+        expect([4, 5]).toContain(type);
         if (type === 4) return { d, callback, kind: "rate_limited" as const, text: contentOf((callback.body as { data: unknown }).data) };
         const edit = await t.fake.waitForRequest((r) => r.method === "PATCH" && r.path.endsWith(`/${d.token}/messages/@original`), 20_000);
         return { d, callback, edit, kind: "answered" as const, text: embedsOf(edit.body)[0]?.description ?? contentOf(edit.body) };
@@ -83,7 +84,6 @@ describe("load", () => {
       expect(o.text).toMatch(/\[1\]|^The articles I have don't cover that/);
     }
     for (const o of limited) expect(o.text).toMatch(/^You're asking faster than I can keep up/);
-    expect(answered.length + limited.length).toBe(total);
     // Each member gets the burst (5) plus what refills in ~6 s at 6 a minute; the rest are refused.
     expect(answered.length).toBeGreaterThanOrEqual(USERS * 5);
     expect(answered.length).toBeLessThanOrEqual(USERS * 6);
@@ -92,7 +92,7 @@ describe("load", () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(t.bot.inFlight).toBe(0);
 
-    globalThis.gc?.();
+    // No forced GC here, so garbage counts too: this bounds what the bot keeps from above.
     const heapGrowthMb = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
     expect(heapGrowthMb).toBeLessThan(100);
     expect(finished).toBeLessThan(20_000);

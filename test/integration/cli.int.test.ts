@@ -559,3 +559,9 @@ describe("summit CLI (runMain)", () => {
     expect(blockedRequests).toEqual([]);
   });
 });
+
+describe("exit codes", () => {
+  it("are the numbers the README documents", () => {
+    expect(EXIT).toEqual({ ok: 0, failed: 1, usage: 2, internal: 70 });
+  });
+});

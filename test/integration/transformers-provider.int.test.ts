@@ -73,7 +73,12 @@ describe("TransformersEmbeddings", () => {
     const config = testConfig({ ...env, TRANSFORMERS_QUANTIZED: "false" });
     const e = await TransformersEmbeddings.load(config.embedder.transformers, 16, silentLogger);
     expect(e.id).toMatch(/:fp32$/);
-    expect(await e.embedQuery("trade")).toHaveLength(32);
+    const quantized = await TransformersEmbeddings.load(testConfig(env).embedder.transformers, 16, silentLogger);
+    expect(quantized.id).not.toMatch(/:fp32$/);
+    // The fixture's two files hold different weights: other vectors mean the other file was read.
+    const v = await e.embedQuery("trade");
+    expect(v).toHaveLength(32);
+    expect(v).not.toEqual(await quantized.embedQuery("trade"));
   });
 
   it("says what to do when the model is missing and downloads are off", async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseEnv } from "node:util";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { writeFile } from "node:fs/promises";
 import { CONFIG_VARIABLES, loadConfig, readEnv, requireDiscord } from "../../src/config.js";
 import { AppError } from "../../src/errors.js";
@@ -66,10 +66,14 @@ describe("config", () => {
     const dir = await tempDir();
     try {
       await writeFile(path.join(dir, ".env"), "\uFEFFCORPUS_DIR=articles\nLOG_LEVEL=warn\n");
+      vi.stubEnv("LOG_LEVEL", "error");
       const env = readEnv(dir);
       expect(env.CORPUS_DIR).toBe("articles");
+      // Set in both: the shell's value wins.
+      expect(env.LOG_LEVEL).toBe("error");
       expect(loadConfig(env, dir).corpusDir).toBe(path.join(dir, "articles"));
     } finally {
+      vi.unstubAllEnvs();
       await cleanup(dir);
     }
   });
