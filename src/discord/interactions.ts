@@ -150,7 +150,7 @@ async function command(interaction: ChatInputCommandInteraction, deps: Interacti
     try {
       messages = cmd.limited ? await deps.gate.run(() => cmd.run(interaction, deps)) : await cmd.run(interaction, deps);
     } catch (error) {
-      outcome = isAppError(error) ? `refused:${error.code}` : error instanceof BusyError ? "busy" : "failed";
+      outcome = outcomeOf(error);
       messages = [failureMessage(error, deps, { req, command: interaction.commandName })];
     }
     await respond(interaction, messages, ephemeral);
@@ -231,4 +231,9 @@ async function button(interaction: ButtonInteraction, deps: InteractionDeps): Pr
   } finally {
     log.info("interaction", { kind: "button", outcome, ms: Math.round(deps.now() - t0) });
   }
+}
+
+/** How a request that threw ended, for the log line: refused (and why), busy, or failed. */
+export function outcomeOf(error: unknown): string {
+  return isAppError(error) ? `refused:${error.code}` : error instanceof BusyError ? "busy" : "failed";
 }

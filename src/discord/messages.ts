@@ -3,7 +3,7 @@ import { newErrorId } from "../errors.js";
 import { cleanQuestion } from "../text/question.js";
 import { LIMITS, notice, renderAnswer, truncate, type DiscordMessage } from "../render/discord.js";
 import { guildAllowed, rememberAnswer, type BotContext, type Turn } from "./context.js";
-import { failureMessage, MESSAGES } from "./interactions.js";
+import { failureMessage, MESSAGES, outcomeOf } from "./interactions.js";
 
 /*
  * Questions asked in messages: a mention in a channel is answered in reply,
@@ -73,7 +73,7 @@ export async function handleMessage(message: Message, deps: MessageDeps): Promis
     try {
       if (text) cleanQuestion(text, deps.config.answer.maxQuestionChars);
     } catch (error) {
-      outcome = "refused";
+      outcome = outcomeOf(error);
       await reply(failureMessage(error, deps, { req: message.id }));
       return;
     }
@@ -104,7 +104,7 @@ export async function handleMessage(message: Message, deps: MessageDeps): Promis
       messages = renderAnswer(answer, { answerId: rememberAnswer(deps, answer) });
       turn = { question: answer.question, ...(event ? { event } : {}) };
     } catch (error) {
-      outcome = "refused";
+      outcome = outcomeOf(error);
       messages = [failureMessage(error, deps, { req: message.id })];
     }
     const [first, ...rest] = messages;

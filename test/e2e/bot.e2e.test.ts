@@ -214,6 +214,13 @@ describe("mentions and threads", () => {
     await t.log.waitFor((l) => l.includes("message.ignored") && l.includes(thanks.id) && l.includes("not_a_question"));
   });
 
+  it("refuses an over-long question asked by mention, in reply, and logs why", async () => {
+    const asked = t.fake.messageCreate({ content: `Why ${"x".repeat(1600)}?`, mentionBot: true, ...newUser() });
+    const reply = await t.fake.waitForRequest((r) => (r.body as { message_reference?: { message_id: string } } | null)?.message_reference?.message_id === asked.id);
+    expect(JSON.stringify(reply.body)).toMatch(/the limit is 1,000/);
+    await t.log.waitFor((l) => l.includes('"event":"message"') && l.includes(asked.id) && l.includes('"outcome":"refused:QUESTION_TOO_LONG"'));
+  });
+
   it("ignores messages that do not mention it outside its threads", async () => {
     const before = t.fake.requests.length;
     const plain = t.fake.messageCreate({ content: "What did Kallas say?", ...newUser() });
