@@ -30,7 +30,7 @@ export interface LexicalQuery {
  * `npm run bench:lexical` at 120,681 synthetic chunks: MiniSearch took 176 MB
  * and answered a top-50 query in 264 ms p50 / 535 ms p95 (it scores and
  * sorts every match through maps of objects); this index takes 27 MB and
- * 8 ms / 19 ms.
+ * 6 ms / 9 ms.
  */
 const K1 = 1.2;
 const B = 0.7;
