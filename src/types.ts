@@ -130,11 +130,20 @@ export interface GenerationTrace {
   readonly raw: string | null;
 }
 
+export type Coverage = "full" | "partial" | "none";
+
 export interface Answer {
   /** The question as it was understood (cleaned of control characters etc.). */
   readonly question: string;
   /** Plain-language answer with [n] markers, or the abstention message. */
   readonly text: string;
+  /**
+   * How much of the question the articles answer: "full"; "partial" (a part of
+   * a question in several parts is not covered, and `text` says which); "none"
+   * (`text` says so, and may quote the nearest fact the articles do have).
+   */
+  readonly coverage: Coverage;
+  /** Same as `coverage === "none"`. */
   readonly abstained: boolean;
   readonly citations: readonly Citation[];
   /** The passages the answer was chosen from, best first. */

@@ -1,7 +1,7 @@
 import { hasOpenQuote, sentenceSpans, type Span } from "../text/sentences.js";
 import { expectedAnswerType, satisfiesAnswerType, yearsIn } from "./answer-type.js";
 import { uniqueTerms } from "../text/terms.js";
-import type { Article, ArticleRef, Citation, Passage } from "../types.js";
+import type { Article, ArticleRef, Citation, Coverage, Passage } from "../types.js";
 
 /*
  * The extractive answer: the sentences of the retrieved passages that best
@@ -42,6 +42,7 @@ export interface CorpusView {
 
 export interface Composed {
   readonly text: string;
+  readonly coverage: Coverage;
   readonly abstained: boolean;
   readonly citations: Citation[];
   readonly closest: ArticleRef[];
@@ -94,7 +95,7 @@ export function composeAnswer(question: string, passages: readonly Passage[], co
   );
   // The best sentence that has the kind of answer asked for leads; others may add to it.
   const best = candidates.find((c) => satisfiesAnswerType(corpus.article(c.source)?.text.slice(c.span.start, c.span.end) ?? "", type));
-  if (!best) return { text: abstention(closest), abstained: true, citations: [], closest, confidence: 0 };
+  if (!best) return { text: abstention(closest), coverage: "none", abstained: true, citations: [], closest, confidence: 0 };
 
   const chosen: Candidate[] = [best];
   const covered = new Set([...best.terms].filter((t) => weights.has(t)));
@@ -123,7 +124,7 @@ export function composeAnswer(question: string, passages: readonly Passage[], co
   for (const [t, w] of weights) hit += covered.has(t) ? w : (contextCovered.get(t) ?? 0) * w;
   const confidence = type ? best.coverage : hit / total;
   if (confidence < params.abstainThreshold) {
-    return { text: abstention(closest), abstained: true, citations: [], closest, confidence };
+    return { text: abstention(closest), coverage: "none", abstained: true, citations: [], closest, confidence };
   }
 
   const quotes = mergeAdjacent(chosen.map((c) => ({ source: c.source, span: completeQuotation(c.source, c.span, corpus) })), corpus);
@@ -132,7 +133,7 @@ export function composeAnswer(question: string, passages: readonly Passage[], co
     return citationOf(i + 1, article, q.span);
   });
   const text = citations.map((c) => `“${c.quote}” [${c.n}]`).join("\n");
-  return { text, abstained: false, citations, closest, confidence };
+  return { text, coverage: "full", abstained: false, citations, closest, confidence };
 }
 
 function candidateSentences(

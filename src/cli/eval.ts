@@ -4,7 +4,7 @@ import type { App } from "../app.js";
 import { withConfig, type Config } from "../config.js";
 import { AppError } from "../errors.js";
 import { readQaFile } from "../eval/qa-file.js";
-import { runEval, type EvalTotals, type GenerationTotals, type QuestionResult } from "../eval/run-eval.js";
+import { runEval, type CategoryTotals, type EvalTotals, type GenerationTotals, type QuestionResult } from "../eval/run-eval.js";
 import { EXIT, type CliIo } from "./io.js";
 
 export const EVAL_USAGE = "Usage: npm run eval -- --qa FILE.jsonl [--json] [--retrieval hybrid|lexical|dense] [--mode extractive|llm]";
@@ -15,13 +15,26 @@ function resultLine(r: QuestionResult): string {
   const rank = r.answerable ? `rank ${r.firstRelevantRank ?? "-"}`.padEnd(7) : "".padEnd(7);
   let verdict: string;
   if (r.error) verdict = `ERROR ${r.error}`;
-  else if (!r.answerable) verdict = r.abstained ? "ok   abstained (unanswerable)" : "FAIL answered an unanswerable question";
-  else if (r.abstained) verdict = "FAIL abstained";
-  else if (!r.keywordHit) verdict = `MISS keywords ${r.missingKeywords.map((g) => g.join("|")).join(", ")}`;
+  else if (!r.answerable) verdict = r.declined ? "ok   declined (unanswerable)" : "FAIL answered an unanswerable question";
+  else if (r.declined) verdict = r.abstained ? "FAIL declined" : "FAIL declined in part";
+  else if (!r.strictHit) verdict = `MISS lead lacks ${r.missingFromLead.map((g) => g.join("|")).join(", ")}${r.keywordHit ? " (found later in the answer)" : ""}`;
   else verdict = "ok";
   if (r.generation) verdict += ` [model ${r.generation.outcome}${r.generation.reason ? `: ${r.generation.reason}` : ""}]`;
   const cites = r.citedSources.length ? ` cites ${r.citationsCorrect}/${r.citedSources.length}` : "";
-  return `${r.id.padEnd(5)} ${rank} conf ${r.confidence.toFixed(2)} ${verdict}${cites} ${Math.round(r.latencyMs)} ms — ${r.question}`;
+  const category = r.category ? ` [${r.category}]` : "";
+  return `${r.id.padEnd(5)} ${rank} conf ${r.confidence.toFixed(2)} ${verdict}${cites} ${Math.round(r.latencyMs)} ms — ${r.question}${category}`;
+}
+
+/** Strict and keyword scores by category, answerable first. */
+export function renderCategories(rows: readonly CategoryTotals[]): string {
+  const lines = ["category                answerable  questions  strict (declined)  keyword"];
+  for (const c of rows) {
+    const score = `${c.correct}/${c.questions} ${pct(c.correct / c.questions)}`;
+    lines.push(
+      `${c.category.padEnd(24)}${(c.answerable ? "yes" : "no").padEnd(12)}${String(c.questions).padEnd(11)}${score.padEnd(19)}${c.answerable ? `${c.keywordHits}/${c.questions}` : "-"}`,
+    );
+  }
+  return lines.join("\n");
 }
 
 export function renderTotals(t: EvalTotals): string {
@@ -29,8 +42,8 @@ export function renderTotals(t: EvalTotals): string {
     `Questions: ${t.questions} (${t.answerable} answerable, ${t.unanswerable} unanswerable), errors: ${t.errors}`,
     `Retrieval (articles): recall@1 ${pct(t.recallAt1)}  recall@3 ${pct(t.recallAt3)}  recall@5 ${pct(t.recallAt5)}  MRR ${t.mrr.toFixed(3)}`,
     `Retrieval (passages): answer-bearing passage in top 3 ${pct(t.answerPassageAt3)}`,
-    `Answers: keyword hit rate ${pct(t.keywordHitRate)}  citation precision ${pct(t.citationPrecision)} (${t.citations} citations on answerable questions; ${t.citationsUnverified} in all not matching their file)`,
-    `Abstention: precision ${pct(t.abstentionPrecision)}  recall ${pct(t.abstentionRecall)}  false abstentions ${t.falseAbstentions}`,
+    `Answers: strict (lead) ${pct(t.strictRate)}  keyword hit rate ${pct(t.keywordHitRate)}  citation precision ${pct(t.citationPrecision)} (${t.citations} citations on answerable questions; ${t.citationsUnverified} in all not matching their file)`,
+    `Abstention: precision ${pct(t.abstentionPrecision)}  recall ${pct(t.abstentionRecall)}  false abstentions ${t.falseAbstentions} (${pct(t.answerable ? t.falseAbstentions / t.answerable : 0)} of answerable)`,
     `Latency: p50 ${t.latencyP50Ms.toFixed(1)} ms  p95 ${t.latencyP95Ms.toFixed(1)} ms`,
     ...(t.generation ? generationLines(t.generation) : []),
   ].join("\n");
@@ -77,7 +90,9 @@ export async function evalCommand(args: string[], io: CliIo, config: Config, mak
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ retrieval: mode, mode: answerMode, embedder: app.embedderId(), ...report.totals })}\n`);
   } else {
-    io.stdout.write(`\nRetrieval mode: ${mode}; answers: ${answerMode}; embedder: ${app.embedderId()}\n${renderTotals(report.totals)}\n`);
+    io.stdout.write(
+      `\nRetrieval mode: ${mode}; answers: ${answerMode}; embedder: ${app.embedderId()}\n${renderTotals(report.totals)}\n\n${renderCategories(report.totals.byCategory)}\n`,
+    );
   }
   return EXIT.ok;
 }

@@ -2,6 +2,31 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { AppError, errorDetail } from "../errors.js";
 
+/** Kinds of question, for the per-category table (see test/eval/README.md). */
+export const QA_CATEGORIES = [
+  "fact",
+  "paraphrase",
+  "who-said-what",
+  "person",
+  "organisation",
+  "place",
+  "date",
+  "quantity",
+  "yes-no",
+  "which-meeting",
+  "two-part",
+  "comparison",
+  "list",
+  "reason",
+  "unknown-entity",
+  "speaker-swap",
+  "wrong-time",
+  "missing-number",
+  "later-events",
+  "off-topic",
+  "missing-detail",
+] as const;
+
 export const qaItemSchema = z
   .object({
     id: z.string().min(1),
@@ -11,6 +36,9 @@ export const qaItemSchema = z
     sources: z.array(z.string().min(1)),
     /** Groups of strings; an answer must contain one string of every group (case-insensitive). */
     keywords: z.array(z.array(z.string().min(1)).min(1)),
+    /** Questions asked in one (two-part and comparison questions): the leads of that many answer lines count. */
+    parts: z.number().int().min(1).max(5).optional(),
+    category: z.enum(QA_CATEGORIES).optional(),
   })
   .strict();
 

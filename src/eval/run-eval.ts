@@ -4,22 +4,30 @@ import { findUnverifiedCitations } from "../answer/verify.js";
 import { errorDetail, isAppError } from "../errors.js";
 import type { Answer, GenerationTrace, VerificationStats } from "../types.js";
 import type { QaItem } from "./qa-file.js";
+import { leadOf, missingGroups } from "./score.js";
 
 export interface QuestionResult {
   readonly id: string;
   readonly question: string;
   readonly answerable: boolean;
+  readonly category: string | null;
   /** 1-based rank of the first article from `sources` in the retrieval ranking, or null. */
   readonly firstRelevantRank: number | null;
   readonly recallAt: { readonly 1: number; readonly 3: number; readonly 5: number };
   /** 1-based rank of the first passage that contains every keyword group, or null. */
   readonly answerPassageRank: number | null;
   readonly abstained: boolean;
+  /** The answer says the articles do not answer the question, or part of it (coverage not "full"). */
+  readonly declined: boolean;
   /** The answer's confidence (share of the question's term weight its evidence covers). */
   readonly confidence: number;
   /** Every keyword group matched (answerable questions only). */
   readonly keywordHit: boolean;
   readonly missingKeywords: readonly (readonly string[])[];
+  /** Every keyword group matched in the lead (the answer up to its first citation; answerable questions only). */
+  readonly strictHit: boolean;
+  /** Groups the lead lacks. */
+  readonly missingFromLead: readonly (readonly string[])[];
   readonly citedSources: readonly string[];
   readonly citationsCorrect: number;
   /** Citations whose quote is not the cited span of the file on disk. */
@@ -45,23 +53,37 @@ export interface EvalTotals {
   readonly answerPassageAt3: number;
   /** Share of answerable questions whose answer contains every keyword group. */
   readonly keywordHitRate: number;
+  /** Share of answerable questions whose lead contains every keyword group (the main score). */
+  readonly strictRate: number;
   /** Share of citations (in answers to answerable questions) that cite one of the question's sources. */
   readonly citationPrecision: number;
   /** Citations in answers to answerable questions (the precision's denominator). */
   readonly citations: number;
   /** Citations, in any answer, whose quote is not the cited span of the file on disk. */
   readonly citationsUnverified: number;
-  /** Of the abstentions, the share on unanswerable questions (1 when there were none). */
+  /** Of the answers that declined (all or part of the question), the share on unanswerable questions (1 when there were none). */
   readonly abstentionPrecision: number;
-  /** Of the unanswerable questions, the share abstained on. */
+  /** Of the unanswerable questions, the share declined. */
   readonly abstentionRecall: number;
-  /** Answerable questions the bot declined. */
+  /** Answerable questions the bot declined (all or in part). */
   readonly falseAbstentions: number;
+  /** Per category (questions without one under "none"): count, and strict hits or correct declines. */
+  readonly byCategory: readonly CategoryTotals[];
   readonly errors: number;
   readonly latencyP50Ms: number;
   readonly latencyP95Ms: number;
   /** With a language model: how often its answer was used, and the verification totals. */
   readonly generation: GenerationTotals | null;
+}
+
+export interface CategoryTotals {
+  readonly category: string;
+  readonly answerable: boolean;
+  readonly questions: number;
+  /** Answerable: strict hits. Unanswerable: declined. */
+  readonly correct: number;
+  /** Answerable: keyword hits anywhere in the answer. Unanswerable: same as correct. */
+  readonly keywordHits: number;
 }
 
 /** Counts are the sums of every answer's VerificationStats. */
@@ -139,8 +161,10 @@ async function evaluateOne(app: App, item: QaItem): Promise<QuestionResult> {
   const firstIndex = ranking.findIndex((s) => relevant.has(s));
   const recall = (k: number) =>
     relevant.size === 0 ? 0 : ranking.slice(0, k).filter((s) => relevant.has(s)).length / Math.min(k, relevant.size);
-  const text = (answer?.abstained ? "" : answer?.text ?? "").toLowerCase();
-  const missingKeywords = item.keywords.filter((group) => !group.some((k) => text.includes(k.toLowerCase())));
+  const declined = answer !== null && answer.coverage !== "full";
+  const text = answer && !declined ? answer.text : "";
+  const missingKeywords = missingGroups(text, item.keywords);
+  const missingFromLead = missingGroups(leadOf(text, item.parts), item.keywords);
   const containsKeywords = (t: string) => item.keywords.every((group) => group.some((k) => t.includes(k.toLowerCase())));
   const passageIndex = item.answerable ? passageTexts.findIndex(containsKeywords) : -1;
   const citations = answer?.citations ?? [];
@@ -149,13 +173,17 @@ async function evaluateOne(app: App, item: QaItem): Promise<QuestionResult> {
     id: item.id,
     question: item.question,
     answerable: item.answerable,
+    category: item.category ?? null,
     firstRelevantRank: firstIndex >= 0 ? firstIndex + 1 : null,
     recallAt: { 1: recall(1), 3: recall(3), 5: recall(5) },
     answerPassageRank: passageIndex >= 0 ? passageIndex + 1 : null,
     abstained: answer?.abstained ?? false,
+    declined,
     confidence: answer?.confidence ?? 0,
-    keywordHit: answer !== null && !answer.abstained && missingKeywords.length === 0,
+    keywordHit: answer !== null && !declined && missingKeywords.length === 0,
     missingKeywords,
+    strictHit: answer !== null && !declined && missingFromLead.length === 0,
+    missingFromLead,
     citedSources: citations.map((c) => c.source),
     citationsCorrect: citations.filter((c) => relevant.has(c.source)).length,
     citationsUnverified: unverified.length,
@@ -164,6 +192,27 @@ async function evaluateOne(app: App, item: QaItem): Promise<QuestionResult> {
     error,
     generation: answer?.generation ?? null,
   };
+}
+
+function categoryTotals(results: readonly QuestionResult[]): CategoryTotals[] {
+  const groups = new Map<string, QuestionResult[]>();
+  for (const r of results) {
+    const key = `${r.answerable ? 1 : 0}\t${r.category ?? "none"}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.entries()]
+    .map(([key, rs]) => {
+      const answerable = key.startsWith("1");
+      const correct = rs.filter((r) => (answerable ? r.strictHit : r.declined)).length;
+      return {
+        category: key.split("\t")[1] ?? "none",
+        answerable,
+        questions: rs.length,
+        correct,
+        keywordHits: answerable ? rs.filter((r) => r.keywordHit).length : correct,
+      };
+    })
+    .sort((a, b) => Number(b.answerable) - Number(a.answerable) || b.questions - a.questions || a.category.localeCompare(b.category));
 }
 
 function mean(xs: readonly number[]): number {
@@ -180,7 +229,7 @@ export function percentile(xs: readonly number[], p: number): number {
 export function totalsOf(results: readonly QuestionResult[]): EvalTotals {
   const answerable = results.filter((r) => r.answerable);
   const unanswerable = results.filter((r) => !r.answerable);
-  const abstained = results.filter((r) => r.abstained);
+  const declined = results.filter((r) => r.declined);
   const citations = answerable.reduce((a, r) => a + r.citedSources.length, 0);
   const ok = results.filter((r) => r.error === null);
   return {
@@ -193,12 +242,14 @@ export function totalsOf(results: readonly QuestionResult[]): EvalTotals {
     mrr: mean(answerable.map((r) => (r.firstRelevantRank ? 1 / r.firstRelevantRank : 0))),
     answerPassageAt3: mean(answerable.map((r) => (r.answerPassageRank !== null && r.answerPassageRank <= 3 ? 1 : 0))),
     keywordHitRate: mean(answerable.map((r) => (r.keywordHit ? 1 : 0))),
+    strictRate: mean(answerable.map((r) => (r.strictHit ? 1 : 0))),
     citationPrecision: citations ? answerable.reduce((a, r) => a + r.citationsCorrect, 0) / citations : 1,
     citations,
     citationsUnverified: results.reduce((a, r) => a + r.citationsUnverified, 0),
-    abstentionPrecision: abstained.length ? abstained.filter((r) => !r.answerable).length / abstained.length : 1,
-    abstentionRecall: unanswerable.length ? unanswerable.filter((r) => r.abstained).length / unanswerable.length : 1,
-    falseAbstentions: answerable.filter((r) => r.abstained).length,
+    abstentionPrecision: declined.length ? declined.filter((r) => !r.answerable).length / declined.length : 1,
+    abstentionRecall: unanswerable.length ? unanswerable.filter((r) => r.declined).length / unanswerable.length : 1,
+    falseAbstentions: answerable.filter((r) => r.declined).length,
+    byCategory: categoryTotals(results),
     errors: results.length - ok.length,
     latencyP50Ms: percentile(ok.map((r) => r.latencyMs), 50),
     latencyP95Ms: percentile(ok.map((r) => r.latencyMs), 95),

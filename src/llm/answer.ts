@@ -114,7 +114,7 @@ export async function answerWithLlm(
     return fallback(`verification kept ${stats.claimsKept} of ${stats.claims} claims`, trace);
   }
   return {
-    composed: { ...extractive, text: verified.text, citations: verified.citations, abstained: false },
+    composed: { ...extractive, text: verified.text, citations: verified.citations, coverage: "full", abstained: false },
     trace: { ...base, ...trace, outcome: "used", reason: null },
   };
 }

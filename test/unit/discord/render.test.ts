@@ -25,6 +25,7 @@ function answer(citations: Citation[], extra: Partial<Answer> = {}): Answer {
   return {
     question: "What did von der Leyen say?",
     text: citations.map((c) => `“${c.quote}” [${c.n}]`).join("\n"),
+    coverage: "full",
     abstained: false,
     citations,
     passages: [],
