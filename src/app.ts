@@ -1,7 +1,9 @@
 import { performance } from "node:perf_hooks";
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { analyseArticle, composeAnswer, type ArticleAnalysis, type CorpusView } from "./answer/compose.js";
+import { analyseQuestion, type QuestionAnalysis } from "./answer/analyse-question.js";
+import { composeAnswer } from "./answer/compose.js";
+import { createCorpusView, type CorpusView } from "./answer/evidence.js";
 import { retrieve } from "./answer/retrieve.js";
 import type { Config } from "./config.js";
 import { loadCorpus, type Corpus } from "./corpus/load-corpus.js";
@@ -17,7 +19,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { answerWithLlm, checkPrompts, type LlmDeps } from "./llm/answer.js";
 import { createChatModel } from "./llm/chat-model.js";
 import { standaloneQuestion } from "./llm/rewrite.js";
-import { LruMap } from "./util/lru.js";
+import { loadNlp } from "./knowledge/nlp.js";
 import type { Answer, Article, GenerationTrace, Passage, SummitEvent } from "./types.js";
 
 /** Parts a test (or a benchmark) may supply instead of the real ones. */
@@ -76,9 +78,10 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   };
 
   const load = async (force: boolean): Promise<State> => {
-    const corpus = await loadCorpus(config.corpusDir, config.metadataFile, log);
-    const emb = await getEmbedder();
+    const corpus = await loadCorpus(config.corpusDir, { metadata: config.metadataFile, aliases: config.aliasesFile }, log);
+    const [emb, nlp] = await Promise.all([getEmbedder(), loadNlp()]);
     const { index, summary } = await syncIndex({
+      nlp,
       dataDir: config.dataDir,
       corpus,
       embedder: emb,
@@ -87,7 +90,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       log,
       force,
     });
-    return { corpus, view: corpusView(corpus, index), index, embedder: emb, summary };
+    return { corpus, view: createCorpusView(corpus, index.knowledge, index.lexical, nlp), index, embedder: emb, summary };
   };
 
   const ensure = (force = false): Promise<State> => {
@@ -183,11 +186,16 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
 
   async function answerWith(s: State, question: string, options: AskOptions): Promise<Answer> {
     const t0 = performance.now();
+    const analysis: QuestionAnalysis = analyseQuestion(question, s.view.lexicon);
     const sources = scope(s, options.event);
-    const r = await retrieve(question, s.index, s.embedder, { ...config.retrieval, efSearch: config.hnsw.efSearch, sources });
-    const passages = r.passages.slice(0, config.retrieval.passages);
+    const params = { ...config.retrieval, efSearch: config.hnsw.efSearch, sources };
+    // A question in parts is retrieved part by part: each part has its own evidence.
+    const texts = analysis.parts.length > 0 ? analysis.parts.map((p) => p.retrievalText ?? p.text) : [question];
+    const retrievals = await Promise.all(texts.map((t) => retrieve(t, s.index, s.embedder, params)));
+    const lists = retrievals.map((x) => x.passages.slice(0, config.retrieval.passages));
+    const passages = lists.length === 1 ? (lists[0] ?? []) : mergePassages(lists);
     const tCompose = performance.now();
-    let composed = composeAnswer(question, passages, s.view, config.answer);
+    let composed = composeAnswer(analysis, lists, s.view, config.answer);
     const composeMs = performance.now() - tCompose;
     let generation: GenerationTrace | undefined;
     if (llm) {
@@ -195,12 +203,13 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       composed = generated.composed;
       generation = generated.trace;
     }
+    const sum = (key: "embedMs" | "lexicalMs" | "denseMs") => retrievals.reduce((a, x) => a + x.timings[key], 0);
     return {
       question,
       ...composed,
       passages,
-      articles: [...new Set(r.passages.map((p) => p.chunk.source))],
-      timings: { ...r.timings, composeMs, totalMs: performance.now() - t0 },
+      articles: [...new Set(retrievals.flatMap((x) => x.passages.map((p) => p.chunk.source)))],
+      timings: { embedMs: sum("embedMs"), lexicalMs: sum("lexicalMs"), denseMs: sum("denseMs"), composeMs, totalMs: performance.now() - t0 },
       retrieval: { mode: config.retrieval.mode, embedder: s.embedder.id },
       ...(generation ? { generation } : {}),
     };
@@ -229,21 +238,9 @@ async function editedSources(corpus: Corpus, sources: readonly string[], dir: st
   return edited;
 }
 
-function corpusView(corpus: Corpus, index: SearchIndex): CorpusView {
-  const bySource = new Map(corpus.articles.map((a) => [a.source, a]));
-  // Sentence analyses of the articles answers came from; bounded, as a corpus can hold many thousands.
-  const analyses = new LruMap<string, ArticleAnalysis>(500);
-  return {
-    article: (source) => bySource.get(source),
-    analysis: (source) => {
-      let a = analyses.get(source);
-      if (!a) {
-        a = analyseArticle(bySource.get(source)?.text ?? "");
-        analyses.set(source, a);
-      }
-      return a;
-    },
-    idf: (term) => index.lexical.idf(term),
-    known: (term) => index.lexical.documentFrequency(term) > 0,
-  };
+/** Passages of several retrievals, best score first, each chunk once. */
+function mergePassages(lists: readonly (readonly Passage[])[]): Passage[] {
+  const byChunk = new Map<number, Passage>();
+  for (const p of lists.flat()) if ((byChunk.get(p.chunk.id)?.score ?? -1) < p.score) byChunk.set(p.chunk.id, p);
+  return [...byChunk.values()].sort((a, b) => b.score - a.score || a.chunk.id - b.chunk.id);
 }

@@ -25,6 +25,7 @@ const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 const envSchema = z.object({
   CORPUS_DIR: z.string().min(1).default("seeds"),
   METADATA_FILE: z.string().default(""),
+  ALIASES_FILE: z.string().default(""),
   DATA_DIR: z.string().min(1).default(".data"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   LOG_FORMAT: z.enum(["text", "json"]).default("text"),
@@ -56,7 +57,7 @@ const envSchema = z.object({
   HNSW_EF_SEARCH: int(1, 20_000).default(3072),
 
   ANSWER_MAX_SENTENCES: int(1, 10).default(3),
-  ABSTAIN_THRESHOLD: num(0, 1).default(0.15),
+  ABSTAIN_THRESHOLD: num(0, 1).default(0.3),
   MAX_QUESTION_CHARS: int(10, 100_000).default(1000),
 
   LLM_PROVIDER: z.enum(["none", "openai"]).default("none"),
@@ -164,6 +165,8 @@ export interface LlmConfig {
 export interface Config {
   readonly corpusDir: string;
   readonly metadataFile: string;
+  /** Optional curated names and synonyms (src/corpus/aliases.ts). */
+  readonly aliasesFile: string;
   readonly dataDir: string;
   readonly log: { readonly level: "debug" | "info" | "warn" | "error" | "silent"; readonly format: "text" | "json" };
   readonly embedder: {
@@ -240,6 +243,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   return deepFreeze<Config>({
     corpusDir,
     metadataFile: e.METADATA_FILE ? abs(e.METADATA_FILE) : path.join(corpusDir, "metadata.json"),
+    aliasesFile: e.ALIASES_FILE ? abs(e.ALIASES_FILE) : path.join(corpusDir, "aliases.json"),
     dataDir,
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
     embedder: {

@@ -19,15 +19,17 @@ const WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday";
 // "two sides" is not an amount; "five years", "hundreds" and "a billion" are.
 const SMALL_NUMBERS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|a few|several";
 const UNITS = "years?|months?|weeks?|days?|hours?|times|percent|per cent|decades?";
-const LARGE_NUMBERS = "hundreds?|thousands?|millions?|billions?|trillions?|dozens?|twice|once";
+const LARGE_NUMBERS = "hundreds?|thousands?|millions?|billions?|trillions?|dozens?|twice|once(?! (?:again|more))";
 
-const DATE = new RegExp(
+export const DATE = new RegExp(
   `\\b(${MONTHS}|${AMBIGUOUS_MONTH}|${WEEKDAYS}|yesterday|today|tomorrow|(?:19|20)\\d\\d|(?:this|last|next) (?:week|month|year))\\b`,
   "i",
 );
 const YEAR = /\b(?:19|20)\d\d\b/g;
+/** A day of a month: "May 6", "6 May", "May 06, 2024". */
+export const DAY = new RegExp(`\\b(?:${MONTHS}|may|march)\\.? \\d{1,2}\\b|\\b\\d{1,2} (?:${MONTHS}|may|march)\\b`, "i");
 // A number that is not a year and not the day in "May 6".
-const QUANTITY = new RegExp(
+export const QUANTITY = new RegExp(
   `(?<!\\b(?:${MONTHS}|may|march)\\.? )\\b(?!(?:19|20)\\d\\d\\b)\\d[\\d,.]*\\b(?! (?:${MONTHS}|may|march)\\b)|[$€£%]|\\b(?:${LARGE_NUMBERS})\\b|\\b(?:${SMALL_NUMBERS}) (?:${UNITS})\\b|\\bper ?cent\\b`,
   "i",
 );

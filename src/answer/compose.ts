@@ -1,43 +1,24 @@
-import { hasOpenQuote, sentenceSpans, type Span } from "../text/sentences.js";
-import { expectedAnswerType, satisfiesAnswerType, yearsIn } from "./answer-type.js";
-import { uniqueTerms } from "../text/terms.js";
 import type { Article, ArticleRef, Citation, Coverage, Passage } from "../types.js";
+import type { QuestionAnalysis } from "./analyse-question.js";
+import { candidatesFor, locative, type Candidate } from "./candidates.js";
+import { articleRef, citationOf, type CorpusView } from "./evidence.js";
+import { dateWords, eventPhrase, nameOf, nearestLeadIn, notQuotedText, topicOf, unknownNamesText } from "./framing.js";
+import { DATE, DAY, yearsIn } from "./answer-type.js";
 
 /*
- * The extractive answer: the sentences of the retrieved passages that best
- * cover the question, quoted verbatim, each with a numbered citation.
+ * The extractive answer. The lead is the sentence (or two adjacent sentences
+ * read together) that holds what the question asks: its focus, every entity
+ * it names, the speaker it asks about, the kind of answer it wants, no
+ * contradicting year. Around the quote go only words the analysis and the
+ * metadata give: "Yes —"/"No —", the meeting's name, place and date. When
+ * nothing holds it all, the answer says what is missing and shows the nearest
+ * fact. A question in two parts is answered part by part.
  */
 
 export interface ComposeParams {
   readonly maxSentences: number;
-  /** Evidence below this coverage means the articles do not answer the question. */
+  /** Share of the question's focus the lead must hold; below it the articles do not answer. */
   readonly abstainThreshold: number;
-}
-
-/** What the answer step needs of an article, computed once per article. */
-export interface ArticleAnalysis {
-  readonly sentences: readonly Span[];
-  /** Index terms of each sentence, in the same order. */
-  readonly terms: readonly ReadonlySet<string>[];
-  /** Terms of the article's headline (its first line, when it reads as one). */
-  readonly headline: ReadonlySet<string>;
-}
-
-export function analyseArticle(text: string): ArticleAnalysis {
-  const sentences = sentenceSpans(text);
-  const terms = sentences.map((s) => new Set(uniqueTerms(text.slice(s.start, s.end))));
-  const first = sentences[0];
-  const headline = first && isHeadline(text.slice(first.start, first.end)) ? (terms[0] ?? new Set<string>()) : new Set<string>();
-  return { sentences, terms, headline };
-}
-
-export interface CorpusView {
-  readonly article: (source: string) => Article | undefined;
-  readonly analysis: (source: string) => ArticleAnalysis;
-  /** Weight of a question term: rarer terms say more about what is asked. */
-  readonly idf: (term: string) => number;
-  /** Whether any passage of the corpus contains the term. */
-  readonly known: (term: string) => boolean;
 }
 
 export interface Composed {
@@ -49,194 +30,245 @@ export interface Composed {
   readonly confidence: number;
 }
 
-interface Candidate {
-  readonly source: string;
-  readonly span: Span;
-  readonly terms: ReadonlySet<string>;
-  /** Terms the sentence inherits from its surroundings, with the weight they count for. */
-  readonly context: ReadonlyMap<string, number>;
-  /** Share of the question's term weight this sentence contains (its context counting partly). */
-  readonly coverage: number;
-  readonly score: number;
-  readonly headline: boolean;
-}
-
-// How a sentence's own coverage of the question weighs against the rank of the passage it came from.
-const COVERAGE_WEIGHT = 0.7;
-// Weight of a question term found only in the preceding sentence, which pronouns and
-// "he said" point back to: "She urged China...", "China opposes...," he said.
-const PREVIOUS_SENTENCE_WEIGHT = 0.5;
-// Weight of a term found only in the article's headline, which sets the topic of its body
-// (a quote in paragraph six is still von der Leyen's if the headline says so).
-const HEADLINE_CONTEXT_WEIGHT = 0.3;
-const REFERS_BACK = /^["“']|\b(?:he|she|they|it|his|her|their|its|this|these)\b/i;
-// Headlines and subheadings (lines without final punctuation) summarise; body sentences answer.
-const HEADLINE_FACTOR = 0.75;
-// A further sentence joins the answer only if it scores close to the best one...
-const FOLLOW_UP_RATIO = 0.75;
-// ...covers a good part of the question itself...
-const FOLLOW_UP_MIN_COVERAGE = 0.6;
-// ...and covers question terms the chosen ones do not, or comes from another article.
-const MIN_NEW_COVERAGE = 0.15;
-
 export const ABSTAIN_TEXT = "The articles I have don't cover that.";
 
-export function composeAnswer(question: string, passages: readonly Passage[], corpus: CorpusView, params: ComposeParams): Composed {
-  const closest = closestArticles(passages, corpus);
-  const qTerms = uniqueTerms(question);
-  const weights = new Map(qTerms.map((t) => [t, corpus.idf(t)]));
-  const total = [...weights.values()].reduce((a, b) => a + b, 0);
-  // Evidence must have what the question asks for: a date for "when", a number
-  // for "how many", and any year the question names (in the same article).
-  const type = expectedAnswerType(question);
-  const years = yearsIn(question);
-  const candidates = (total > 0 ? candidateSentences(passages, corpus, weights, total) : []).filter((c) =>
-    years.every((y) => corpus.article(c.source)?.text.includes(y)),
-  );
-  // The best sentence that has the kind of answer asked for leads; others may add to it.
-  const best = candidates.find((c) => satisfiesAnswerType(corpus.article(c.source)?.text.slice(c.span.start, c.span.end) ?? "", type));
-  if (!best) return { text: abstention(closest), coverage: "none", abstained: true, citations: [], closest, confidence: 0 };
+/** One part's answer: a line of text whose quotes are numbered later, and whether it answers. */
+interface PartAnswer {
+  readonly answered: boolean;
+  /** Text before the quotes ("Yes —", "At the … :", "The articles don't quote …"). */
+  readonly lead: string;
+  readonly quotes: readonly Candidate[];
+  readonly confidence: number;
+}
 
-  const chosen: Candidate[] = [best];
-  const covered = new Set([...best.terms].filter((t) => weights.has(t)));
-  const contextCovered = new Map<string, number>();
-  const addContext = (c: Candidate) => {
-    for (const [t, w] of c.context) if (weights.has(t)) contextCovered.set(t, Math.max(w, contextCovered.get(t) ?? 0));
-  };
-  addContext(best);
-  for (const c of candidates) {
-    if (c === best) continue;
-    if (chosen.length >= params.maxSentences) break;
-    if (c.score < FOLLOW_UP_RATIO * best.score) break;
-    if (c.coverage < FOLLOW_UP_MIN_COVERAGE * best.coverage) continue;
-    const gain = [...c.terms].filter((t) => weights.has(t) && !covered.has(t)).reduce((a, t) => a + (weights.get(t) ?? 0), 0) / total;
-    const otherArticle = !chosen.some((x) => x.source === c.source);
-    // A headline only summarises: the body sentence behind it is worth quoting too.
-    const backsHeadline = chosen.length === 1 && best.headline && !c.headline;
-    if (gain < MIN_NEW_COVERAGE && !backsHeadline && !(otherArticle && c.coverage >= best.coverage * 0.9)) continue;
-    chosen.push(c);
-    for (const t of c.terms) if (weights.has(t)) covered.add(t);
-    addContext(c);
-  }
-
-  // For a date or amount question, the sentence that supplies the date or amount must carry the answer.
-  let hit = 0;
-  for (const [t, w] of weights) hit += covered.has(t) ? w : (contextCovered.get(t) ?? 0) * w;
-  const confidence = type ? best.coverage : hit / total;
-  if (confidence < params.abstainThreshold) {
-    return { text: abstention(closest), coverage: "none", abstained: true, citations: [], closest, confidence };
-  }
-
-  const quotes = mergeAdjacent(chosen.map((c) => ({ source: c.source, span: completeQuotation(c.source, c.span, corpus) })), corpus);
-  const citations: Citation[] = quotes.map((q, i) => {
-    const article = corpus.article(q.source) as Article;
-    return citationOf(i + 1, article, q.span);
+/**
+ * @param passages retrieval results for the question, or, for a question in
+ *   parts, one list per part (in the order of `q.parts`)
+ */
+export function composeAnswer(q: QuestionAnalysis, passages: readonly (readonly Passage[])[], corpus: CorpusView, params: ComposeParams): Composed {
+  const all = passages.flat();
+  const closest = closestArticles(all, corpus);
+  if (q.unknown.length > 0) return declined(`${unknownNamesText(q.unknown)}${closestText(closest)}`, closest);
+  const parts = q.parts.length > 0 ? q.parts : [q];
+  // In a comparison the question's words fit one side; the other side said its piece in its own words,
+  // so its part needs only half the usual share of them.
+  const answers: PartAnswer[] = [];
+  parts.forEach((part, i) => {
+    const own = q.comparison ? { ...params, abstainThreshold: params.abstainThreshold / 2 } : params;
+    const earlier = answers[0]?.answered ? answers[0].quotes[0] : undefined;
+    answers.push(answerPart(part, passages[i] ?? passages[0] ?? [], corpus, own, i > 0 && part.refersBack ? earlier : undefined));
   });
-  const text = citations.map((c) => `“${c.quote}” [${c.n}]`).join("\n");
-  return { text, coverage: "full", abstained: false, citations, closest, confidence };
-}
-
-function candidateSentences(
-  passages: readonly Passage[],
-  corpus: CorpusView,
-  weights: ReadonlyMap<string, number>,
-  total: number,
-): Candidate[] {
-  const top = passages[0]?.score ?? 0;
-  const seen = new Map<string, Candidate>();
-  for (const p of passages) {
-    const article = corpus.article(p.chunk.source);
-    if (!article) continue;
-    const prior = top > 0 ? p.score / top : 0;
-    const analysis = corpus.analysis(p.chunk.source);
-    const { sentences, terms: termsOf } = analysis;
-    sentences.forEach((span, i) => {
-      if (span.end <= p.chunk.start || span.start >= p.chunk.end) return;
-      const key = `${p.chunk.source}:${span.start}`;
-      if (seen.has(key)) return;
-      const text = article.text.slice(span.start, span.end);
-      const terms = termsOf[i] ?? new Set<string>();
-      const context = sentenceContext(analysis, article.text, i);
-      let hit = 0;
-      for (const [t, w] of weights) hit += terms.has(t) ? w : (context.get(t) ?? 0) * w;
-      const coverage = hit / total;
-      const isHead = isHeadline(text);
-      const score = (isHead ? HEADLINE_FACTOR : 1) * (COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * prior);
-      seen.set(key, { source: p.chunk.source, span, terms, context, coverage, score, headline: isHead });
+  const answered = answers.filter((a) => a.answered).length;
+  if (answered === 0 && answers.every((a) => a.quotes.length === 0)) {
+    const own = answers.map((a) => a.lead).filter(Boolean);
+    return declined(own.length ? `${own.join(" ")}${closestText(closest)}` : `${ABSTAIN_TEXT}${closestText(closest)}`, closest);
+  }
+  // Number the quotes across the parts; a span quoted twice keeps its first number.
+  const citations: Citation[] = [];
+  const lines = answers.map((a) => {
+    const marks = a.quotes.map((c) => {
+      const article = corpus.article(c.source) as Article;
+      let cited = citations.find((x) => x.source === c.source && x.start === c.span.start && x.end === c.span.end);
+      if (!cited) {
+        cited = citationOf(citations.length + 1, article, c.span);
+        citations.push(cited);
+      }
+      return `“${cited.quote}” [${cited.n}]`;
     });
+    return [a.lead, ...marks].filter(Boolean).join(" ");
+  });
+  const coverage: Coverage = answered === answers.length ? "full" : answered === 0 ? "none" : "partial";
+  const confidence = Math.min(...answers.map((a) => a.confidence));
+  return { text: lines.join("\n"), coverage, abstained: coverage === "none", citations, closest, confidence };
+}
+
+function declined(text: string, closest: ArticleRef[]): Composed {
+  return { text, coverage: "none", abstained: true, citations: [], closest, confidence: 0 };
+}
+
+const passes = (c: Candidate) => c.checks.entities && c.checks.speaker && c.checks.addressee && c.checks.type && c.checks.time;
+// Hedged statements do not settle a yes/no question ("may", but not the month: "May 7").
+const HEDGE = /\b(?:may|might|could|reportedly|allegedly|possibly|perhaps|likely|expected to|would)\b/i;
+const hedged = (text: string) => HEDGE.test(text.replace(/\bMay\s+\d|\d\s+May\b/g, ""));
+// Opposites that answer a yes/no question with "no" although nothing is negated ("big benefits" / "very limited").
+const OPPOSITES: readonly [RegExp, RegExp][] = [
+  [/\b(?:big|large|major|huge|significant|substantial)\b/i, /\b(?:small|limited|minor|modest|little|negligible)\b/i],
+  [/\b(?:increase[sd]?|rise|rose|grow|grew|higher)\b/i, /\b(?:decrease[sd]?|fall|fell|shrink|shrank|lower|decline[sd]?)\b/i],
+  [/\b(?:agree[sd]?|accept(?:ed)?|approve[sd]?|support(?:ed)?)\b/i, /\b(?:disagree[sd]?|reject(?:ed)?|oppose[sd]?|refuse[sd]?)\b/i],
+  [/\b(?:join(?:ed)?|enter(?:ed)?)\b/i, /\b(?:leave|left|withdr[ae]w|exit(?:ed)?|quit)\b/i],
+  [/\b(?:success(?:ful)?|succeed(?:ed)?)\b/i, /\b(?:fail(?:ed|ure)?)\b/i],
+];
+/** Whether the evidence answers the question's words with their opposite. */
+const opposes = (question: string, evidence: string) =>
+  OPPOSITES.some(([a, b]) => (a.test(question) && !a.test(evidence) && b.test(evidence)) || (b.test(question) && !b.test(evidence) && a.test(evidence)));
+const NEGATION = /\b(?:not|no|never|none|nor|neither|nobody|nothing|without|cannot)\b|n't\b/i;
+
+/**
+ * @param earlier the first part's lead, when this part leans on it ("… and which year is that figure
+ *   for?"): the same evidence answers it if it holds the kind of answer this part asks for
+ */
+function answerPart(q: QuestionAnalysis, passages: readonly Passage[], corpus: CorpusView, params: ComposeParams, earlier?: Candidate): PartAnswer {
+  if (q.unknown.length > 0) return refusal(unknownNamesText(q.unknown));
+  const candidates = candidatesFor(q, passages, corpus);
+  const same = earlier && candidates.find((c) => overlaps(c, earlier) && c.checks.type && c.checks.time);
+  if (same) return { answered: true, lead: framing(q, same, corpus), quotes: [same], confidence: earlier.focus };
+  const relevant = candidates.filter((c) => c.focus >= params.abstainThreshold);
+  const good = relevant.filter(passes);
+  // Headlines and captions only when nothing in the body says it.
+  const body = good.filter((c) => c.role === "body");
+  const lead = body[0] ?? good[0];
+
+  if (q.type === "yes-no") return yesNo(q, relevant, corpus);
+  if (lead) {
+    const quotes = [lead, ...moreQuotes(q, lead, body.length ? body : good, corpus, params)];
+    const listed = q.type === "list" ? listFraming(q, quotes, corpus) : "";
+    return { answered: true, lead: listed || framing(q, lead, corpus), quotes, confidence: lead.focus };
   }
-  return [...seen.values()].sort((a, b) => b.score - a.score || a.span.start - b.span.start);
+  return explainMissing(q, relevant, corpus);
 }
 
 /**
- * Terms sentence `i` inherits from its surroundings, with the weight they
- * count for: the headline's, and the previous sentence's when it is on the
- * same line or this one refers back to it. Answers and the verification of
- * generated answers both read sentences this way.
+ * The members of the list a quote names: entities of the kind asked for, not the question's own, not the
+ * corpus' background (China and the EU in every article), and for places, places something goes to or is in.
  */
-export function sentenceContext(analysis: ArticleAnalysis, text: string, i: number): Map<string, number> {
-  const { sentences, terms: termsOf, headline } = analysis;
-  const span = sentences[i];
-  const terms = termsOf[i] ?? new Set<string>();
-  const context = new Map<string, number>();
-  if (!span) return context;
-  if (i > 0) for (const t of headline) if (!terms.has(t)) context.set(t, HEADLINE_CONTEXT_WEIGHT);
-  const previous = sentences[i - 1];
-  if (previous && (REFERS_BACK.test(text.slice(span.start, span.end)) || !/[\r\n]/.test(text.slice(previous.end, span.start)))) {
-    for (const t of termsOf[i - 1] ?? []) if (!terms.has(t)) context.set(t, PREVIOUS_SENTENCE_WEIGHT);
-  }
-  return context;
+function listed(q: QuestionAnalysis, c: Candidate, corpus: CorpusView): number[] {
+  const asked = new Set(q.entities.flatMap((e) => e.ids));
+  const g = corpus.knowledge.gazetteer;
+  return [...c.entities].filter((id) => {
+    const e = g.entities[id];
+    if (!e || asked.has(id) || q.wants === null || e.kind !== q.wants || corpus.lexicon.entityShare(id) > 0.5) return false;
+    if (e.kind === "person") return !/\b(?:president|minister|secretary|official)\b/i.test(e.name);
+    if (e.kind === "place") return locative(e.name, c.text);
+    return true;
+  });
 }
 
-/** Headlines, subheadings and captions end without a full stop. */
-function isHeadline(text: string): boolean {
-  return /[\p{L}\p{N}]$/u.test(text);
-}
-
-/**
- * A sentence inside a quotation that spans several sentences reads badly cut
- * off; extend it to the neighbouring sentence that closes or opens the quote.
- */
-function completeQuotation(source: string, span: Span, corpus: CorpusView): Span {
-  const article = corpus.article(source);
-  if (!article || !hasOpenQuote(article.text.slice(span.start, span.end))) return span;
-  const all = corpus.analysis(source).sentences;
-  const i = all.findIndex((s) => s.start === span.start);
-  const sameLine = (a: Span, b: Span) => !/[\r\n]/.test(article.text.slice(Math.min(a.end, b.end), Math.max(a.start, b.start)));
-  const next = all[i + 1];
-  if (next && sameLine(span, next) && hasOpenQuote(article.text.slice(next.start, next.end))) {
-    return { start: span.start, end: next.end };
-  }
-  const prev = all[i - 1];
-  if (prev && sameLine(prev, span) && hasOpenQuote(article.text.slice(prev.start, prev.end))) {
-    return { start: prev.start, end: span.end };
-  }
-  return span;
-}
-
-/**
- * Quotes of the same article that overlap, or are separated only by spaces on
- * one line, become one quote; the result keeps the order of first mention.
- */
-function mergeAdjacent(quotes: { source: string; span: Span }[], corpus: CorpusView): { source: string; span: Span }[] {
-  const out = quotes.map((q) => ({ ...q }));
-  const touching = (a: { source: string; span: Span }, b: { source: string; span: Span }) => {
-    if (a.source !== b.source) return false;
-    const gap = (corpus.article(a.source)?.text ?? "").slice(Math.min(a.span.end, b.span.end), Math.max(a.span.start, b.span.start));
-    return gap.trim() === "" && !/[\r\n]/.test(gap);
-  };
-  for (let i = 0; i < out.length; i++) {
-    for (let j = i + 1; j < out.length; j++) {
-      const a = out[i];
-      const b = out[j];
-      if (!a || !b || !touching(a, b)) continue;
-      a.span = { start: Math.min(a.span.start, b.span.start), end: Math.max(a.span.end, b.span.end) };
-      out.splice(j, 1);
-      j = i; // the grown quote may now touch one already passed
-    }
+/** Further quotes only for a list: each must add members of the list the earlier ones lack. */
+function moreQuotes(q: QuestionAnalysis, lead: Candidate, good: readonly Candidate[], corpus: CorpusView, params: ComposeParams): Candidate[] {
+  if (q.type !== "list" || q.wants === null) return [];
+  const out: Candidate[] = [];
+  const seen = new Set(listed(q, lead, corpus));
+  for (const c of good) {
+    if (out.length + 1 >= params.maxSentences) break;
+    if (c === lead || overlaps(c, lead) || out.some((o) => overlaps(o, c)) || c.focus < 0.9 * lead.focus) continue;
+    const adds = listed(q, c, corpus).filter((id) => !seen.has(id));
+    if (adds.length === 0) continue;
+    out.push(c);
+    for (const id of adds) seen.add(id);
   }
   return out;
 }
+
+/** "Serbia and Hungary:" — the members of the list the quotes name, by their names in the gazetteer. */
+function listFraming(q: QuestionAnalysis, quotes: readonly Candidate[], corpus: CorpusView): string {
+  const ids = [...new Set(quotes.flatMap((c) => listed(q, c, corpus)))];
+  const names = ids.map((id) => corpus.knowledge.gazetteer.entities[id]?.name).filter((n): n is string => Boolean(n));
+  if (names.length < 2) return "";
+  return `${names.slice(0, -1).join(", ")} and ${names.at(-1)}:`;
+}
+
+const overlaps = (a: Candidate, b: Candidate) => a.source === b.source && a.span.start < b.span.end && b.span.start < a.span.end;
+
+/** Words before the quote: the meeting for "which meeting", its date or place when the sentence lacks one. */
+function framing(q: QuestionAnalysis, lead: Candidate, corpus: CorpusView): string {
+  const event = corpus.eventOf(lead.source);
+  if (!event) return "";
+  // "during a separate meeting with …": the sentence names its own meeting.
+  const separate = /\b(?:separate|another|different|earlier|later|previous)\s+(?:meeting|talks|summit|visit|call|session)\b/i.test(lead.text);
+  if (q.type === "event") return separate ? `Not at ${eventPhrase(event)} itself:` : `At ${eventPhrase(event)}:`;
+  if (q.type === "date" && !separate) {
+    // The sentence gives no date, or only another year ("the first summit since 2019") while the question
+    // asks when the meeting was: the metadata's date of the article's event says when.
+    const own = (q.exactDate ? DAY : DATE).test(lead.text);
+    const years = yearsIn(lead.text);
+    const otherYear = years.length > 0 && !years.includes(event.date.value.slice(0, 4)) && MEETING_WORDS.test(q.text);
+    if (!own || otherYear) {
+      return `${capitalise(dateWords(event.date.value))} (${event.date.basis === "inferred" ? "the date the metadata infers for" : "the date of"} ${eventPhrase(event).replace(/ \(.*$/, "")}):`;
+    }
+    if (WEEKDAY_ONLY.test(lead.text) && years.length === 0) return `${capitalise(dateWords(event.date.value))}${event.date.basis === "inferred" ? " (date inferred)" : ""}:`;
+  }
+  if (q.type === "place" && !separate && ![...lead.entities].some((id) => corpus.knowledge.gazetteer.entities[id]?.kind === "place" && !q.entities.some((e) => e.ids.includes(id)))) {
+    return `In ${event.place.value}:`;
+  }
+  return "";
+}
+
+/**
+ * Yes or no only when the quoted evidence settles it: a statement of the same
+ * polarity as the question (yes) or the opposite (no), without hedging; or a
+ * complete list of the kind asked about that leaves out what was asked ("Did Xi
+ * visit Italy?" against an itinerary of France, Serbia and Hungary).
+ */
+function yesNo(q: QuestionAnalysis, relevant: readonly Candidate[], corpus: CorpusView): PartAnswer {
+  // "Did Xi agree …": the evidence must have Xi acting — speaking, or named in a sentence where no one
+  // else speaks — not someone else hoping he would. A body or a place is also satisfied where it is named.
+  const subject = q.subject;
+  const g = corpus.knowledge.gazetteer;
+  const institutional = subject?.ids.every((id) => g.entities[id]?.kind !== "person") ?? false;
+  const named = (c: Candidate, id: number) => [id, ...(g.related.get(id) ?? [])].some((x) => c.entities.has(x));
+  const acts = (c: Candidate) =>
+    !subject || subject.ids.some((id) => c.speakers.has(id) || ((institutional || c.speakers.size === 0) && named(c, id)));
+  const settled = relevant.filter(passes).filter((c) => c.role === "body" && acts(c));
+  const best = settled[0];
+  if (best && !hedged(best.text)) {
+    const same = NEGATION.test(best.text) === q.negated && !opposes(q.text, best.text);
+    return { answered: true, lead: same ? "Yes —" : "No —", quotes: [best], confidence: best.focus };
+  }
+  // One place or person asked about is missing, and the evidence lists others of its kind instead
+  // ("Did Xi visit Italy?" against "… travel to Serbia and Hungary"): a complete list that leaves it out.
+  const lists = relevant.filter((c) => c.checks.missing.length === 1 && c.checks.speaker && c.checks.time && c.role === "body" && c.focus >= LIST_FOCUS);
+  for (const c of lists) {
+    const missingId = c.checks.missing[0] as number;
+    const kind = g.entities[missingId]?.kind;
+    if (kind !== "place" && kind !== "person") continue;
+    const asked = new Set(q.entities.flatMap((e) => e.ids));
+    const others = [...c.entities].filter((id) => !asked.has(id) && g.entities[id]?.kind === kind);
+    const names = others.map((id) => g.entities[id]?.name ?? "").filter((n) => n && c.text.includes(n));
+    const listed = names.some((a) => names.some((b) => a !== b && new RegExp(`${escape(a)}(?:,\\s*[^,.]+)*,?\\s+and\\s+${escape(b)}`).test(c.text)));
+    const namedInArticle = corpus.analysis(c.source).facts.some((f) => f.entities.includes(missingId));
+    if (listed && !namedInArticle && !hedged(c.text)) return { answered: true, lead: "No —", quotes: [c], confidence: c.focus };
+  }
+  const nearest = best ?? relevant.find((c) => c.checks.entities);
+  const lead = `The articles don't say${q.speaker ? ` whether ${nameOf(q.speaker, corpus)} did` : ""}.`;
+  return nearest ? { answered: false, lead: `${lead} The closest they have:`, quotes: [nearest], confidence: 0 } : refusal(lead);
+}
+
+/** No sentence holds everything: say what the articles lack, and show the nearest fact when there is one. */
+function explainMissing(q: QuestionAnalysis, relevant: readonly Candidate[], corpus: CorpusView): PartAnswer {
+  const aboutIt = relevant.filter((c) => c.checks.entities || (q.speaker && c.checks.missing.length === 0));
+  const wrongSpeaker = aboutIt.find((c) => !c.checks.speaker || !c.checks.addressee);
+  if (q.speaker && wrongSpeaker && (aboutIt[0] === wrongSpeaker || !aboutIt.some((c) => c.checks.speaker))) {
+    return nearest(notQuotedText(q, corpus), wrongSpeaker, corpus);
+  }
+  const wrongTime = aboutIt.find((c) => !c.checks.time);
+  if (wrongTime && q.years.length > 0) return nearest(`The articles don't report that for ${q.years.join(" or ")}.`, wrongTime, corpus, false);
+  const wrongType = aboutIt.find((c) => !c.checks.type);
+  if (wrongType) {
+    const what = q.type === "date" ? "a date" : q.type === "quantity" ? "a figure" : q.type === "place" ? "a place" : q.type === "person" ? "who" : null;
+    if (what) {
+      const topic = topicOf(q.text);
+      return nearest(`The articles don't give ${what}${topic ? ` for ${topic}` : " for that"}.`, wrongType, corpus, false);
+    }
+  }
+  if (q.speaker && !aboutIt.some((c) => c.checks.speaker)) return refusal(notQuotedText(q, corpus));
+  return refusal(q.parts.length === 0 ? ABSTAIN_TEXT : `The articles don't say ${q.text.replace(/[?]+$/, "").replace(/^\w/, (c) => c.toLowerCase())}.`);
+}
+
+function nearest(text: string, c: Candidate, corpus: CorpusView, bySpeaker = true): PartAnswer {
+  const leadIn = bySpeaker ? nearestLeadIn([...c.speakers], corpus) : "The closest they have:";
+  return { answered: false, lead: `${text} ${leadIn}`, quotes: [c], confidence: 0 };
+}
+
+function refusal(text: string): PartAnswer {
+  return { answered: false, lead: text, quotes: [], confidence: 0 };
+}
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+// A list that leaves out what was asked answers "no" only when the rest of the question is well covered.
+const LIST_FOCUS = 0.6;
+const MEETING_WORDS = /\b(?:summit|meeting|meetings|talks|dialogue|visit|trip|met|meet|conference|session|round)\b/i;
+const WEEKDAY_ONLY = /\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|this week|the eve)\b/i;
 
 function closestArticles(passages: readonly Passage[], corpus: CorpusView): ArticleRef[] {
   const refs: ArticleRef[] = [];
@@ -248,19 +280,8 @@ function closestArticles(passages: readonly Passage[], corpus: CorpusView): Arti
   return refs;
 }
 
-function abstention(closest: readonly ArticleRef[]): string {
-  if (closest.length === 0) return ABSTAIN_TEXT;
+function closestText(closest: readonly ArticleRef[]): string {
+  if (closest.length === 0) return "";
   const names = closest.map((r) => `“${r.title}”${r.outlet ? ` (${r.outlet}${r.basis.outlet === "inferred" ? ", inferred" : ""})` : ""}`);
-  return `${ABSTAIN_TEXT} The closest I have ${closest.length === 1 ? "is" : "are"} ${names.join(" and ")}.`;
-}
-
-/** How an answer names an article. */
-export function articleRef(a: Article): ArticleRef {
-  const { title, outlet, date } = a.meta;
-  return { source: a.source, title: title.value, outlet: outlet.value, date: date.value, basis: { title: title.basis, outlet: outlet.basis, date: date.basis } };
-}
-
-/** Citation [n]: the article and the exact span of its text quoted. */
-export function citationOf(n: number, a: Article, span: { readonly start: number; readonly end: number }): Citation {
-  return { n, ...articleRef(a), quote: a.text.slice(span.start, span.end), start: span.start, end: span.end };
+  return ` The closest I have ${closest.length === 1 ? "is" : "are"} ${names.join(" and ")}.`;
 }

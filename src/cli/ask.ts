@@ -12,6 +12,7 @@ export function answerJson(a: Answer) {
   return {
     question: a.question,
     answer: a.text,
+    coverage: a.coverage,
     abstained: a.abstained,
     citations: a.citations.map((c) => ({ n: c.n, source: c.source, title: c.title, quote: c.quote, start: c.start, end: c.end })),
     passages: a.passages.map((p) => ({ source: p.chunk.source, score: Number(p.score.toFixed(4)), text: p.chunk.text })),

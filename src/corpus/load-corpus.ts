@@ -5,6 +5,7 @@ import path from "node:path";
 import { AppError, errorDetail } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Article, SummitEvent } from "../types.js";
+import { NO_ALIASES, readAliases, type AliasData } from "./aliases.js";
 import { inferMeta, readMetadata } from "./metadata.js";
 
 const ARTICLE_EXTENSIONS = new Set([".txt", ".md"]);
@@ -20,6 +21,14 @@ export interface Corpus {
   readonly articles: readonly Article[];
   readonly events: readonly SummitEvent[];
   readonly skipped: readonly SkippedFile[];
+  /** The corpus folder's curated aliases and synonyms (empty without an alias file). */
+  readonly aliases: AliasData;
+}
+
+/** Where a corpus' side files are: its metadata and its (optional) alias file. */
+export interface CorpusFiles {
+  readonly metadata: string;
+  readonly aliases?: string;
 }
 
 export function sha256(bytes: Uint8Array | string): string {
@@ -45,7 +54,7 @@ function decodeArticle(bytes: Buffer): { text: string } | { reason: string } {
  * articles are skipped with a logged reason; an empty or missing folder is
  * an error the user is told how to fix.
  */
-export async function loadCorpus(dir: string, metadataFile: string, log: Logger): Promise<Corpus> {
+export async function loadCorpus(dir: string, files: CorpusFiles, log: Logger): Promise<Corpus> {
   let names: string[];
   try {
     names = (await readdir(dir)).sort();
@@ -56,7 +65,8 @@ export async function loadCorpus(dir: string, metadataFile: string, log: Logger)
       { cause: error },
     );
   }
-  const metadata = await readMetadata(metadataFile, log);
+  const metadata = await readMetadata(files.metadata, log);
+  const aliases = files.aliases ? await readAliases(files.aliases, log) : NO_ALIASES;
   const articles: Article[] = [];
   const skipped: SkippedFile[] = [];
   const seen = new Map<string, string>();
@@ -67,6 +77,11 @@ export async function loadCorpus(dir: string, metadataFile: string, log: Logger)
 
   for (const name of names) {
     if (name.startsWith(".") || !ARTICLE_EXTENSIONS.has(path.extname(name).toLowerCase())) continue;
+    // A folder's README describes the folder; it is not one of its articles.
+    if (/^readme\./i.test(name)) {
+      skip(name, "a README describes the folder; it is not read as an article");
+      continue;
+    }
     const file = path.join(dir, name);
     let bytes: Buffer;
     let info: Stats;
@@ -111,5 +126,5 @@ export async function loadCorpus(dir: string, metadataFile: string, log: Logger)
       `No articles found in ${dir}${why}. Put .txt or .md files there (UTF-8), or set CORPUS_DIR.`,
     );
   }
-  return { articles, events: metadata.events, skipped };
+  return { articles, events: metadata.events, skipped, aliases };
 }

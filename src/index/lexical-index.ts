@@ -221,6 +221,11 @@ export class LexicalIndex {
     return this.#docOf.has(id);
   }
 
+  /** Every index term, in no particular order. */
+  vocabulary(): readonly string[] {
+    return this.#terms;
+  }
+
   /** Number of chunks containing `term` (an index term from `terms()`). */
   documentFrequency(term: string): number {
     const t = this.#termIds.get(term);

@@ -4,6 +4,7 @@ import path from "node:path";
 import { z } from "zod";
 import { errorDetail } from "../errors.js";
 import type { Logger } from "../log.js";
+import { deserializeKnowledge, serializeKnowledge, type CorpusKnowledge } from "../knowledge/build.js";
 import type { Chunk } from "../types.js";
 import { DenseIndex } from "./dense-index.js";
 import { LexicalIndex } from "./lexical-index.js";
@@ -12,7 +13,8 @@ import { LexicalIndex } from "./lexical-index.js";
  * On-disk layout of the data folder:
  *
  *   CURRENT              name of the build in use (replaced by rename, so atomic)
- *   builds/<id>/         one complete index: manifest.json, chunks.json, dense.hnsw, lexical.bin
+ *   builds/<id>/         one complete index: manifest.json, chunks.json, dense.hnsw, lexical.bin,
+ *                        knowledge.json (sentence roles, entities, speakers; src/knowledge/)
  *   builds/<id>.tmp/     a build being written; never read
  *   write.lock           held by the one process writing (lock.ts)
  *
@@ -22,8 +24,8 @@ import { LexicalIndex } from "./lexical-index.js";
  * next write, for readers that had just started on it.
  */
 
-/** Version of the build layout; a build of another version is rebuilt, not read. 2: binary lexical index. */
-export const SCHEMA_VERSION = 2;
+/** Version of the build layout; a build of another version is rebuilt, not read. 2: binary lexical index. 3: knowledge.json. */
+export const SCHEMA_VERSION = 3;
 
 const manifestSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
@@ -33,6 +35,8 @@ const manifestSchema = z.object({
   chunking: z.object({ chunker: z.string(), size: z.number().int(), overlap: z.number().int() }),
   lexical: z.object({ analyzer: z.string() }),
   hnsw: z.object({ m: z.number().int(), efConstruction: z.number().int() }),
+  /** What the knowledge was built from (rules version, articles, metadata, alias file): see knowledgeFingerprint. */
+  knowledge: z.object({ fingerprint: z.string().min(1) }),
   articles: z.array(z.object({ source: z.string(), hash: z.string(), chunks: z.number().int().nonnegative() })),
   chunkCount: z.number().int().nonnegative(),
   nextLabel: z.number().int().nonnegative(),
@@ -56,9 +60,10 @@ export interface SearchIndex {
   readonly chunks: ReadonlyMap<number, Chunk>;
   readonly lexical: LexicalIndex;
   readonly dense: DenseIndex;
+  readonly knowledge: CorpusKnowledge;
 }
 
-const FILES = { manifest: "manifest.json", chunks: "chunks.json", dense: "dense.hnsw", lexical: "lexical.bin" };
+const FILES = { manifest: "manifest.json", chunks: "chunks.json", dense: "dense.hnsw", lexical: "lexical.bin", knowledge: "knowledge.json" };
 
 export type LoadResult =
   | { readonly status: "ok"; readonly index: SearchIndex; readonly dir: string }
@@ -110,7 +115,9 @@ async function readBuild(dir: string, manifestJson: unknown): Promise<SearchInde
   if (lexical.size !== chunks.size) throw new Error(`lexical index holds ${lexical.size} chunks, expected ${chunks.size}`);
   for (const id of chunks.keys()) if (!lexical.has(id)) throw new Error(`lexical index lacks chunk ${id}`);
   const dense = await DenseIndex.read(path.join(dir, FILES.dense), manifest.embedder.dimensions, manifest.hnsw, [...chunks.keys()]);
-  return { manifest, chunks, lexical, dense };
+  const knowledge = deserializeKnowledge(await readFile(path.join(dir, FILES.knowledge), "utf8"));
+  if (knowledge.fingerprint !== manifest.knowledge.fingerprint) throw new Error("knowledge.json does not match the manifest");
+  return { manifest, chunks, lexical, dense, knowledge };
 }
 
 /** Flushes a file or folder to the disk, so a rename that follows cannot overtake its contents. */
@@ -145,6 +152,7 @@ export async function writeIndex(dataDir: string, index: SearchIndex, log: Logge
   await mkdir(tmp, { recursive: true });
   await writeDurably(path.join(tmp, FILES.chunks), JSON.stringify([...index.chunks.values()]));
   await writeDurably(path.join(tmp, FILES.lexical), index.lexical.serialize());
+  await writeDurably(path.join(tmp, FILES.knowledge), serializeKnowledge(index.knowledge));
   await index.dense.write(path.join(tmp, FILES.dense));
   await flush(path.join(tmp, FILES.dense));
   // The manifest goes last: a folder with one is complete.

@@ -6,6 +6,8 @@ import { LexicalIndex } from "../index/lexical-index.js";
 import { withWriteLock } from "../index/lock.js";
 import { currentBuildDir, loadCurrentIndex, newBuildId, SCHEMA_VERSION, writeIndex, type LoadResult, type Manifest, type SearchIndex } from "../index/store.js";
 import type { Logger } from "../log.js";
+import { buildKnowledge, knowledgeFingerprint } from "../knowledge/build.js";
+import type { Nlp } from "../knowledge/nlp.js";
 import { ANALYZER_ID } from "../text/terms.js";
 import type { Chunk } from "../types.js";
 import { CHUNKER_ID, chunkArticle, type ChunkingParams } from "./chunk.js";
@@ -32,8 +34,17 @@ export interface IngestSummary {
    */
   readonly writeError: string | null;
   readonly embedder: string;
-  /** indexMs is the HNSW graph (denseMs) and the lexical index (lexicalMs) together. */
-  readonly timings: { chunkMs: number; embedMs: number; indexMs: number; denseMs: number; lexicalMs: number; writeMs: number; totalMs: number };
+  /** indexMs is the HNSW graph (denseMs), the lexical index (lexicalMs) and the corpus knowledge (knowledgeMs) together. */
+  readonly timings: {
+    chunkMs: number;
+    embedMs: number;
+    indexMs: number;
+    denseMs: number;
+    lexicalMs: number;
+    knowledgeMs: number;
+    writeMs: number;
+    totalMs: number;
+  };
 }
 
 export interface SyncOptions {
@@ -43,6 +54,8 @@ export interface SyncOptions {
   readonly chunking: ChunkingParams;
   readonly hnsw: HnswParams;
   readonly log: Logger;
+  /** The NLP models the corpus knowledge is built with. */
+  readonly nlp: Nlp;
   /** Rebuild everything even if the index is current. */
   readonly force?: boolean;
 }
@@ -58,6 +71,8 @@ interface Plan {
   readonly added: string[];
   readonly changed: string[];
   readonly removed: string[];
+  /** The articles are unchanged, but what their knowledge is built from (rules, metadata, alias file) changed. */
+  readonly knowledgeStale: boolean;
 }
 
 /**
@@ -114,10 +129,11 @@ function plan(loaded: LoadResult, opts: SyncOptions): Plan {
     added: opts.corpus.articles.filter((a) => !before.has(a.source)).map((a) => a.source),
     changed: opts.corpus.articles.filter((a) => before.has(a.source) && before.get(a.source) !== a.hash).map((a) => a.source),
     removed: [...before.keys()].filter((s) => !now.has(s)),
+    knowledgeStale: base !== null && base.manifest.knowledge.fingerprint !== knowledgeFingerprint(opts.corpus),
   };
 }
 
-const isCurrent = (p: Plan) => p.added.length + p.changed.length + p.removed.length === 0;
+const isCurrent = (p: Plan) => p.added.length + p.changed.length + p.removed.length === 0 && !p.knowledgeStale;
 
 async function update(p: Plan, opts: SyncOptions, t0: number): Promise<{ index: SearchIndex; summary: IngestSummary }> {
   const { corpus, embedder, log } = opts;
@@ -157,9 +173,13 @@ async function update(p: Plan, opts: SyncOptions, t0: number): Promise<{ index: 
   fresh.forEach((c, i) => dense.add(c.id, vectors[i] as number[]));
   if (dense.deleted > COMPACT_RATIO * (dense.size + dense.deleted)) dense = dense.compacted();
   const denseMs = performance.now() - tIndex;
-  const lexical = LexicalIndex.build([...chunks.values()]);
+  const tLexical = performance.now();
+  const lexical = p.base && fresh.length === 0 && dropped.size === 0 ? p.base.lexical : LexicalIndex.build([...chunks.values()]);
+  const lexicalMs = performance.now() - tLexical;
+  const tKnowledge = performance.now();
+  const knowledge = buildKnowledge(corpus, opts.nlp);
+  const knowledgeMs = performance.now() - tKnowledge;
   const indexMs = performance.now() - tIndex;
-  const lexicalMs = indexMs - denseMs;
 
   const perArticle = new Map<string, number>();
   for (const c of chunks.values()) perArticle.set(c.source, (perArticle.get(c.source) ?? 0) + 1);
@@ -171,12 +191,13 @@ async function update(p: Plan, opts: SyncOptions, t0: number): Promise<{ index: 
     chunking: { chunker: CHUNKER_ID, size: opts.chunking.size, overlap: opts.chunking.overlap },
     lexical: { analyzer: ANALYZER_ID },
     hnsw: { m: opts.hnsw.m, efConstruction: opts.hnsw.efConstruction },
+    knowledge: { fingerprint: knowledge.fingerprint },
     articles: corpus.articles.map((a) => ({ source: a.source, hash: a.hash, chunks: perArticle.get(a.source) ?? 0 })),
     chunkCount: chunks.size,
     nextLabel,
     buildMs: 0,
   };
-  const index: SearchIndex = { manifest, chunks, lexical, dense };
+  const index: SearchIndex = { manifest, chunks, lexical, dense, knowledge };
   const tWrite = performance.now();
   manifest.buildMs = Math.round(tWrite - t0);
   let writeError: string | null = null;
@@ -196,7 +217,7 @@ async function update(p: Plan, opts: SyncOptions, t0: number): Promise<{ index: 
       embedded: fresh.length,
       wrote: writeError === null,
       writeError,
-      timings: { chunkMs, embedMs, indexMs, denseMs, lexicalMs, writeMs, totalMs: performance.now() - t0 },
+      timings: { chunkMs, embedMs, indexMs, denseMs, lexicalMs, knowledgeMs, writeMs, totalMs: performance.now() - t0 },
     },
   };
 }
@@ -221,7 +242,7 @@ function unchangedSummary(index: SearchIndex, p: Plan, opts: SyncOptions, t0: nu
     embedded: 0,
     wrote: false,
     writeError: null,
-    timings: { chunkMs: 0, embedMs: 0, indexMs: 0, denseMs: 0, lexicalMs: 0, writeMs: 0, totalMs: performance.now() - t0 },
+    timings: { chunkMs: 0, embedMs: 0, indexMs: 0, denseMs: 0, lexicalMs: 0, knowledgeMs: 0, writeMs: 0, totalMs: performance.now() - t0 },
   };
 }
 

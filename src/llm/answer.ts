@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import type { Composed, CorpusView } from "../answer/compose.js";
+import type { Composed } from "../answer/compose.js";
+import type { CorpusView } from "../answer/evidence.js";
 import type { LlmConfig } from "../config.js";
 import { errorDetail } from "../errors.js";
 import type { Logger } from "../log.js";
@@ -71,8 +72,12 @@ export async function answerWithLlm(
   const t0 = performance.now();
   const signal = AbortSignal.timeout(config.timeoutMs);
   const base = { model: config.model, generateMs: 0, verifyMs: 0, stats: null, raw: null };
-  // Evidence too weak to quote is too weak to write from: the bot declines either way.
-  if (extractive.abstained) return { composed: extractive, trace: { ...base, outcome: "skipped", reason: "the articles do not cover the question" } };
+  // The question's analysis gates the call: a question about a name no article mentions, a speaker who did
+  // not say it, a year or a part the articles do not cover is answered (declined) without the model.
+  if (extractive.coverage !== "full") {
+    const reason = extractive.abstained ? "the articles do not cover the question" : "the articles cover only part of the question";
+    return { composed: extractive, trace: { ...base, outcome: "skipped", reason } };
+  }
   const fallback = (reason: string, extra: Partial<GenerationTrace> = {}) => {
     log.info("llm.fallback", { reason });
     return { composed: extractive, trace: { ...base, ...extra, outcome: "fallback" as const, reason } };

@@ -1,4 +1,6 @@
-import { analyseArticle, citationOf, sentenceContext, type ArticleAnalysis, type CorpusView } from "../answer/compose.js";
+import { analyseArticle, citationOf, sentenceContext, type ArticleAnalysis, type CorpusView } from "../answer/evidence.js";
+import { attributeArticle } from "../knowledge/attribution.js";
+import { findEntities } from "../knowledge/gazetteer.js";
 import type { Span } from "../text/sentences.js";
 import { sentenceSpans } from "../text/sentences.js";
 import { termOf, uniqueTerms, words } from "../text/terms.js";
@@ -36,6 +38,10 @@ interface Unit {
   readonly terms: ReadonlySet<string>;
   /** Terms of the sentence before it and of the headline, which it may refer to, with their weight. */
   readonly context: ReadonlyMap<string, number>;
+  /** Who speaks in the sentence (corpus knowledge): a claim that someone said it must name one of them. */
+  readonly speakers: ReadonlySet<number>;
+  /** Entities the sentence names. */
+  readonly entities: ReadonlySet<number>;
 }
 
 /** What a clause asks of its support. */
@@ -52,6 +58,10 @@ interface Claim {
   readonly negated: boolean;
   /** Words the clause puts in quotation marks. */
   readonly quotes: readonly string[];
+  /** Whom the clause has saying it ("Kallas said …"): entity ids, empty when it attributes nothing. */
+  readonly speakers: readonly number[];
+  /** Those of them that are bodies or places ("the EU called for …"), met by anyone speaking for them where they are named. */
+  readonly institutions: readonly number[];
 }
 
 export interface VerifiedAnswer {
@@ -149,7 +159,27 @@ function units(passages: readonly Passage[], corpus: CorpusView): Unit[] {
 
 function unitOf(analysis: ArticleAnalysis, text: string, i: number, passage: number, source: string): Unit {
   const span = analysis.sentences[i] as Span;
-  return { passage, source, span, text: text.slice(span.start, span.end), terms: analysis.terms[i] ?? new Set<string>(), context: sentenceContext(analysis, text, i) };
+  return {
+    passage,
+    source,
+    span,
+    text: text.slice(span.start, span.end),
+    terms: analysis.terms[i] ?? new Set<string>(),
+    context: sentenceContext(analysis, text, i),
+    speakers: new Set(analysis.facts[i]?.speakers ?? []),
+    entities: new Set(analysis.facts[i]?.entities ?? []),
+  };
+}
+
+/** Who a generated sentence says is speaking ("Wang Yi said …", "according to Kallas, …"), read as articles are read. */
+function claimSpeakers(text: string, corpus: CorpusView): { speakers: number[]; institutions: number[] } {
+  const { gazetteer, nlp } = corpus.lexicon;
+  const matches = findEntities(gazetteer, text, nlp, { caseSensitive: true });
+  if (matches.length === 0) return { speakers: [], institutions: [] };
+  const [attribution] = attributeArticle(text, [{ start: 0, end: text.length, matches, body: true }], gazetteer.entities);
+  // A capital speaks for its country ("Beijing said" is China's word, and the other way round).
+  const speakers = (attribution?.speakers ?? []).flatMap((id) => [id, ...(gazetteer.related.get(id) ?? [])]);
+  return { speakers, institutions: speakers.filter((id) => gazetteer.entities[id]?.kind !== "person") };
 }
 
 const normaliseQuote = (s: string) =>
@@ -160,8 +190,17 @@ const normaliseQuote = (s: string) =>
     .replace(/\s+/g, " ")
     .trim();
 
-/** `negated`: whether the whole sentence the clause comes from has a negation (its clauses share it). */
-function claimOf(text: string, idf: (term: string) => number, known: (term: string) => boolean, negated = NEGATION.test(text)): Claim {
+/**
+ * `negated`: whether the whole sentence the clause comes from has a negation (its clauses share it).
+ * `speakers`: who the sentence has speaking, when the corpus knowledge can tell.
+ */
+function claimOf(
+  text: string,
+  idf: (term: string) => number,
+  known: (term: string) => boolean,
+  negated = NEGATION.test(text),
+  who: { speakers: readonly number[]; institutions: readonly number[] } = { speakers: [], institutions: [] },
+): Claim {
   const weights = new Map(uniqueTerms(text).map((t) => [t, idf(t)]));
   const hard = new Set<string>();
   const nameTerms = new Set<string>();
@@ -173,7 +212,7 @@ function claimOf(text: string, idf: (term: string) => number, known: (term: stri
     else if (isName) nameTerms.add(t);
   });
   const quotes = [...text.matchAll(/["“]([^"”]{3,})["”]/g)].map((m) => normaliseQuote(m[1] ?? "")).filter((q) => q.split(" ").length >= 2);
-  return { weights, total: [...weights.values()].reduce((a, b) => a + b, 0), hard, names: nameTerms, negated, quotes };
+  return { weights, total: [...weights.values()].reduce((a, b) => a + b, 0), hard, names: nameTerms, negated, quotes, ...who };
 }
 
 /** Whether `unit` supports `claim`; the share of its term weight when it does, else null. */
@@ -192,6 +231,9 @@ function support(claim: Claim, unit: Unit, threshold: number): number | null {
   }
   const quoted = normaliseQuote(unit.text);
   if (claim.quotes.some((q) => !quoted.includes(q))) return null;
+  // "Wang Yi said …" is not supported by a sentence in which Kallas says it.
+  const speaksFor = claim.institutions.some((id) => unit.entities.has(id)) && unit.speakers.size > 0;
+  if (claim.speakers.length > 0 && !claim.speakers.some((id) => unit.speakers.has(id)) && !speaksFor) return null;
   return share;
 }
 
@@ -257,7 +299,8 @@ export function verifyAnswer(raw: string, passages: readonly Passage[], corpus: 
       continue;
     }
     stats.claims++;
-    const clauses = clausesOf(bare).map((c) => claimOf(c, corpus.idf, corpus.known, NEGATION.test(bare)));
+    const speakers = claimSpeakers(bare, corpus);
+    const clauses = clausesOf(bare).map((c) => claimOf(c, corpus.idf, corpus.known, NEGATION.test(bare), speakers));
     const meaningful = clauses.filter((c) => c.weights.size >= 2);
     // Each clause needs a supporting sentence in a cited passage; failing that, anywhere.
     const cited = evidence.filter((u) => given.includes(u.passage));

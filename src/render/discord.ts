@@ -172,9 +172,11 @@ export function answerButtons(answerId: string, withSources: boolean): APIAction
  * quoted span) and the buttons; the rest, if any, continue the text.
  */
 export function renderAnswer(answer: Answer, options: { answerId: string; eventName?: string }): DiscordMessage[] {
-  const lines = answer.abstained
-    ? [escapeText(answer.text)]
-    : answer.text.split("\n").map((line) => fitQuoteLine(escapeQuoteLine(line), LIMITS.description));
+  // A declined answer may still quote the nearest fact the articles have, with its [n].
+  const lines =
+    answer.citations.length === 0
+      ? [escapeText(answer.text)]
+      : answer.text.split("\n").map((line) => fitQuoteLine(escapeQuoteLine(line), LIMITS.description));
   const pages = splitLines(lines.join("\n"), LIMITS.description);
   const fields: APIEmbedField[] = answer.citations.map((c) => ({
     name: truncate(`[${c.n}] ${c.title}${inferred(c.basis.title)}`, LIMITS.fieldName),
@@ -182,7 +184,9 @@ export function renderAnswer(answer: Answer, options: { answerId: string; eventN
   }));
   const about = options.eventName ? ` about ${options.eventName}` : "";
   const footer = answer.abstained
-    ? "Nothing in the articles answers this."
+    ? answer.citations.length > 0
+      ? "The articles do not answer this; the quote is the nearest fact they have. Press Sources for the evidence."
+      : "Nothing in the articles answers this."
     : answer.generation?.outcome === "used"
       ? `Written by a language model from the articles${about}; each [n] was checked against the sentence it cites. Press Sources for the quotes.`
       : `Quoted word for word from the articles${about}. Press Sources for the full evidence.`;

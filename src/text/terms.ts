@@ -9,7 +9,7 @@ import { stemmer } from "stemmer";
 
 // Function words and the vocabulary of asking ("what did X say about"), which
 // carry no evidence about which passage answers.
-const STOPWORDS = new Set(
+export const STOPWORDS: ReadonlySet<string> = new Set(
   (
     "a about above again against all also am an and any are as at be because been being below between both but by " +
     "can could did do does doing down each few for from further had has have having he her here hers herself him himself " +
@@ -26,7 +26,7 @@ const STOPWORDS = new Set(
  * word pattern or the stemming rules changes what the lexical index holds, so
  * the index must be rebuilt (bump the version for rule changes).
  */
-export const ANALYZER_ID = `en-porter-v2:${createHash("sha256")
+export const ANALYZER_ID = `en-porter-v3:${createHash("sha256")
   .update([...STOPWORDS].sort().join(" "))
   .digest("hex")
   .slice(0, 12)}`;
@@ -34,14 +34,23 @@ export const ANALYZER_ID = `en-porter-v2:${createHash("sha256")
 // Dotted abbreviations ("U.N.", "U.S.") are one word, as their undotted forms are.
 const WORD = /(?:\p{L}\.){2,}|[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu;
 
+// Normalising (NFKD above all) is the costliest step of reading text; words repeat, so it is remembered.
+const normalised = new Map<string, string>();
+
 /** Lower-cases, strips accents and possessives: "Élysée's" -> "elysee". */
 export function normaliseWord(word: string): string {
-  return word
-    .normalize("NFKD")
-    .replace(/\p{M}+/gu, "")
-    .toLowerCase()
-    .replace(/['’]s$/u, "")
-    .replace(/['’.]/gu, "");
+  let n = normalised.get(word);
+  if (n === undefined) {
+    n = word
+      .normalize("NFKD")
+      .replace(/\p{M}+/gu, "")
+      .toLowerCase()
+      .replace(/['’]s$/u, "")
+      .replace(/['’.]/gu, "");
+    if (normalised.size >= 200_000) normalised.clear();
+    normalised.set(word, n);
+  }
+  return n;
 }
 
 /** Surface words of `text` with their offsets, before stemming. */
@@ -51,9 +60,76 @@ export function words(text: string): { word: string; start: number; end: number 
   return out;
 }
 
+// Irregular verb forms the stemmer cannot relate to their lemma ("met" is "meet", "held" is "hold").
+const IRREGULAR: Readonly<Record<string, string>> = {
+  met: "meet",
+  held: "hold",
+  left: "leave",
+  went: "go",
+  gone: "go",
+  took: "take",
+  taken: "take",
+  gave: "give",
+  given: "give",
+  made: "make",
+  brought: "bring",
+  began: "begin",
+  begun: "begin",
+  sought: "seek",
+  thought: "think",
+  bought: "buy",
+  sold: "sell",
+  paid: "pay",
+  led: "lead",
+  fell: "fall",
+  fallen: "fall",
+  rose: "rise",
+  risen: "rise",
+  grew: "grow",
+  grown: "grow",
+  spoke: "speak",
+  spoken: "speak",
+  wrote: "write",
+  written: "write",
+  chose: "choose",
+  chosen: "choose",
+  won: "win",
+  lost: "lose",
+  struck: "strike",
+  withdrew: "withdraw",
+  withdrawn: "withdraw",
+  flew: "fly",
+  flown: "fly",
+  drew: "draw",
+  drawn: "draw",
+  broke: "break",
+  broken: "break",
+  kept: "keep",
+  sent: "send",
+  spent: "spend",
+  built: "build",
+  meant: "mean",
+  felt: "feel",
+  stood: "stand",
+  understood: "understand",
+  saw: "see",
+  seen: "see",
+  knew: "know",
+  known: "know",
+  ran: "run",
+  came: "come",
+  became: "become",
+  hit: "hit",
+  set: "set",
+  put: "put",
+  cut: "cut",
+  quit: "quit",
+};
+
 /** A word's index term, or null for stopwords. */
 export function termOf(word: string): string | null {
-  const w = normaliseWord(word);
+  const normal = normaliseWord(word);
+  const w = IRREGULAR[normal] ?? normal;
   if (w.length === 0 || STOPWORDS.has(w)) return null;
   // Porter mangles numbers and very short tokens ("eu", "us"); keep those whole.
   if (w.length <= 3 || /\d/.test(w)) return w;

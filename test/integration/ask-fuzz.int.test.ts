@@ -15,7 +15,8 @@ import type { Answer } from "../../src/types.js";
 import { cleanup, copySeeds, SEEDS, tempDir, testConfig, tinyModelEnv } from "../helpers.js";
 import { blockedRequests } from "../setup-no-network.js";
 
-const ABSTAIN_PREFIX = "The articles I have don't cover that";
+// A declined answer says so first: the articles don't cover it, don't quote someone on it, or mention no such name.
+const DECLINE = /^(?:The articles (?:I have )?don't |None of the articles mentions )/;
 const STACK_FRAME = /^\s+at .+/m;
 
 const SEED_FILES = readdirSync(SEEDS).filter((f) => f.endsWith(".txt"));
@@ -117,9 +118,10 @@ describe("app.ask on arbitrary input", () => {
       expect(p.score).toBeLessThanOrEqual(1);
     }
 
+    expect(a.abstained).toBe(a.coverage === "none");
     if (a.abstained) {
-      expect(a.citations).toEqual([]);
-      expect(a.text.startsWith(ABSTAIN_PREFIX)).toBe(true);
+      // It may show the nearest fact the articles have, cited like any quote.
+      expect(a.text).toMatch(DECLINE);
     } else {
       expect(a.citations.length).toBeGreaterThanOrEqual(1);
     }

@@ -95,6 +95,7 @@ interface CitationJson {
 interface AnswerJson {
   question: string;
   answer: string;
+  coverage: "full" | "partial" | "none";
   abstained: boolean;
   citations: CitationJson[];
   passages: { source: string; score: number; text: string }[];
@@ -166,7 +167,7 @@ describe("summit CLI (runMain)", () => {
       const r = await run(["ask", "--json", question]);
       expect(r.code).toBe(EXIT.ok);
       const a = oneJsonLine<AnswerJson>(r.stdout);
-      expect(Object.keys(a).sort()).toEqual(["abstained", "answer", "citations", "passages", "question", "timings_ms"]);
+      expect(Object.keys(a).sort()).toEqual(["abstained", "answer", "citations", "coverage", "passages", "question", "timings_ms"]);
       expect(a.question).toBe(question);
       expect(a.abstained).toBe(false);
       expect(a.answer).toContain("[1]");

@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
 import type { Env } from "../../src/config.js";
+import { loadNlp } from "../../src/knowledge/nlp.js";
 import { loadCorpus } from "../../src/corpus/load-corpus.js";
 import { LexicalIndex } from "../../src/index/lexical-index.js";
 import { loadCurrentIndex, SCHEMA_VERSION, writeIndex, type SearchIndex } from "../../src/index/store.js";
@@ -56,7 +57,7 @@ describe("ingest", () => {
     expect(answer.abstained).toBe(false);
 
     const build = await currentBuild();
-    expect((await readdir(build)).sort()).toEqual(["chunks.json", "dense.hnsw", "lexical.bin", "manifest.json"]);
+    expect((await readdir(build)).sort()).toEqual(["chunks.json", "dense.hnsw", "knowledge.json", "lexical.bin", "manifest.json"]);
     const manifest = JSON.parse(await readFile(path.join(build, "manifest.json"), "utf8"));
     expect(manifest.embedder).toEqual({ id: expect.stringMatching(/^transformers:test\/tiny-bert:mean:norm:q8$/), dimensions: 32 });
     expect(manifest.chunking).toMatchObject({ size: 500, overlap: 100 });
@@ -209,9 +210,9 @@ describe("ingest", () => {
       embedDocuments: () => Promise.reject(new Error("model crashed")),
     };
     await writeFile(path.join(corpusDir, "zanzibar.txt"), NEW_ARTICLE);
-    const corpus = await loadCorpus(corpusDir, config.metadataFile, silentLogger);
+    const corpus = await loadCorpus(corpusDir, { metadata: config.metadataFile }, silentLogger);
     await expect(
-      syncIndex({ dataDir, corpus, embedder: flaky, chunking: config.chunking, hnsw: config.hnsw, log: silentLogger }),
+      syncIndex({ dataDir, corpus, embedder: flaky, chunking: config.chunking, hnsw: config.hnsw, log: silentLogger, nlp: await loadNlp() }),
     ).rejects.toThrow("model crashed");
     expect(await readFile(path.join(dataDir, "CURRENT"), "utf8")).toBe(before);
     expect((await loadCurrentIndex(dataDir)).status).toBe("ok");
@@ -219,14 +220,14 @@ describe("ingest", () => {
 
   it("refuses vectors of the wrong size or with NaN instead of writing a broken index", async () => {
     const config = testConfig(env());
-    const corpus = await loadCorpus(corpusDir, config.metadataFile, silentLogger);
+    const corpus = await loadCorpus(corpusDir, { metadata: config.metadataFile }, silentLogger);
     const bad: EmbeddingProvider = {
       id: "bad",
       dimensions: 4,
       embedQuery: async () => [0, 0, 0, 1],
       embedDocuments: async (texts) => texts.map(() => [NaN, 0, 0, 1]),
     };
-    await expect(syncIndex({ dataDir, corpus, embedder: bad, chunking: config.chunking, hnsw: config.hnsw, log: silentLogger })).rejects.toThrow(
+    await expect(syncIndex({ dataDir, corpus, embedder: bad, chunking: config.chunking, hnsw: config.hnsw, log: silentLogger, nlp: await loadNlp() })).rejects.toThrow(
       /invalid vector/,
     );
     expect((await loadCurrentIndex(dataDir)).status).toBe("missing");

@@ -1,13 +1,12 @@
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { analyseArticle, type CorpusView } from "../../src/answer/compose.js";
+import type { CorpusView } from "../../src/answer/evidence.js";
 import { loadConfig } from "../../src/config.js";
-import { inferMeta } from "../../src/corpus/metadata.js";
 import { LexicalIndex } from "../../src/index/lexical-index.js";
-import { chunkArticle } from "../../src/ingest/chunk.js";
 import { supportInText, verifyAnswer } from "../../src/llm/verify.js";
-import type { Article, Passage } from "../../src/types.js";
+import type { Passage } from "../../src/types.js";
+import { smallCorpus } from "../fixtures/corpus-view.js";
 import { REPO, SEEDS } from "../helpers.js";
 
 /*
@@ -23,16 +22,10 @@ let view: CorpusView;
 let chunks: Passage["chunk"][];
 
 beforeAll(async () => {
-  chunks = [];
-  for (const [source, text] of texts) for (const span of await chunkArticle(text, { size: 500, overlap: 100 })) chunks.push({ id: chunks.length, source, ...span });
+  const small = await smallCorpus(Object.fromEntries(texts));
+  chunks = [...small.chunks];
   lexical = LexicalIndex.build(chunks);
-  const articles = new Map<string, Article>([...texts].map(([source, text]) => [source, { source, text, hash: "", modifiedMs: 0, size: 0, meta: inferMeta(text, source) }]));
-  view = {
-    article: (s) => articles.get(s),
-    analysis: (s) => analyseArticle(articles.get(s)?.text ?? ""),
-    idf: (t) => lexical.idf(t),
-    known: (t) => lexical.documentFrequency(t) > 0,
-  };
+  view = small.view;
 });
 
 const claims = readFileSync(path.join(REPO, "test/eval/claims.jsonl"), "utf8")
@@ -103,6 +96,17 @@ describe("verifyAnswer", () => {
     });
     expect(v.citations).toHaveLength(1);
     expect(v.text.match(/\[1\]/g)).toHaveLength(2);
+  });
+
+  it("removes a sentence that has someone say what another person said", () => {
+    const passages = passagesOf("ceasefire in Gaza");
+    const wrong = verifyAnswer("Wang Yi called for a ceasefire in Gaza and the release of hostages [1].", passages, view, { threshold: THRESHOLD });
+    expect(wrong.stats).toMatchObject({ claims: 1, claimsKept: 0, claimsRemoved: 1 });
+    const right = verifyAnswer("Kallas called for a ceasefire in Gaza and the release of hostages [1].", passages, view, { threshold: THRESHOLD });
+    expect(right.stats).toMatchObject({ claims: 1, claimsKept: 1 });
+    // A statement that names no speaker is checked on its words alone.
+    const plain = verifyAnswer("The EU called for a ceasefire in Gaza and the release of hostages [1].", passages, view, { threshold: THRESHOLD });
+    expect(plain.stats).toMatchObject({ claimsKept: 1 });
   });
 
   it("returns nothing when nothing is supported", () => {

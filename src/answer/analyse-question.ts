@@ -1,0 +1,544 @@
+import { findEntities, type EntityKind, type EntityMatch, type Gazetteer } from "../knowledge/gazetteer.js";
+import { DEMONYMS, ROLE_WORDS, SPEECH_VERBS } from "../knowledge/lexicon.js";
+import { isAcronym, isCapitalised, tokens, type Token } from "../knowledge/names.js";
+import type { Nlp } from "../knowledge/nlp.js";
+import { normaliseWord, STOPWORDS, termOf } from "../text/terms.js";
+import { yearsIn } from "./answer-type.js";
+
+/*
+ * What a question asks, read once and used by every answer path (quotes, the
+ * model's gate, the eval): the kind of answer it wants, its focus words, the
+ * people, organisations and places it names (and names no article has), its
+ * years, who it asks about as speaker and addressee, and its parts when it
+ * asks two things. Pure: everything it knows of the corpus comes in `lexicon`.
+ */
+
+export type AnswerType =
+  | "person"
+  | "organisation"
+  | "place"
+  | "date"
+  | "quantity"
+  | "event"
+  | "yes-no"
+  | "statement"
+  | "reason"
+  | "list"
+  | "description";
+
+export interface QuestionEntity {
+  /** As written in the question. */
+  readonly text: string;
+  /** Gazetteer ids (more than one when the name is ambiguous). */
+  readonly ids: readonly number[];
+  readonly start: number;
+  readonly end: number;
+  /** Named by a title ("the Chinese president"), not by a name. */
+  readonly byTitle: boolean;
+  /** What naming it says about the answer: the IDF of its rarest word. */
+  readonly weight: number;
+  /**
+   * Named in most articles (in a corpus about EU–China summits, "China" and
+   * "the EU"): an answer need not name it again, though naming it counts.
+   */
+  readonly background: boolean;
+}
+
+export interface FocusTerm {
+  /** Index term (stemmed). */
+  readonly term: string;
+  /** A verb of saying ("warn", "bring up", "discuss"): met by anyone speaking in the sentence. */
+  readonly speech?: boolean;
+  /** IDF weight: rarer words say more about what is asked. */
+  readonly weight: number;
+  /** Terms that may stand for it (synonym groups, a corrected misspelling). */
+  readonly alternatives: readonly string[];
+}
+
+export interface QuestionAnalysis {
+  readonly text: string;
+  readonly type: AnswerType;
+  /** What a "which …" or list question asks for, when it says: "which countries" -> place. */
+  readonly wants: EntityKind | null;
+  readonly focus: readonly FocusTerm[];
+  /** Names the question uses that the corpus knows. */
+  readonly entities: readonly QuestionEntity[];
+  /** Names the question uses that no article mentions ("Mark Rutte", "tokyo"). */
+  readonly unknown: readonly string[];
+  readonly years: readonly string[];
+  /** "What did X say/tell …", "according to X", "how did X describe …": X. */
+  readonly speaker: QuestionEntity | null;
+  /** "What did X tell Y": Y. */
+  readonly addressee: QuestionEntity | null;
+  /** Who a yes/no question asks about ("Did Xi agree …": Xi), or null. */
+  readonly subject: QuestionEntity | null;
+  /** The question itself is negative ("What did China not agree to?", "Didn't Xi …?"). */
+  readonly negated: boolean;
+  /** Asks for the exact day ("on what day", "exact date"), not just a month or year. */
+  readonly exactDate: boolean;
+  /** Speaks of a meeting, summit, visit or talks: the article's event (its place, its people) is what it asks about. */
+  readonly aboutMeeting: boolean;
+  /** Asks which building or venue ("In which building …"), not just which city. */
+  readonly wantsVenue: boolean;
+  /** A part that leans on the part before ("… and which year is that figure for?"): answered from the same evidence. */
+  readonly refersBack: boolean;
+  /** The noun a "how many" question counts ("how many EU leaders" -> "leader"), or null. */
+  readonly countNoun: string | null;
+  /** Asks what came later than the articles ("next", "eventually", "end up"): the answer must report it. */
+  readonly later: boolean;
+  /** Asks about something done or past ("did", "happened", "was"), not planned. */
+  readonly past: boolean;
+  /** The text to search for, when it differs from `text` (a part that leans on the question's other part). */
+  readonly retrievalText?: string;
+  /** The questions asked in one (two-part and comparison questions); empty for a single question. */
+  readonly parts: readonly QuestionAnalysis[];
+  readonly comparison: boolean;
+}
+
+/** What the analysis knows of the corpus. */
+export interface QuestionLexicon {
+  readonly gazetteer: Gazetteer;
+  readonly nlp: Nlp;
+  /** Whether any article uses the index term. */
+  readonly known: (term: string) => boolean;
+  /** IDF weight of an index term. */
+  readonly idf: (term: string) => number;
+  /** The corpus term a misspelt term most likely is ("projcet" -> "project"), or null. */
+  readonly correct: (term: string) => string | null;
+  /** Share of the articles that mention the entity (0 when the corpus is too small to tell). */
+  readonly entityShare: (id: number) => number;
+  /** Whether any article mentions the entity (an alias file may name some no article does). */
+  readonly mentioned: (id: number) => boolean;
+  readonly synonyms: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Named in more than this share of the articles, an entity is the corpus' background. */
+const BACKGROUND_SHARE = 0.5;
+
+// Words of asking that say nothing about the answer ("what kind of", "exactly", "happened"), and light verbs.
+const QUESTION_NOISE = new Set(
+  "kind sort type exactly actually really specifically happen happened mention mentioned name named list everything anyth anything ask asked question something someone go goes going went gone get gets got make makes made take takes took do doing come came put keep kept let seem".split(
+    " ",
+  ),
+);
+
+/** Verbs of talking about something, beyond the reporting verbs ("Did Kallas bring up Gaza?"). */
+const TALKING = new Set(["discuss", "discussed", "talk", "talked", "bring", "brought", "mention", "mentioned", "raise", "raised"]);
+
+/** Index terms of a phrase, joined by a space ("lethal equipment" -> "lethal equip"). */
+const termsOf = (phrase: string) =>
+  tokens(phrase)
+    .map((t) => termOf(t.word))
+    .filter((t): t is string => t !== null)
+    .join(" ");
+// Verbs of saying: "what did X say/warn/urge …" asks for X's words, so the answer must be X speaking.
+// ("Did China promise …", "does the EU want …" ask about a commitment or an aim, not about who said it.)
+const SPEAKING = "say|says|said|tell|tells|told|warn|warned|urge|urged|ask|asked|call|called|stress|stressed|note|noted|argue|argued|claim|claimed|describe|described|characteri[sz]e|characteri[sz]ed|react|reacted|respond|responded|comment|commented|add|added|reiterate|reiterated|emphasi[sz]e|emphasi[sz]ed|caution|cautioned|express|expressed|announce|announced|demand|demanded|credit|credited|raise|raised|press|pressed|complain|complained|reply|replied|suggest|suggested|mention|mentioned";
+const AUX = "did|does|do|is|was|were|are|has|have|had|can|could|will|would|should|shall|may|might|must";
+const YES_NO = new RegExp(`^(?:(?:and|so|but|ok|also)\\s+)?(?:${AUX})(?:n't|\\s+not)?\\b`, "i");
+// Words that ask beyond what was reported at the time.
+const LATER = /\b(?:eventually|end(?:ed)? up|since then|subsequently|afterwards|ever since|in the end|finally|later on|so far|yet)\b/;
+const NEGATED = /\b(?:not|never|n't|no longer|refuse[sd]?|fail(?:ed)?\s+to)\b/i;
+
+/** Head nouns after "which"/"what" and the kind of thing they ask for. */
+const HEAD_KINDS: readonly [RegExp, EntityKind | "event" | "date" | "quantity"][] = [
+  [/^(?:meeting|summit|talks?|dialogue|event|visit|trip|conference|occasion|session|tour|forum|round)s?$/, "event"],
+  [/^(?:day|date|year|month|week|time|weekday)s?$/, "date"],
+  [/^(?:country|countries|city|cities|place|places|capital|capitals|nation|nations|region|regions|location|venue|state|states|building|palace)$/, "place"],
+  [/^(?:agency|agencies|outlet|outlets|newspaper|newspapers|paper|body|bodies|organi[sz]ations?|institutions?|ministry|ministries|service|think|tank|company|companies|firm|firms|bloc|group|groups|media|broadcaster|wire)$/, "organisation"],
+  [/^(?:leaders?|officials?|ministers?|presidents?|premiers?|analysts?|spokes(?:man|woman|person)|persons?|people|politicians?|diplomats?|chiefs?|heads?|envoys?|commissioners?|secretar(?:y|ies)|prime|person|man|woman|representatives?)$/, "person"],
+  [/^(?:amount|number|figure|rate|percentage|share|sum|level|price|cost|total|value|size)s?$/, "quantity"],
+];
+
+export function analyseQuestion(question: string, lexicon: QuestionLexicon): QuestionAnalysis {
+  const parts = splitParts(question, lexicon);
+  if (parts) {
+    const analyses = parts.texts.map((t) => analyseSingle(t, lexicon));
+    const first = analyses[0];
+    // "…, and which year is that figure for?": a part that names nothing is about what the first part names,
+    // and is searched for with the first part's words.
+    const withContext = analyses.map((a, i) =>
+      i > 0 && first && a.entities.length === 0 && !a.speaker
+        ? { ...a, entities: first.entities.filter((e) => e !== first.speaker), retrievalText: `${a.text} ${first.text}` }
+        : { ...a, refersBack: false },
+    );
+    const whole = analyseSingle(question, lexicon);
+    return { ...whole, parts: withContext, comparison: parts.comparison };
+  }
+  return analyseSingle(question, lexicon);
+}
+
+function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnalysis {
+  const q = question.trim();
+  const lower = q.toLowerCase();
+  const words = tokens(q);
+  const all = questionEntities(q, lexicon);
+  // Names the gazetteer knows only from the alias file are names no article mentions.
+  const matches = all.filter((m) => m.ids.some(lexicon.mentioned));
+  const unmentioned = all.filter((m) => !matches.includes(m)).map((m) => q.slice(m.start, m.end));
+  // A demonym ("Chinese", "European") describes rather than names: it counts as a focus word.
+  const named = matches.filter((m) => !(m.alias in DEMONYMS));
+  const entities: QuestionEntity[] = named.map((m) => {
+    const text = q.slice(m.start, m.end);
+    const weight = Math.max(0, ...tokens(text).map((t) => termOf(t.word)).filter((t): t is string => t !== null).map(lexicon.idf));
+    // Countries and bodies set the scene of a whole corpus; a person is always someone in particular.
+    const background = m.ids.every((id) => lexicon.entityShare(id) > BACKGROUND_SHARE && lexicon.gazetteer.entities[id]?.kind !== "person");
+    return { text, ids: m.ids, start: m.start, end: m.end, byTitle: isTitleMatch(m, lexicon), weight, background };
+  });
+  const inEntity = (t: Token) => named.some((m) => t.start >= m.start && t.end <= m.end);
+
+  // Type and what it wants.
+  let type: AnswerType = "description";
+  let wants: EntityKind | null = null;
+  const which = /\b(?:which|what)\b/.exec(lower);
+  const head = which ? headKind(lower, which.index) : null;
+  if (/^(?:(?:and|so|but|ok|also)\s+)?(?:when)\b|\bwhen\s+(?:did|was|were|is|will|does|do|are)\b|\bhow long ago\b/.test(lower)) type = "date";
+  else if (YES_NO.test(lower) && !/^\W*(?:what|which|who|whom|whose|when|where|why|how)\b/.test(lower)) type = "yes-no";
+  else if (/^(?:(?:and|so|but|ok|also)\s+)?(?:why)\b|\bwhy\b|\bwhat (?:was|is|were) the reason\b|\bfor what reason\b|\bhow come\b/.test(lower)) type = "reason";
+  else if (/\b(?:how (?:many|much|big|large|long|high|far|often)|what (?:[\w'’]+ ){0,4}(?:rate|percentage|share|amount|number|figure|sum|cost|price|level|total|value|deficit|surplus|population|gdp|budget|revenue|growth|volume|debt|turnover|size)s?)\b/.test(lower)) type = "quantity";
+  else if (/\bwhere\b/.test(lower)) type = "place";
+  else if (head === "event") type = "event";
+  else if (head === "date") type = "date";
+  else if (head === "quantity") type = "quantity";
+  else if (head === "place" || head === "organisation" || head === "person") {
+    wants = head;
+    type = plural(lower, which?.index ?? 0) ? "list" : head;
+  } else if (/^\W*(?:who|whom)\b|\bwho\b/.test(lower)) type = /^\W*who(?:'s|\s+is|\s+was|\s+are)\s+[\p{L}\s.'’-]+\??$/iu.test(lower) && entities.length > 0 && !/\bwho(?:'s|\s+is|\s+was)\s+the\b/.test(lower) ? "description" : "person";
+  else if (/\b(?:what|which)\s+(?:topics|issues|areas|subjects|things|matters|fields|steps|measures|points|demands|countries|items)\b|\blist\b/.test(lower)) type = "list";
+  if (type === "person" || type === "list") wants ??= type === "person" ? "person" : null;
+  // "Who is the Italian prime minister …", "Which European Council President …": a title asked about is the answer, not a given.
+  const given = wants === "person" && !speakerPattern(q) ? entities.filter((e) => !e.byTitle) : entities;
+
+  // Speaker and addressee.
+  let speaker: QuestionEntity | null = null;
+  let addressee: QuestionEntity | null = null;
+  const speech =
+    new RegExp(`\\b(?:did|does|do|has|have|had|was|is|will|would)\\s+(.+?)\\s+(?:(?:not|also|actually|really|ever|specifically|first|later|then)\\s+)?(?:${SPEAKING})\\b`, "i").exec(q) ??
+    // "what von der Leyen asked of China" (in "Compare what … with what …")
+    new RegExp(`^\\W*what\\s+(.+?)\\s+(?:said|told|asked|urged|warned|called|stressed|demanded|proposed|described)\\b`, "i").exec(q);
+  const according = /\baccording to\s+(.+?)(?:,|$|\s+(?:what|which|who|how|did|does|is|was))/i.exec(q);
+  const how = new RegExp(`\\bhow\\s+(?:did|does|do|has|have|had)\\s+(.+?)\\s+(?:${SPEAKING}|view|see|characteri[sz]e)\\b`, "i").exec(q);
+  const possessive = /\b(?:what|how)\s+(?:was|is|were)\s+(.+?)['’]s?\s+(?:response|reaction|position|view|message|warning|stance|answer|reply|comment|statement|verdict|assessment)\b/i.exec(q);
+  const speakerSpan = [speech, according, how, possessive].find((m) => m && m[1]);
+  if (speakerSpan && speakerSpan[1]) {
+    const from = (speakerSpan.index ?? 0) + speakerSpan[0].indexOf(speakerSpan[1]);
+    const to = from + speakerSpan[1].length;
+    // The speaker heads the phrase ("the MERICS analyst", not "the meeting in Beijing"); a person in it
+    // is the one speaking ("China's foreign ministry spokesman" is Wang Wenbin, not China).
+    const found = entities.filter((e) => e.start >= from && e.end <= to);
+    const isPerson = (e: QuestionEntity) => e.ids.some((id) => lexicon.gazetteer.entities[id]?.kind === "person");
+    const heads = found.filter((e) => /^(?:the\s+)?$/i.test(q.slice(from, e.start)) || /['’]s?\s+$/.test(q.slice(from, e.start)));
+    // "the EU's top diplomat": a person of the EU the gazetteer cannot name — no speaker to check.
+    const tail = heads[0] ? q.slice(heads[0].end, to) : "";
+    const ownedRole = /^['’]s?\s/.test(tail) && LOOSE_ROLES.has(tokens(tail).at(-1)?.norm ?? "");
+    speaker = found.find(isPerson) ?? (ownedRole ? null : (heads[0] ?? null));
+    if (type === "description" || type === "list") type = speakerSpan === according || type === "description" ? "statement" : type;
+    if (speaker) {
+      const after = entities.filter((e) => e.start >= to);
+      // "What did X tell Y" asks for words said to Y; "urge China to", "warn Beijing" only say whom they concern.
+      const tellLike = /^\s*(?:(?:not|also)\s+)?(?:tell|tells|told)\s+(?:the\s+)?$/i;
+      const next = after[0];
+      if (next && tellLike.test(q.slice(to, next.start))) addressee = next;
+    }
+  }
+  // "Whom did X tell", "What did X say to Y".
+  if (speaker && !addressee) {
+    const to = /\b(?:to|with)\s+(?:the\s+)?$/i;
+    const candidate = entities.find((e) => e !== speaker && e.start > speaker.end && to.test(q.slice(Math.max(0, e.start - 10), e.start)) && /^\s+(?:say|said|speak|spoke)\s+(?:to|with)\s+(?:the\s+)?$/i.test(q.slice(speaker.end, e.start)));
+    if (candidate) addressee = candidate;
+  }
+
+  // Unknown names, and focus words.
+  const unknown = [...unmentioned, ...unknownNames(q, words, all, lexicon)];
+  const quantityWords = type === "quantity" ? new Set(["long", "many", "much", "big", "large", "high", "far", "often"]) : new Set<string>();
+  const typeWords = new Set(["when", "where", "why", "who", "whom", "whose", "how"]);
+  const focus: FocusTerm[] = [];
+  const seen = new Set<string>();
+  const skip = (t: Token) =>
+    inEntity(t) ||
+    typeWords.has(t.norm) ||
+    QUESTION_NOISE.has(t.norm) ||
+    quantityWords.has(t.norm) ||
+    unknown.some((u) => u.toLowerCase().split(/\s+/).includes(t.norm)) ||
+    (head !== null && which !== null && headWordAt(lower, which.index) === t.norm) ||
+    /^(?:19|20)\d\d$/.test(t.norm);
+  for (let i = 0; i < words.length; i++) {
+    const t = words[i] as Token;
+    // "dual-use", "anti-subsidy", "de-risking": one compound, matched as a phrase (or written as one word).
+    let j = i;
+    while (j + 1 < words.length && q.slice(words[j]?.end, words[j + 1]?.start) === "-") j++;
+    if (j > i) {
+      const parts = words.slice(i, j + 1);
+      i = j;
+      if (parts.some(skip)) continue;
+      const phrase = termsOf(q.slice(t.start, parts.at(-1)?.end));
+      const solid = termOf(parts.map((p) => p.word).join(""));
+      if (!phrase || seen.has(phrase)) continue;
+      seen.add(phrase);
+      const alternatives = [...(lexicon.synonyms.get(phrase) ?? []), ...(solid ? [solid] : [])];
+      const weight = Math.max(...phrase.split(" ").map(lexicon.idf)) * (phrase.split(" ").some(lexicon.known) || alternatives.some(lexicon.known) ? 1 : 0.5);
+      focus.push({ term: phrase, weight, alternatives });
+      continue;
+    }
+    // A light verb the alias file gives synonyms for ("get to": arrive) says what is asked.
+    if (skip(t) && !(QUESTION_NOISE.has(t.norm) && lexicon.synonyms.has(termOf(t.word) ?? ""))) continue;
+    let term = termOf(t.word);
+    if (!term || seen.has(term)) continue;
+    seen.add(term);
+    const alternatives = [...(lexicon.synonyms.get(term) ?? [])];
+    // A demonym also matches the names of what it stands for ("Chinese": China).
+    const demonym = matches.find((m) => m.alias in DEMONYMS && t.start >= m.start && t.end <= m.end);
+    if (demonym) for (const id of demonym.ids) for (const a of lexicon.gazetteer.entities[id]?.aliases ?? []) alternatives.push(termsOf(a));
+    let known = lexicon.known(term);
+    if (!known && !lexicon.nlp.isCommonWord(t.norm)) {
+      // A misspelling of an article's word, or of an English word ("finsh": finish, and its synonyms).
+      const english = lexicon.nlp.correctSpelling(t.norm);
+      const fixed = lexicon.correct(term) ?? (english ? termOf(english) : null);
+      if (fixed) {
+        alternatives.push(term, ...(lexicon.synonyms.get(fixed) ?? []));
+        term = fixed;
+        known = lexicon.known(term);
+      }
+    }
+    // Speaking verbs say how something was said, not what: they count for little. A word no
+    // article uses cannot be matched, and is often just another way of saying it: it counts half.
+    const speakingVerb = SPEECH_VERBS.has(t.norm) || SPEECH_VERBS.has(t.word.toLowerCase()) || TALKING.has(t.norm);
+    focus.push({
+      term,
+      weight: lexicon.idf(term) * (speakingVerb ? 0.3 : 1) * (known || alternatives.some(lexicon.known) ? 1 : 0.5),
+      alternatives,
+      // "bring up", "discuss": anyone speaking about it will do; "warn", "deny": that verb itself.
+      ...(TALKING.has(t.norm) ? { speech: true } : {}),
+    });
+  }
+  return {
+    text: q,
+    type,
+    wants,
+    focus,
+    entities: given,
+    unknown,
+    years: yearsIn(q),
+    speaker,
+    addressee,
+    subject:
+      type === "yes-no"
+        ? (given.find((e) => new RegExp(`^\\W*(?:(?:and|so|but)\\s+)?(?:${AUX})(?:n't)?\\s+(?:the\\s+)?$`, "i").test(q.slice(0, e.start)) && !/^['’]/.test(q.slice(e.end))) ?? null)
+        : null,
+    negated: NEGATED.test(lower) && type !== "date",
+    exactDate: /\b(?:exact|precise|specific)\s+(?:date|day)\b|\b(?:what|which) date\b/.test(lower),
+    aboutMeeting: /\b(?:summit|summits|meeting|meetings|talks|dialogue|visit|visits|trip|tour|met|meet|conference|session|round|trilateral|bilateral)\b/.test(lower),
+    wantsVenue: /\b(?:which|what)\s+(?:[\p{L}-]+\s+)?(?:building|palace|hall|venue|hotel|room|residence|headquarters)\b/u.test(lower),
+    refersBack: given.length === 0 && /\b(?:that|this|those|these|it|the same)\b/.test(lower),
+    countNoun: type === "quantity" ? countedNoun(lower) : null,
+    later: LATER.test(lower) || (/\b(?:next|upcoming)\b/.test(lower) && /\b(?:will|shall|going to|is|are)\b/.test(lower) && !/\b(?:was|were|did)\b/.test(lower)),
+    past: /\b(?:did|didn't|happened|was|were|had)\b/.test(lower),
+    parts: [],
+    comparison: false,
+  };
+}
+
+/** "how many EU leaders held talks" -> "leader": the last word of the phrase after "how many", before its verb. */
+function countedNoun(lower: string): string | null {
+  const m = /\bhow many\s+(.+)$/.exec(lower);
+  if (!m?.[1]) return null;
+  const phrase: string[] = [];
+  for (const w of m[1].split(/[^\p{L}\p{N}'’-]+/u).filter(Boolean)) {
+    if (new RegExp(`^(?:${AUX})$`).test(w) || /ed$/.test(w) || (termOf(w) !== null && termOf(w) !== normaliseWord(w) && /^(?:meet|hold|go|take|leave|make|send|give)$/.test(termOf(w) ?? ""))) break;
+    if (phrase.length >= 5) break;
+    phrase.push(w);
+  }
+  const noun = phrase.filter((w) => !STOPWORDS.has(w)).at(-1);
+  return noun ? noun.replace(/(?:ies)$/, "y").replace(/s$/, "") : null;
+}
+
+/** Whether an entity was matched through one of its titles ("prime minister", "the EU foreign policy chief"). */
+function isTitleMatch(m: EntityMatch, lexicon: QuestionLexicon): boolean {
+  return m.alias.split(" ").some((w) => LOOSE_ROLES.has(w)) && m.ids.every((id) => lexicon.gazetteer.entities[id]?.kind === "person");
+}
+
+/** Whether the question asks what someone said ("what did X say", "according to X", "how did X describe"). */
+function speakerPattern(q: string): boolean {
+  return new RegExp(`\\b(?:did|does|do|has|have|had)\\s+.+?\\s+(?:${SPEAKING})\\b|\\baccording to\\b`, "i").test(q);
+}
+
+/**
+ * The head noun of the phrase after "which"/"what": the last word of it that
+ * names a kind ("which state news agency" -> "agency"), or null.
+ */
+function headWordAt(lower: string, at: number): string | null {
+  const rest = lower.slice(at).split(/[^\p{L}\p{N}'’-]+/u).slice(1, 6);
+  let head: string | null = null;
+  for (const w of rest) {
+    if ((STOPWORDS.has(w) && !["state", "states"].includes(w)) || new RegExp(`^(?:${AUX})$`).test(w) || /ed$/.test(w)) break;
+    if (HEAD_KINDS.some(([re]) => re.test(w))) head = w;
+  }
+  return head;
+}
+
+function headKind(lower: string, at: number): EntityKind | "event" | "date" | "quantity" | null {
+  const w = headWordAt(lower, at);
+  if (!w) return null;
+  return HEAD_KINDS.find(([re]) => re.test(w))?.[1] ?? null;
+}
+
+function plural(lower: string, at: number): boolean {
+  const w = headWordAt(lower, at) ?? "";
+  return /(?:ies|[^s]s|people|leaders|officials)$/.test(w) && !["analysis", "press", "news", "bus", "status", "talks", "us"].includes(w);
+}
+
+/**
+ * Entities the question names: its gazetteer aliases (case does not matter,
+ * except that a one-word alias that is also a common word must be
+ * capitalised: "US" but not "us"), and titles written loosely ("the EU
+ * foreign policy chief" for the High Representative for Foreign Affairs and
+ * Security Policy).
+ */
+function questionEntities(q: string, lexicon: QuestionLexicon): EntityMatch[] {
+  const { gazetteer, nlp } = lexicon;
+  const found = findEntities(gazetteer, q, nlp).filter((m) => {
+    if (m.alias.includes(" ")) return true;
+    const written = q.slice(m.start, m.end);
+    // A surname typed in lower case is still the person ("macron"); a short common word is not ("us").
+    const person = m.alias.length >= 4 && m.ids.every((id) => gazetteer.entities[id]?.kind === "person");
+    const common = nlp.isCommonWord(m.alias) && !nlp.isKnownPlace(m.alias) && !(m.alias in DEMONYMS) && !person;
+    return !common || isCapitalised(written);
+  });
+  return [...found, ...looseTitles(q, found, lexicon)].sort((a, b) => a.start - b.start);
+}
+
+const LOOSE_ROLES = new Set([...ROLE_WORDS, "chief", "boss", "head", "leader", "top"]);
+const ROLE_SYNONYMS = new Set(["chief", "boss", "head", "leader", "president", "top"]);
+
+/** "the EU foreign policy chief", "the Commission chief": a role word with qualifiers that all belong to one person's titles. */
+function looseTitles(q: string, found: readonly EntityMatch[], lexicon: QuestionLexicon): EntityMatch[] {
+  const { gazetteer } = lexicon;
+  const ws = tokens(q);
+  const out: EntityMatch[] = [];
+  ws.forEach((t, i) => {
+    if (!LOOSE_ROLES.has(t.norm) || found.some((m) => t.start >= m.start && t.end <= m.end)) return;
+    // Each qualifier is a word, or all the names of a place or body ("EU": eu, european union).
+    const qualifiers: string[][] = [];
+    let start = t.start;
+    for (let j = i - 1; j >= 0 && j >= i - 4; j--) {
+      const w = ws[j] as Token;
+      if (STOPWORDS.has(w.norm) || /^(?:what|which|who|did|does)$/.test(w.norm)) break;
+      const entity = found.find((m) => w.start >= m.start && w.end <= m.end);
+      if (entity && entity.start < w.start) continue; // a later word of the same name
+      qualifiers.unshift(entity ? entity.ids.flatMap((id) => (gazetteer.entities[id]?.aliases ?? []).flatMap((a) => a.split(" "))) : [w.norm]);
+      start = entity ? entity.start : w.start;
+    }
+    const groups = qualifiers.filter((g) => !(g.length === 1 && (ROLE_WORDS.has(g[0] ?? "") || g[0] === "top")));
+    if (groups.length === 0) return;
+    const role = ROLE_SYNONYMS.has(t.norm) ? null : t.norm;
+    const holders = gazetteer.entities.filter((e) => {
+      if (e.kind !== "person") return false;
+      const titleWords = new Set(e.aliases.filter((a) => a.split(" ").some((w) => ROLE_WORDS.has(w))).flatMap((a) => a.split(" ")));
+      if (titleWords.size === 0 || (role && !titleWords.has(role))) return false;
+      return groups.every((g) => g.some((w) => titleWords.has(w)));
+    });
+    if (holders.length > 0 && holders.length <= 2) out.push({ ids: holders.map((h) => h.id), start, end: t.end, alias: q.slice(start, t.end).toLowerCase() });
+  });
+  return out;
+}
+
+/**
+ * Names in the question that no article mentions: capitalised phrases the
+ * gazetteer does not know ("Mark Rutte", "NATO"), and words in no article
+ * and in no English dictionary that are not a misspelling of an article's
+ * word ("zelensky", "tokyo", but not "projcet").
+ */
+function unknownNames(q: string, words: readonly Token[], matches: readonly EntityMatch[], lexicon: QuestionLexicon): string[] {
+  const { nlp } = lexicon;
+  const out: string[] = [];
+  const covered = (t: Token) => matches.some((m) => t.start >= m.start && t.end <= m.end);
+  const unknownWord = (t: Token) => {
+    if (covered(t) || STOPWORDS.has(t.norm) || QUESTION_NOISE.has(t.norm) || t.norm.length < 3 || /\d/.test(t.norm)) return false;
+    const term = termOf(t.word);
+    if (term && (lexicon.known(term) || lexicon.correct(term) !== null)) return false;
+    // A word the alias file relates to the articles' words ("EVs": "electric vehicles") is not unknown.
+    if (term && (lexicon.synonyms.get(term) ?? []).some((alt) => alt.split(" ").every(lexicon.known))) return false;
+    if (isAcronym(t.word)) return true;
+    if (nlp.isKnownPlace(t.word)) return true;
+    // A misspelt English word ("finsh") is not a name; a capitalised one may be.
+    return !nlp.isCommonWord(t.norm) && (isCapitalised(t.word) || nlp.correctSpelling(t.norm) === null);
+  };
+  // A capitalised word next to an unknown one is part of the same name ("Mark Rutte", though "mark" is a word).
+  const capital = (t: Token | undefined, i: number) => t !== undefined && i > 0 && isCapitalised(t.word) && !STOPWORDS.has(t.norm) && !covered(t);
+  const unknown = words.map(unknownWord);
+  for (let pass = 0; pass < 2; pass++) {
+    words.forEach((t, i) => {
+      if (unknown[i]) return;
+      const joined = (j: number) => unknown[j] === true && /^[\s-]*$/.test(q.slice(Math.min(t.end, words[j]?.end ?? 0), Math.max(t.start, words[j]?.start ?? 0)));
+      if (capital(t, i) && (joined(i - 1) || joined(i + 1))) unknown[i] = true;
+    });
+  }
+  let run: Token[] = [];
+  const flush = () => {
+    if (run.length) out.push(q.slice(run[0]?.start, run.at(-1)?.end));
+    run = [];
+  };
+  words.forEach((t, i) => {
+    const prev = words[i - 1];
+    const adjacent = prev !== undefined && /^[\s-]*$/.test(q.slice(prev.end, t.start));
+    if (!adjacent) flush();
+    if (unknown[i]) run.push(t);
+    else flush();
+  });
+  flush();
+  return out;
+}
+
+// ---- Parts -----------------------------------------------------------------
+
+const WH = "what|which|who|whom|whose|when|where|why|how|did|does|do|is|was|were|are|has|have|had";
+
+/**
+ * Splits "When did Xi get to France, and where was he going next?" into its
+ * questions, and comparisons ("How did A and B differ on X?", "Compare what A
+ * said with what B said") into one question per side. Null for one question.
+ */
+export function splitParts(question: string, lexicon: QuestionLexicon): { texts: string[]; comparison: boolean } | null {
+  const q = question.trim().replace(/[?.!]+$/, "");
+  // "compare what A asked … with what B asked …"
+  const compare = /^(?:please\s+)?compare\s+(what\s+.+?)\s+(?:with|to|and)\s+(what\s+.+)$/i.exec(q);
+  if (compare?.[1] && compare[2]) return { texts: [`${capitalise(compare[1])}?`, `${capitalise(compare[2])}?`], comparison: true };
+  // "how did A and B differ on X", "how did A and B each describe X", "what did A and B each say about X"
+  const differ = /^(how|what)\s+(did|do|does|have|had)\s+(.+?)\s+and\s+(.+?)\s+(?:(each)\s+)?(differ|compare|agree|disagree|describe|say|see|view|characteri[sz]e)\b(.*)$/i.exec(q);
+  if (differ && (differ[5] || /differ|compare|agree|disagree/i.test(differ[6] ?? ""))) {
+    const a = differ[3] ?? "";
+    const b = differ[4] ?? "";
+    const entities = questionEntities(q, lexicon);
+    const isName = (s: string) => entities.some((e) => s.toLowerCase().includes(q.slice(e.start, e.end).toLowerCase()));
+    if (isName(a) && isName(b)) {
+      if (/differ|compare|agree|disagree/i.test(differ[6] ?? "")) {
+        const rest = (differ[7] ?? "").replace(/^\s*(?:on|about|over|regarding|in)\s+/i, " about ");
+        return { texts: [`What did ${a} say${rest}?`, `What did ${b} say${rest}?`], comparison: true };
+      }
+      const lead = `${capitalise(differ[1] ?? "how")} ${differ[2]}`;
+      return { texts: [`${lead} ${a} ${differ[6]}${differ[7]}?`, `${lead} ${b} ${differ[6]}${differ[7]}?`], comparison: true };
+    }
+  }
+  // "how big was the deficit in 2022 and in 2023"
+  const years = /^(.+?)\s+in\s+((?:19|20)\d\d)\s+(?:and|or|versus|vs\.?)\s+(?:in\s+)?((?:19|20)\d\d)$/i.exec(q);
+  if (years?.[1]) return { texts: [`${capitalise(years[1])} in ${years[2]}?`, `${capitalise(years[1])} in ${years[3]}?`], comparison: false };
+  // "X, and where …?", "X and what did she say …?"
+  const m = new RegExp(`^(.+?)(?:,\\s*|\\s+)and\\s+((?:${WH})\\b.+)$`, "i").exec(q);
+  if (!m?.[1] || !m[2]) return null;
+  const first = m[1].trim();
+  let second = m[2].trim();
+  // Both halves must read as questions with content of their own.
+  if (tokens(first).length < 3 || tokens(second).length < 2) return null;
+  if (!new RegExp(`^(?:(?:and|so|but)\\s+)?(?:${WH})\\b`, "i").test(first) && !/^(?:according|in|at|after|before|during)\b/i.test(first)) return null;
+  // A pronoun in the second part stands for the first part's person.
+  const firstEntities = questionEntities(first, lexicon);
+  const person = firstEntities.find((e) => e.ids.some((id) => lexicon.gazetteer.entities[id]?.kind === "person"));
+  if (person && /\b(?:he|she|him|her|his)\b/i.test(second)) {
+    const name = first.slice(person.start, person.end);
+    second = second.replace(/\b(?:he|she)\b/i, name).replace(/\b(?:him|her)\b(?=\s*$|\s+(?:to|about|on|in|at)\b)/i, name).replace(/\bhis\b/i, `${name}'s`);
+  }
+  // "and which year is that figure for": the second part continues the first's subject.
+  return { texts: [`${capitalise(first)}?`, `${capitalise(second)}?`], comparison: false };
+}
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -1,0 +1,315 @@
+import type { EntityKind } from "../knowledge/gazetteer.js";
+import type { SentenceRole } from "../knowledge/roles.js";
+import { hasOpenQuote, type Span } from "../text/sentences.js";
+import type { Passage, SummitEvent } from "../types.js";
+import type { QuestionAnalysis } from "./analyse-question.js";
+import { DATE, DAY, QUANTITY, yearsIn } from "./answer-type.js";
+import { DEMONYMS, TITLE_WORDS } from "../knowledge/lexicon.js";
+import { continuesPrevious, sentenceContext, type CorpusView } from "./evidence.js";
+import { terms } from "../text/terms.js";
+
+/*
+ * Sentences that may answer a question, each scored and checked against what
+ * the question asks: its focus words (IDF-weighted, with synonyms and the
+ * words the sentence inherits from the one before it), every entity it names,
+ * the speaker and addressee it asks about, the kind of answer it wants, and
+ * its years. A sentence that reads on from the one before ("These measures,
+ * she warned, …") is also tried together with it, as one quote.
+ */
+
+export interface Candidate {
+  readonly source: string;
+  /** The quoted span: one sentence, or two adjacent ones. */
+  readonly span: Span;
+  /** Indexes of its sentences in the article's analysis. */
+  readonly sentences: readonly number[];
+  readonly text: string;
+  readonly role: SentenceRole;
+  readonly terms: ReadonlySet<string>;
+  readonly entities: ReadonlySet<number>;
+  readonly speakers: ReadonlySet<number>;
+  /** Share of the question's focus words' weight the candidate holds (its context counting partly). */
+  readonly focus: number;
+  /** Share of the weight of the focus words and the entities together. */
+  readonly coverage: number;
+  /** Passage score relative to the best passage. */
+  readonly prior: number;
+  readonly checks: Checks;
+  readonly score: number;
+}
+
+export interface Checks {
+  /** Every entity the question names is mentioned (or is the speaker, or is at the article's event). */
+  readonly entities: boolean;
+  /** The speaker asked about speaks here (true when no speaker is asked about). */
+  readonly speaker: boolean;
+  readonly addressee: boolean;
+  /** Holds the kind of answer asked for (a date, an amount, a person not named in the question …). */
+  readonly type: boolean;
+  /**
+   * No year of the question is contradicted, a question about what came later
+   * ("next", "eventually") finds it reported, and one about what happened is not
+   * answered by a plan ("is scheduled to travel").
+   */
+  readonly time: boolean;
+  /** Entities the question names that are missing. */
+  readonly missing: readonly number[];
+}
+
+// How much a sentence's coverage of the question weighs against the rank of its passage.
+const COVERAGE_WEIGHT = 0.75;
+// Headlines and captions summarise; the body answers.
+const ROLE_FACTOR: Readonly<Record<SentenceRole, number>> = { body: 1, headline: 0.7, caption: 0.6, boilerplate: 0 };
+// A question word found elsewhere in the article sets the scene the sentence belongs to
+// ("… before he landed in France in May 2024"); it counts for little.
+const ARTICLE_CONTEXT_WEIGHT = 0.25;
+// Two sentences quoted together are a longer quote: prefer one sentence that does as well.
+const PAIR_FACTOR = 0.97;
+
+export function candidatesFor(q: QuestionAnalysis, passages: readonly Passage[], corpus: CorpusView): Candidate[] {
+  const top = passages[0]?.score ?? 0;
+  const best = new Map<string, number>(); // sentence key -> prior
+  for (const p of passages) {
+    const analysis = corpus.analysis(p.chunk.source);
+    const prior = top > 0 ? p.score / top : 0;
+    analysis.sentences.forEach((s, i) => {
+      if (s.end <= p.chunk.start || s.start >= p.chunk.end) return;
+      // The sentence after a passage's last one may be the one that answers ("These measures, she warned, …").
+      for (const j of [i, i + 1]) {
+        const key = `${p.chunk.source}\t${j}`;
+        if (j < analysis.sentences.length && (best.get(key) ?? -1) < prior) best.set(key, j === i ? prior : prior * 0.9);
+      }
+    });
+  }
+  const out: Candidate[] = [];
+  for (const [key, prior] of best) {
+    const [source = "", index] = key.split("\t");
+    const i = Number(index);
+    const single = candidate(q, corpus, source, [i], prior);
+    if (single) out.push(single);
+    const analysis = corpus.analysis(source);
+    const article = corpus.article(source);
+    if (article && i > 0 && sameParagraph(analysis.sentences, article.text, i) && continuesPrevious(analysis, article.text, i) && analysis.facts[i - 1]?.role === "body") {
+      const pair = candidate(q, corpus, source, [i - 1, i], prior);
+      if (pair) out.push(pair);
+    }
+  }
+  return out.sort((a, b) => b.score - a.score || a.span.start - b.span.start);
+}
+
+/** Sentence `i` and the one before it are in one paragraph (no line break between them). */
+function sameParagraph(sentences: readonly Span[], text: string, i: number): boolean {
+  const a = sentences[i - 1];
+  const b = sentences[i];
+  return a !== undefined && b !== undefined && !/[\r\n]/.test(text.slice(a.end, b.start));
+}
+
+function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, indexes: readonly number[], prior: number): Candidate | null {
+  const article = corpus.article(source);
+  if (!article) return null;
+  const analysis = corpus.analysis(source);
+  const facts = indexes.map((i) => analysis.facts[i]);
+  if (facts.some((f) => !f || f.role === "boilerplate")) return null;
+  const first = analysis.sentences[indexes[0] ?? 0] as Span;
+  const last = analysis.sentences[indexes.at(-1) ?? 0] as Span;
+  const span = completeQuotation(analysis.sentences, article.text, { start: first.start, end: last.end });
+  const text = article.text.slice(span.start, span.end);
+  const terms = new Set(indexes.flatMap((i) => [...(analysis.terms[i] ?? [])]));
+  const context = sentenceContext(analysis, article.text, indexes[0] ?? 0);
+  const entities = new Set(facts.flatMap((f) => f?.entities ?? []));
+  const speakers = new Set(facts.flatMap((f) => f?.speakers ?? []));
+  const addressees = new Set(facts.flatMap((f) => f?.addressees ?? []));
+  // Entities the previous sentence names count when this one reads on from it.
+  const i0 = indexes[0] ?? 0;
+  const inherited = i0 > 0 && continuesPrevious(analysis, article.text, i0) ? (analysis.facts[i0 - 1]?.entities ?? []) : [];
+  const event = corpus.eventOf(source);
+  const atEvent = event ? corpus.eventEntities(event) : new Set<number>();
+
+  const role = (facts[0]?.role ?? "body") as SentenceRole;
+  const related = corpus.knowledge.gazetteer.related;
+  const kindOf = (id: number) => corpus.knowledge.gazetteer.entities[id]?.kind;
+  // A participant of the article's meeting is there even where a sentence does not name them ("Did Kallas
+  // raise Gaza with Wang Yi?"); its city only for a question about the meeting ("after the Paris meeting"),
+  // not for "the tallest building in Brussels".
+  const atMeeting = (x: number) => atEvent.has(x) && (kindOf(x) === "person" || q.aboutMeeting);
+  const present = (ids: readonly number[]) => ids.some((id) => entities.has(id) || inherited.includes(id) || atMeeting(id));
+  const missing = q.entities.filter((e) => e !== q.speaker && !e.background && !present(e.ids)).flatMap((e) => e.ids);
+  const speakerOk = !q.speaker || speaksHere(q.speaker.ids.flatMap((id) => [id, ...(related.get(id) ?? [])]), speakers, entities, corpus);
+  const addresseeOk = !q.addressee || q.addressee.ids.some((id) => addressees.has(id) || entities.has(id));
+
+  // Coverage of the question's focus words, and of everything it names (focus words and entities, each by its weight).
+  let entityTotal = 0;
+  let entityHit = 0;
+  for (const e of q.entities) {
+    entityTotal += e.weight;
+    if (e === q.speaker ? speakerOk : present(e.ids)) entityHit += e.weight;
+  }
+  let total = 0;
+  let hit = 0;
+  let sequence: string | null = null; // the candidate's terms in order, for phrases
+  for (const f of q.focus) {
+    total += f.weight;
+    const forms = [f.term, ...f.alternatives];
+    if (forms.some((t) => terms.has(t)) || (f.speech && speakers.size > 0)) hit += f.weight;
+    else if (forms.some((t) => t.includes(" ") && ` ${(sequence ??= termSequence(text))} `.includes(` ${t} `))) hit += f.weight;
+    else hit += Math.max(0, ...forms.map((t) => context.get(t) ?? (analysis.articleTerms.has(t) ? ARTICLE_CONTEXT_WEIGHT : 0))) * f.weight;
+  }
+  const focus = total > 0 ? hit / total : 1;
+  const coverage = total + entityTotal > 0 ? (hit + entityHit) / (total + entityTotal) : 1;
+  const checks: Checks = {
+    entities: missing.length === 0 && (!q.speaker || speakerOk || present(q.speaker.ids)),
+    speaker: speakerOk,
+    addressee: addresseeOk,
+    type: typeHolds(q, text, entities, corpus, event),
+    time: timeHolds(q, text, article.text, event, article.meta.date.value) && reportsWhenAsked(q, text, speakers.size > 0),
+    missing,
+  };
+  const score =
+    ROLE_FACTOR[role] * (indexes.length > 1 ? PAIR_FACTOR : 1) * (COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * prior) +
+    (checks.type ? 0.05 : 0) +
+    (checks.entities ? 0.05 : 0);
+  return { source, span, sentences: indexes, text, role, terms, entities, speakers, focus, coverage, prior, checks, score };
+}
+
+/** Index terms of a text in order, hyphenated words split ("dual-use goods" -> "dual use good"). */
+function termSequence(text: string): string {
+  return terms(text.replace(/[-‐–]/g, " ")).join(" ");
+}
+
+/**
+ * Whether the speaker asked about speaks in the candidate. An organisation or
+ * a place asked about as speaker ("according to MERICS", "what did Beijing
+ * say") is also satisfied by someone speaking for it in a sentence that names it.
+ */
+function speaksHere(ids: readonly number[], speakers: ReadonlySet<number>, entities: ReadonlySet<number>, corpus: CorpusView): boolean {
+  if (ids.some((id) => speakers.has(id))) return true;
+  const institutional = ids.every((id) => corpus.knowledge.gazetteer.entities[id]?.kind !== "person");
+  return institutional && speakers.size > 0 && ids.some((id) => entities.has(id));
+}
+
+const isRole = (name: string) => name.toLowerCase().split(/\s+/).some((w) => TITLE_WORDS.has(w));
+
+const VENUE = /\b(?:palace|hall|building|house|hotel|centre|center|headquarters|square|street|chancellery|residence|venue|room|castle|villa|ministry|secretariat)\b/i;
+
+/** Whether the text puts something in, at, to or from the place (exported for lists of places). ("in Paris", "Élysée Palace in", "to Serbia and Hungary"). */
+export function locative(name: string, text: string): boolean {
+  const at = text.indexOf(name);
+  if (at < 0) return false;
+  const before = text.slice(Math.max(0, at - 40), at);
+  return /\b(?:in|at|to|from|near|inside|outside|visit(?:ed|ing|s)?|leave|left|the)\s+(?:the\s+)?(?:[\p{L}-]+(?:,|\s+and)?\s+){0,3}$/iu.test(before) || /^[\p{Lu}]/u.test(text.slice(at)) && /(?:^|[.!?]\s+)$/.test(before);
+}
+
+const NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|several|both|only";
+
+const MEETING = /\b(?:meet|met|meeting|meetings|summit|talks|dialogue|visit|visited|held|hold|discussions|conference)\b/i;
+
+/** Whether the candidate holds the kind of answer the question wants. */
+function typeHolds(q: QuestionAnalysis, text: string, entities: ReadonlySet<number>, corpus: CorpusView, event: SummitEvent | undefined): boolean {
+  const g = corpus.knowledge.gazetteer;
+  // What the question names, and the capitals and countries that go with it ("which building in Beijing" is not answered by "China").
+  const asked = new Set(q.entities.flatMap((e) => e.ids.flatMap((id) => [id, ...(g.countryOf.has(id) ? [g.countryOf.get(id) as number] : [])])));
+  // A role without a name ("a former U.S. Secretary of State") does not say who.
+  const lower = ` ${termSequence(text)} `;
+  const named = (id: number) => {
+    const e = g.entities[id];
+    if (!e) return false;
+    if (e.kind === "person") return !isRole(e.name);
+    // A place named only by its demonym ("Chinese leader") is not where something happened.
+    if (e.kind === "place") return e.aliases.some((a) => !(a in DEMONYMS) && lower.includes(` ${terms(a).join(" ")} `));
+    return true;
+  };
+  const others = (kind: EntityKind) => [...entities].filter((id) => !asked.has(id) && g.entities[id]?.kind === kind && named(id)).length;
+  const eventPlaceAsked = event !== undefined && [...corpus.eventEntities(event)].some((id) => asked.has(id) && g.entities[id]?.kind === "place");
+  switch (q.type) {
+    case "date": {
+      // A date in the sentence, or the date of the meeting it reports (from the metadata);
+      // "on what day" needs the day, not just a month.
+      const eventDate = event !== undefined && MEETING.test(text) && (!q.exactDate || /^\d{4}-\d{2}-\d{2}$/.test(event.date.value));
+      return (q.exactDate ? DAY.test(text) : DATE.test(text)) || eventDate;
+    }
+    case "quantity": {
+      // "How many EU leaders …?" — "The two EU leaders …".
+      const counted = q.countNoun ? new RegExp(`\\b(?:${NUMBER_WORDS}|\\d+)\\s+(?:[\\p{L}-]+\\s+){0,4}${q.countNoun.slice(0, 5)}`, "iu").test(text) : false;
+      return QUANTITY.test(text) || counted;
+    }
+    case "person":
+      return others("person") > 0;
+    case "place": {
+      // A place the sentence puts something in or at ("held in Brussels", "travel to Serbia"), not "Russia's war";
+      // "which building" wants a building, not a city.
+      const located = [...entities].filter((id) => !asked.has(id) && g.entities[id]?.kind === "place" && named(id) && locative(g.entities[id]?.name ?? "", text));
+      const venues = located.filter((id) => VENUE.test(g.entities[id]?.name ?? ""));
+      if (q.wantsVenue) return venues.length > 0;
+      return located.length > 0 || (event !== undefined && !eventPlaceAsked && MEETING.test(text));
+    }
+    case "organisation":
+      return others("organisation") > 0;
+    case "list":
+      // One of the kind asked for here; the answer gathers the rest from further quotes.
+      return q.wants ? others(q.wants) >= 1 : /,.*\band\b|,.*,|\band\b/.test(text);
+    default:
+      return true;
+  }
+}
+
+const LATER_WORDS = /\b(?:next|upcoming|following|eventually|later|subsequently|afterwards|since then|in the end|finally|so far|yet|ended up)\b/i;
+const FUTURE = /\b(?:will|is scheduled to|are scheduled to|is expected to|are expected to|plans? to|is set to|are set to|is due to|next)\b/i;
+
+/**
+ * A question about what came later needs a sentence that looks ahead; a
+ * question about what happened is not answered by the clause that plans it.
+ */
+function reportsWhenAsked(q: QuestionAnalysis, text: string, spoken: boolean): boolean {
+  // "the next summit", "did it eventually": the sentence must speak of what comes next or after.
+  if (q.later && !LATER_WORDS.test(text)) return false;
+  // Someone saying what will happen answers what they said, not what happened.
+  if (q.past && q.type !== "yes-no" && !q.speaker && !spoken) {
+    // The clauses naming what the question names (or, failing that, holding its words).
+    const names = q.entities.filter((e) => !e.background).map((e) => e.text.toLowerCase());
+    const words = q.focus.map((f) => f.term);
+    const clauses = text.split(/[,;:]/);
+    const named = clauses.filter((c) => names.some((n) => c.toLowerCase().includes(n)));
+    const about = named.length > 0 ? named : clauses.filter((c) => words.some((w) => c.toLowerCase().includes(w)));
+    if (about.some((c) => FUTURE.test(c) && !/\b(?:said|told|announced|warned|urged)\b/i.test(c))) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether no year of the question is contradicted: a year the sentence
+ * itself names must be one of the question's; otherwise the article (its
+ * text, or its event's date in the metadata) must have one.
+ */
+function timeHolds(q: QuestionAnalysis, sentence: string, articleText: string, event: SummitEvent | undefined, date: string | null): boolean {
+  const years = q.years;
+  if (years.length === 0) return true;
+  // The year of the clause that holds what is asked: in "Italy, which in 2019 became … to join …, did
+  // not confirm … it was pulling out", 2019 dates the joining, not the pulling out.
+  const clauses = sentence.split(/[,;:]|\s[–—]\s/);
+  const forms = q.focus.flatMap((f) => [f.term, ...f.alternatives]);
+  const about = clauses.filter((c) => {
+    const seq = ` ${termSequence(c)} `;
+    return forms.some((t) => seq.includes(` ${t} `));
+  });
+  const own = yearsIn((about.length > 0 ? about : [sentence]).join(" "));
+  if (own.length > 0) return own.some((y) => years.includes(y));
+  const dated = [event?.date.value.slice(0, 4), date?.slice(0, 4)].filter((y): y is string => Boolean(y));
+  if (dated.length > 0) return dated.some((y) => years.includes(y));
+  return years.some((y) => articleText.includes(y));
+}
+
+/**
+ * A sentence inside a quotation that spans several sentences reads badly cut
+ * off; extend it to the neighbouring sentence that closes or opens the quote.
+ */
+export function completeQuotation(sentences: readonly Span[], text: string, span: Span): Span {
+  if (!hasOpenQuote(text.slice(span.start, span.end))) return span;
+  const i = sentences.findIndex((s) => s.start === span.start);
+  const j = sentences.findIndex((s) => s.end === span.end);
+  const sameLine = (a: Span, b: Span) => !/[\r\n]/.test(text.slice(Math.min(a.end, b.end), Math.max(a.start, b.start)));
+  const next = sentences[j + 1];
+  if (next && sameLine(span, next) && hasOpenQuote(text.slice(next.start, next.end))) return { start: span.start, end: next.end };
+  const prev = sentences[i - 1];
+  if (prev && sameLine(prev, span) && hasOpenQuote(text.slice(prev.start, prev.end))) return { start: prev.start, end: span.end };
+  return span;
+}

@@ -1,0 +1,175 @@
+import type { Corpus } from "../corpus/load-corpus.js";
+import type { LexicalIndex } from "../index/lexical-index.js";
+import type { CorpusKnowledge, SentenceFacts } from "../knowledge/build.js";
+import { normName } from "../knowledge/gazetteer.js";
+import { oneEditApart, type Nlp } from "../knowledge/nlp.js";
+import { sentenceSpans, type Span } from "../text/sentences.js";
+import { uniqueTerms } from "../text/terms.js";
+import { LruMap } from "../util/lru.js";
+import type { Article, ArticleRef, Citation, SummitEvent } from "../types.js";
+import type { QuestionLexicon } from "./analyse-question.js";
+
+/*
+ * The evidence model both the composer and the verification of generated
+ * answers read: an article's sentences with their terms and facts (role,
+ * entities, speakers), how a sentence inherits words from the one before it
+ * and from the headline, and how a span becomes a citation.
+ */
+
+/** What the answer step needs of an article, computed once per article. */
+export interface ArticleAnalysis {
+  readonly sentences: readonly Span[];
+  /** Index terms of each sentence, in the same order. */
+  readonly terms: readonly ReadonlySet<string>[];
+  /** Terms of the article's headline (its first line, when it reads as one). */
+  readonly headline: ReadonlySet<string>;
+  /** Role, entities and speakers of each sentence (from the corpus knowledge), in the same order. */
+  readonly facts: readonly SentenceFacts[];
+  /** Terms of the article's text (not its boilerplate): what it is about, beyond any one sentence. */
+  readonly articleTerms: ReadonlySet<string>;
+}
+
+export function analyseArticle(text: string, facts?: readonly SentenceFacts[]): ArticleAnalysis {
+  const sentences: readonly Span[] = facts ?? sentenceSpans(text);
+  const terms = sentences.map((s) => new Set(uniqueTerms(text.slice(s.start, s.end))));
+  const first = sentences[0];
+  const headline = first && isHeadline(text.slice(first.start, first.end)) ? (terms[0] ?? new Set<string>()) : new Set<string>();
+  const known: readonly SentenceFacts[] =
+    facts ?? sentences.map((s, i) => ({ ...s, role: i === 0 && headline.size ? "headline" : "body", entities: [], speakers: [], addressees: [] }));
+  const articleTerms = new Set(terms.filter((_, i) => known[i]?.role !== "boilerplate").flatMap((t) => [...t]));
+  return { sentences, terms, headline, facts: known, articleTerms };
+}
+
+export interface CorpusView {
+  readonly article: (source: string) => Article | undefined;
+  readonly analysis: (source: string) => ArticleAnalysis;
+  /** Weight of a question term: rarer terms say more about what is asked. */
+  readonly idf: (term: string) => number;
+  /** Whether any passage of the corpus contains the term. */
+  readonly known: (term: string) => boolean;
+  /** What questions are read against: gazetteer, lexicon, synonyms. */
+  readonly lexicon: QuestionLexicon;
+  readonly knowledge: CorpusKnowledge;
+  readonly events: readonly SummitEvent[];
+  /** The event an article is about (from the metadata), or undefined. */
+  readonly eventOf: (source: string) => SummitEvent | undefined;
+  /** Entity ids of an event's participants and place. */
+  readonly eventEntities: (event: SummitEvent) => ReadonlySet<number>;
+}
+
+/** The corpus view answers are composed from: articles, their analyses (cached), the lexical statistics and the knowledge. */
+export function createCorpusView(corpus: Corpus, knowledge: CorpusKnowledge, lexical: LexicalIndex, nlp: Nlp): CorpusView {
+  const bySource = new Map(corpus.articles.map((a) => [a.source, a]));
+  // Sentence analyses of the articles answers came from; bounded, as a corpus can hold many thousands.
+  const analyses = new LruMap<string, ArticleAnalysis>(500);
+  const events = new Map(corpus.events.map((e) => [e.id, e]));
+  const eventEntities = new Map<string, Set<number>>();
+  const known = (term: string) => lexical.documentFrequency(term) > 0;
+  const vocabulary = lexical.vocabulary().filter((t) => t.length >= 4 && !/\d/.test(t));
+  const corrections = new LruMap<string, string | null>(1000);
+  // In how many articles each entity is named; below four articles the shares say nothing.
+  const entityArticles = new Map<number, number>();
+  for (const sentences of knowledge.articles.values()) for (const id of new Set(sentences.flatMap((s) => s.entities))) entityArticles.set(id, (entityArticles.get(id) ?? 0) + 1);
+  const articleCount = knowledge.articles.size;
+  return {
+    article: (source) => bySource.get(source),
+    analysis: (source) => {
+      let a = analyses.get(source);
+      if (!a) {
+        a = analyseArticle(bySource.get(source)?.text ?? "", knowledge.articles.get(source));
+        analyses.set(source, a);
+      }
+      return a;
+    },
+    idf: (term) => lexical.idf(term),
+    known,
+    lexicon: {
+      gazetteer: knowledge.gazetteer,
+      nlp,
+      known,
+      idf: (term) => lexical.idf(term),
+      synonyms: knowledge.synonyms,
+      mentioned: (id) => (entityArticles.get(id) ?? 0) > 0,
+      entityShare: (id) => (articleCount >= 4 ? (entityArticles.get(id) ?? 0) / articleCount : 0),
+      correct: (term) => {
+        if (term.length < 4) return null;
+        let c = corrections.get(term);
+        if (c === undefined) {
+          c = vocabulary.find((v) => Math.abs(v.length - term.length) <= 1 && oneEditApart(v, term)) ?? null;
+          corrections.set(term, c);
+        }
+        return c;
+      },
+    },
+    knowledge,
+    events: corpus.events,
+    eventOf: (source) => {
+      const id = bySource.get(source)?.meta.event.value;
+      return id ? events.get(id) : undefined;
+    },
+    eventEntities: (event) => {
+      let ids = eventEntities.get(event.id);
+      if (!ids) {
+        ids = new Set<number>();
+        for (const name of [...event.participants, ...event.place.value.split(",")]) {
+          for (const id of knowledge.gazetteer.byAlias.get(normName(name.trim())) ?? []) ids.add(id);
+        }
+        eventEntities.set(event.id, ids);
+      }
+      return ids;
+    },
+  };
+}
+
+
+// Weight of a question term found only in the preceding sentence, which pronouns and
+// "he said" point back to: "She urged China...", "China opposes...," he said.
+const PREVIOUS_SENTENCE_WEIGHT = 0.5;
+// Weight of a term found only in the article's headline, which sets the topic of its body
+// (a quote in paragraph six is still von der Leyen's if the headline says so).
+const HEADLINE_CONTEXT_WEIGHT = 0.3;
+/** A sentence that points back at the one before it: a pronoun, "these", an opening quote. */
+export const REFERS_BACK = /^["“']|\b(?:he|she|they|it|his|her|their|its|this|these|those|such)\b/i;
+
+/**
+ * Terms sentence `i` inherits from its surroundings, with the weight they
+ * count for: the headline's, and the previous sentence's when it is on the
+ * same line or this one refers back to it. Answers and the verification of
+ * generated answers both read sentences this way.
+ */
+export function sentenceContext(analysis: ArticleAnalysis, text: string, i: number): Map<string, number> {
+  const { sentences, terms: termsOf, headline } = analysis;
+  const span = sentences[i];
+  const terms = termsOf[i] ?? new Set<string>();
+  const context = new Map<string, number>();
+  if (!span) return context;
+  if (i > 0) for (const t of headline) if (!terms.has(t)) context.set(t, HEADLINE_CONTEXT_WEIGHT);
+  if (continuesPrevious(analysis, text, i)) {
+    for (const t of termsOf[i - 1] ?? []) if (!terms.has(t)) context.set(t, PREVIOUS_SENTENCE_WEIGHT);
+  }
+  return context;
+}
+
+/** Whether sentence `i` reads on from the one before: on the same line, or referring back to it. */
+export function continuesPrevious(analysis: ArticleAnalysis, text: string, i: number): boolean {
+  const span = analysis.sentences[i];
+  const previous = analysis.sentences[i - 1];
+  if (!span || !previous) return false;
+  return REFERS_BACK.test(text.slice(span.start, span.end)) || !/[\r\n]/.test(text.slice(previous.end, span.start));
+}
+
+/** Headlines, subheadings and captions end without a full stop. */
+export function isHeadline(text: string): boolean {
+  return /[\p{L}\p{N}]$/u.test(text);
+}
+
+/** How an answer names an article. */
+export function articleRef(a: Article): ArticleRef {
+  const { title, outlet, date } = a.meta;
+  return { source: a.source, title: title.value, outlet: outlet.value, date: date.value, basis: { title: title.basis, outlet: outlet.basis, date: date.basis } };
+}
+
+/** Citation [n]: the article and the exact span of its text quoted. */
+export function citationOf(n: number, a: Article, span: { readonly start: number; readonly end: number }): Citation {
+  return { n, ...articleRef(a), quote: a.text.slice(span.start, span.end), start: span.start, end: span.end };
+}

@@ -1,0 +1,185 @@
+/*
+ * English news vocabulary the knowledge builder and the question analysis
+ * share: words for titles, organisations, speaking, and web-page furniture.
+ * General English, never words of particular articles: users add their own.
+ */
+
+/** Words that make a capitalised phrase a title ("Chinese Foreign Minister", "Commission President"). */
+export const TITLE_WORDS = new Set(
+  (
+    "president premier minister chancellor king queen prince princess emperor pope secretary secretary-general spokesman spokeswoman " +
+    "spokesperson commissioner ambassador envoy governor senator representative chair chairman chairwoman chairperson chief director " +
+    "head leader mayor deputy vice general admiral colonel captain analyst adviser advisor official officials diplomat " +
+    "foreign prime high state defence defense trade finance interior economy economic vice-president vice-premier " +
+    "mr mrs ms dr prof sir lord dame justice judge speaker pm mp mep"
+  ).split(" "),
+);
+
+/** Nouns of portfolios inside titles ("Minister for Foreign Affairs and Security Policy"): never part of a person's name. */
+export const PORTFOLIO_WORDS = new Set(
+  (
+    "affairs policy security defence defense trade industry commerce economy finance foreign home interior justice health energy " +
+    "climate environment development cooperation relations agriculture transport education culture state digital competition " +
+    "enlargement neighbourhood neighborhood budget treasury labour labor"
+  ).split(" "),
+);
+
+/** Calendar words are capitalised but name no one. */
+export const CALENDAR_WORDS = new Set(
+  "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august september october november december".split(
+    " ",
+  ),
+);
+
+/** Title words that name a role on their own (the rest only qualify one: "Foreign", "Prime", "High"). */
+export const ROLE_WORDS = new Set(
+  (
+    "president premier minister chancellor king queen prince princess emperor pope secretary secretary-general spokesman spokeswoman " +
+    "spokesperson commissioner ambassador envoy governor senator representative chair chairman chairwoman chairperson chief director " +
+    "head leader mayor analyst adviser advisor official diplomat vice-president vice-premier speaker pm mp mep"
+  ).split(" "),
+);
+
+/** Honorifics that precede a name and are never part of it. */
+export const HONORIFICS = new Set(["mr", "mrs", "ms", "dr", "prof", "sir", "lord", "dame"]);
+
+/** Lower-case particles inside names: "Ursula von der Leyen", "Rob de Wijk", "Mohammed bin Salman". */
+export const NAME_PARTICLES = new Set(["von", "der", "van", "den", "de", "del", "della", "da", "di", "du", "la", "le", "bin", "ibn", "al", "el", "ter", "zu"]);
+
+/** A capitalised phrase with one of these words names an organisation. */
+export const ORGANISATION_WORDS = new Set(
+  (
+    "union commission council ministry agency service parliament bank fund organization organisation association initiative group " +
+    "forum committee office department institute university party court house news press times post network company corporation corp " +
+    "inc ltd plc alliance assembly secretariat authority board bureau cabinet centre center coalition congress federation foundation " +
+    "government guard army navy military police reuters bloomberg xinhua tass afp ap ministries nations summit community" // "United Nations", "European Community"
+  ).split(" "),
+);
+
+/** Phrases that name a place type ("Taiwan Strait", "South China Sea"). */
+export const PLACE_WORDS = new Set(
+  "strait sea ocean island islands river mountain mountains valley gulf bay canal peninsula city province region republic kingdom palace square street".split(" "),
+);
+
+/** Demonyms and adjectives of the world's largest actors in the news, with what they stand for. */
+export const DEMONYMS: Readonly<Record<string, string>> = {
+  chinese: "china",
+  european: "europe",
+  french: "france",
+  german: "germany",
+  italian: "italy",
+  russian: "russia",
+  ukrainian: "ukraine",
+  american: "united states",
+  british: "united kingdom",
+  japanese: "japan",
+  indian: "india",
+  korean: "korea",
+  spanish: "spain",
+  polish: "poland",
+  hungarian: "hungary",
+  serbian: "serbia",
+  dutch: "netherlands",
+  belgian: "belgium",
+  taiwanese: "taiwan",
+  israeli: "israel",
+  iranian: "iran",
+  turkish: "turkey",
+  brazilian: "brazil",
+  australian: "australia",
+  canadian: "canada",
+  african: "africa",
+  asian: "asia",
+};
+
+/** Capitals that news writes for their country's government ("Washington warned"). */
+export const CAPITALS: Readonly<Record<string, string>> = {
+  washington: "united states",
+  beijing: "china",
+  moscow: "russia",
+  kyiv: "ukraine",
+  kiev: "ukraine",
+  paris: "france",
+  berlin: "germany",
+  london: "united kingdom",
+  rome: "italy",
+  tokyo: "japan",
+  "new delhi": "india",
+  seoul: "south korea",
+  taipei: "taiwan",
+  madrid: "spain",
+  warsaw: "poland",
+  budapest: "hungary",
+  belgrade: "serbia",
+  ankara: "turkey",
+  tehran: "iran",
+  ottawa: "canada",
+  canberra: "australia",
+  brasilia: "brazil",
+  // Not a national capital here: in European news "Brussels said" is the EU speaking.
+  brussels: "european union",
+};
+
+/**
+ * Verbs that report what someone said, by their forms. "warned", "urged" and
+ * "called on" attribute a statement as much as "said" does.
+ */
+const SPEECH_LEMMAS =
+  "say tell add warn urge note stress emphasise emphasize call reiterate caution comment insist argue claim state announce describe " +
+  "characterise characterize report deny confirm respond reaffirm voice raise express suggest predict acknowledge admit accuse ask reply " +
+  "write declare pledge promise vow threaten propose highlight underline underscore cite welcome criticise criticize condemn praise " +
+  "explain recall remark observe assert contend concede complain demand appeal";
+// Lemmas whose plain and -s forms are usually nouns ("the EU's call for a ceasefire",
+// "state media", "the report"): only their -ed and -ing forms report speech.
+const NOUNISH = new Set(
+  "call state report claim comment note voice stress remark demand appeal promise pledge praise welcome cite answer reply".split(" "),
+);
+const IRREGULAR: Readonly<Record<string, readonly string[]>> = {
+  say: ["say", "says", "said", "saying"],
+  tell: ["tell", "tells", "told", "telling"],
+  write: ["write", "writes", "wrote", "written", "writing"],
+};
+
+function forms(lemma: string): string[] {
+  const irregular = IRREGULAR[lemma];
+  if (irregular) return [...irregular];
+  const stem = lemma.endsWith("e") ? lemma.slice(0, -1) : lemma;
+  const s = /(?:s|sh|ch|x|z)$/.test(lemma) ? `${lemma}es` : /[^aeiou]y$/.test(lemma) ? `${lemma.slice(0, -1)}ies` : `${lemma}s`;
+  const ed = /[^aeiou]y$/.test(lemma) ? `${lemma.slice(0, -1)}ied` : `${stem}ed`;
+  return NOUNISH.has(lemma) ? [ed, `${stem}ing`] : [lemma, s, ed, `${stem}ing`];
+}
+
+/** Every form of every reporting verb, lower case, mapped to its lemma. */
+export const SPEECH_VERBS: ReadonlyMap<string, string> = new Map(SPEECH_LEMMAS.split(" ").flatMap((l) => forms(l).map((f) => [f, l] as const)));
+
+/** Reporting verbs whose object is the person addressed: "told X", "urged X to", "called on X". */
+export const ADDRESSING_VERBS = new Set(["tell", "urge", "warn", "ask", "call", "accuse", "appeal", "praise", "criticise", "criticize", "assure"]);
+
+/** Words that may sit between a speaker and the verb: "Von der Leyen also cautioned", "Kallas has once again called". */
+export const SPEECH_GAP_WORDS = new Set(
+  "also has have had would will did does do not never again once later then further repeatedly previously earlier reportedly separately on at in this last week wednesday thursday friday monday tuesday saturday sunday".split(
+    " ",
+  ),
+);
+
+export const PERSON_PRONOUNS = new Set(["he", "she"]);
+
+/**
+ * Lines of web-page furniture that are never an answer: newsletter and audio
+ * player prompts, comment forms, "Read also:" links, agency credits.
+ */
+export const BOILERPLATE_LINE = new RegExp(
+  [
+    "^(?:read (?:also|more)|see also|watch|listen|related(?: coverage| articles| stories)?|recommended|more on this|trending|advertisement|sponsored)\\s*:",
+    "\\b(?:subscribe|newsletter|sign up|log in|audio player|cookies?|comment form|leave a (?:reply|comment))\\b",
+    "your email address will not be published",
+    "required fields are marked",
+    "^\\(?(?:with inputs from|additional reporting by|reporting by|editing by|compiled by)\\b",
+    "^all rights reserved",
+    "^(?:share|tweet|print|email)(?: this)?(?: article| story)?$",
+  ].join("|"),
+  "i",
+);
+
+/** A photo credit in brackets at the end of a line: "(Kiran Ridley/Getty Images)", "(Photo: AFP)". */
+export const CAPTION_CREDIT = /\((?:[^()]*\/[^()]*|(?:photo|picture|image|file photo)[^()]*|[^()]*(?:getty|reuters|afp|ap photo|xinhua|epa|anadolu)[^()]*)\)\s*$/i;
