@@ -2,8 +2,9 @@ import type { Article, ArticleRef, Citation, Coverage, Passage } from "../types.
 import type { QuestionAnalysis } from "./analyse-question.js";
 import { candidatesFor, locative, type Candidate } from "./candidates.js";
 import { articleRef, citationOf, type CorpusView } from "./evidence.js";
-import { dateWords, eventPhrase, nameOf, nearestLeadIn, notQuotedText, topicOf, unknownNamesText } from "./framing.js";
+import { dateWords, eventDatePhrase, eventPhrase, nameOf, nearestLeadIn, notQuotedText, topicOf, unknownNamesText } from "./framing.js";
 import { DATE, DAY, yearsIn } from "./answer-type.js";
+import { terms } from "../text/terms.js";
 
 /*
  * The extractive answer. The lead is the sentence (or two adjacent sentences
@@ -183,7 +184,7 @@ function framing(q: QuestionAnalysis, lead: Candidate, corpus: CorpusView): stri
     const years = yearsIn(lead.text);
     const otherYear = years.length > 0 && !years.includes(event.date.value.slice(0, 4)) && MEETING_WORDS.test(q.text);
     if (!own || otherYear) {
-      return `${capitalise(dateWords(event.date.value))} (${event.date.basis === "inferred" ? "the date the metadata infers for" : "the date of"} ${eventPhrase(event).replace(/ \(.*$/, "")}):`;
+      return `${capitalise(eventDatePhrase(event))}:`;
     }
     if (WEEKDAY_ONLY.test(lead.text) && years.length === 0) return `${capitalise(dateWords(event.date.value))}${event.date.basis === "inferred" ? " (date inferred)" : ""}:`;
   }
@@ -211,7 +212,8 @@ function yesNo(q: QuestionAnalysis, relevant: readonly Candidate[], corpus: Corp
   const settled = relevant.filter(passes).filter((c) => c.role === "body" && acts(c));
   const best = settled[0];
   if (best && !hedged(best.text)) {
-    const same = NEGATION.test(best.text) === q.negated && !opposes(q.text, best.text);
+    const clause = focusClause(q, best.text);
+    const same = NEGATION.test(clause) === q.negated && !opposes(q.text, best.text);
     return { answered: true, lead: same ? "Yes —" : "No —", quotes: [best], confidence: best.focus };
   }
   // One place or person asked about is missing, and the evidence lists others of its kind instead
@@ -231,6 +233,22 @@ function yesNo(q: QuestionAnalysis, relevant: readonly Candidate[], corpus: Corp
   const nearest = best ?? relevant.find((c) => c.checks.entities);
   const lead = `The articles don't say${q.speaker ? ` whether ${nameOf(q.speaker, corpus)} did` : ""}.`;
   return nearest ? { answered: false, lead: `${lead} The closest they have:`, quotes: [nearest], confidence: 0 } : refusal(lead);
+}
+
+/**
+ * The clause of a sentence that holds most of the question's words: a negation elsewhere in the
+ * sentence ("… did not confirm whether …, but said …") does not answer the question.
+ */
+function focusClause(q: QuestionAnalysis, text: string): string {
+  const clauses = text.split(/[,;:]\s+|\s+(?=but\s)/);
+  const forms = q.focus.flatMap((f) => [f.term, ...f.alternatives]);
+  const names = q.entities.map((e) => e.text.toLowerCase());
+  const score = (c: string) => {
+    const seq = ` ${terms(c).join(" ")} `;
+    return forms.filter((t) => seq.includes(` ${t} `)).length + names.filter((n) => c.toLowerCase().includes(n)).length;
+  };
+  const best = clauses.reduce((a, b) => (score(b) > score(a) ? b : a), clauses[0] ?? text);
+  return score(best) > 0 ? best : text;
 }
 
 /** No sentence holds everything: say what the articles lack, and show the nearest fact when there is one. */

@@ -19,10 +19,19 @@ export function dateWords(iso: string): string {
   return d ? `${Number(d)} ${month} ${y}` : `${month} ${y}`;
 }
 
-/** "the EU–China summit in Beijing (Beijing, China, 7 December 2023; date inferred)". */
+/** The event's name as the metadata writes it: "the EU–China summit in Beijing". */
+export function eventName(e: SummitEvent): string {
+  return `the ${e.name.replace(/^the\s+/i, "")}`;
+}
+
+/** "the EU–China summit in Beijing, Beijing, China, 7 December 2023 (date inferred)". */
 export function eventPhrase(e: SummitEvent): string {
-  const inferred = e.date.basis === "inferred" ? "; date inferred" : "";
-  return `the ${e.name.replace(/^the\s+/i, "")} (${e.place.value}, ${dateWords(e.date.value)}${inferred})`;
+  return `${eventName(e)}, ${e.place.value}, ${dateWords(e.date.value)}${e.date.basis === "inferred" ? " (date inferred)" : ""}`;
+}
+
+/** "7 December 2023, the date the metadata infers for the EU–China summit in Beijing". */
+export function eventDatePhrase(e: SummitEvent): string {
+  return `${dateWords(e.date.value)}, ${e.date.basis === "inferred" ? "the date the metadata infers for" : "the date of"} ${eventName(e)}`;
 }
 
 /** A name as the gazetteer writes it ("Charles Michel" for "michel"), or as the question does. */

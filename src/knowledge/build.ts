@@ -58,9 +58,14 @@ const isTitleCase = (sentence: string) => {
   return words.length >= 3 && words.filter((w) => /^\p{Lu}/u.test(w)).length > words.length * 0.6;
 };
 
-/** Whether a reporting verb follows the mention (over words such as "also", "has") or precedes it ("said X"). */
+/**
+ * Whether a reporting verb follows the mention (over words such as "also", "has", or an apposition:
+ * "Lena Holm, a senior fellow at the Nordic Institute, said") or precedes it ("said X").
+ */
 function speaks(text: string, m: NameMention): boolean {
-  const window = text.slice(m.end, Math.min(text.length, m.end + 80));
+  const window = text.slice(m.end, Math.min(text.length, m.end + 160));
+  const apposition = /^,[^,.;"“”]{1,120},\s+(?:said|says|told|added|warned|noted|stressed|argued|urged|insisted|cautioned)\b/.exec(window);
+  if (apposition) return true;
   const after = tokens(window);
   for (const t of after.slice(0, 4)) {
     if (/[^\p{L}\p{N}\s'’]/u.test(window.slice(0, t.start))) break;

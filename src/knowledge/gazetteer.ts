@@ -149,9 +149,12 @@ export function buildGazetteer(input: GazetteerInput, nlp: Nlp): Gazetteer {
   const titled = input.mentions.filter((m) => m.mention.title !== null);
   for (const p of input.people) draft(p, "person");
   for (const { mention } of titled) if (mention.tokens.length >= 1) draft(mention.name, "person");
+  // "Ravi Menon" met someone, "Menon said" later: a name whose last word speaks alone speaks too.
+  const speakingSurnames = new Set([...input.speakerNames].filter((n) => !n.includes(" ")));
   for (const { mention } of input.mentions) {
     const norm = normName(mention.name);
-    if (input.speakerNames.has(norm) && mention.tokens.length >= 2 && !mention.tokens.some((t) => ORGANISATION_WORDS.has(t.norm)) && !nlp.isKnownPlace(mention.name)) {
+    const speaks = input.speakerNames.has(norm) || speakingSurnames.has(norm.split(" ").at(-1) ?? "");
+    if (speaks && mention.tokens.length >= 2 && !mention.tokens.some((t) => ORGANISATION_WORDS.has(t.norm)) && !nlp.isKnownPlace(mention.name)) {
       draft(mention.name, "person");
     }
   }

@@ -130,7 +130,9 @@ function runs(sentence: readonly Token[], text: string, ctx: NameContext, titleC
       // and "Foreign Affairs and Security Policy" are one title: "and" after a name, or before a role, ends the phrase.
       const last = run.at(-1) as Token;
       const afterName = isCapitalised(last.word) && !institutional(last.norm) && !ctx.nlp.isCommonWord(last.norm);
-      if (t.norm === "and" && (afterName || ROLE_WORDS.has(next?.norm ?? "") || !official)) {
+      // "The European Union and China": a name of its own after "and" is another phrase.
+      const nextStandsAlone = next !== undefined && (isAcronym(next.word) || ctx.nlp.isKnownPlace(next.word));
+      if (t.norm === "and" && (afterName || ROLE_WORDS.has(next?.norm ?? "") || !official || nextStandsAlone)) {
         flush();
         return;
       }

@@ -438,6 +438,7 @@ describe("summit CLI (runMain)", () => {
         "/bogus",
         "\u200b\u200b",
         "What did von der Leyen say about dual-use goods?",
+        "and what did Michel say?",
         "/quit",
       ];
       const r = await within(30_000, run(["console"], { typed: lines }));
@@ -483,9 +484,11 @@ describe("summit CLI (runMain)", () => {
       expect(lastAnswer).toContain("Sources:");
       expect(lastAnswer).toContain("Trace");
       expect(lastAnswer).toContain("dual-use");
+      // The follow-up is read against the previous question, and Michel is not given von der Leyen's words.
+      expect(lastAnswer.replace(/\s+/g, " ")).toContain("The articles don't quote Charles Michel on dual-use goods. Ursula von der Leyen did: “");
 
-      // Three answers; blank lines produce nothing.
-      expect(out.match(/Sources:/g)).toHaveLength(3);
+      // Four answers; blank lines produce nothing.
+      expect(out.match(/Sources:/g)).toHaveLength(4);
     });
 
     it("starts with an empty corpus folder, says what to put there, and quits cleanly", async () => {

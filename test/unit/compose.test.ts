@@ -175,12 +175,12 @@ describe("yes/no", () => {
 describe("meetings and dates from the metadata", () => {
   it("names the meeting, its place and its date for 'which meeting'", () => {
     const a = answer("At which meeting did Kallas call for a ceasefire in Gaza?", "brussels.txt");
-    expect(a.text).toMatch(/^At the EU–China Strategic Dialogue \(Brussels, Belgium, July 2025; date inferred\): “Kallas called for a ceasefire/);
+    expect(a.text).toMatch(/^At the EU–China Strategic Dialogue, Brussels, Belgium, July 2025 \(date inferred\): “Kallas called for a ceasefire/);
   });
 
   it("dates a meeting the sentence does not date, saying the date is inferred", () => {
     const a = answer("When did Kallas meet Wang Yi?", "brussels.txt");
-    expect(a.text).toMatch(/^July 2025 \(the date the metadata infers for the EU–China Strategic Dialogue\): “/);
+    expect(a.text).toMatch(/^July 2025, the date the metadata infers for the EU–China Strategic Dialogue: “/);
   });
 });
 
