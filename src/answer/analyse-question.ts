@@ -1,7 +1,8 @@
 import { findEntities, type EntityKind, type EntityMatch, type Gazetteer } from "../knowledge/gazetteer.js";
-import { DEMONYMS, ROLE_WORDS, SPEECH_VERBS } from "../knowledge/lexicon.js";
+import { DEMONYMS, OPPOSITES, ROLE_WORDS, SPEECH_VERBS } from "../knowledge/lexicon.js";
 import { isAcronym, isCapitalised, tokens, type Token } from "../knowledge/names.js";
 import type { Nlp } from "../knowledge/nlp.js";
+import { wordForm } from "../knowledge/build.js";
 import { normaliseWord, STOPWORDS, termOf } from "../text/terms.js";
 import { yearsIn } from "./answer-type.js";
 
@@ -35,6 +36,8 @@ export interface QuestionEntity {
   readonly end: number;
   /** Named by a title ("the Chinese president"), not by a name. */
   readonly byTitle: boolean;
+  /** Named as where something is ("in Brussels", "to Paris"), not as an actor ("Beijing's pledge"). */
+  readonly locative: boolean;
   /** What naming it says about the answer: the IDF of its rarest word. */
   readonly weight: number;
   /**
@@ -49,6 +52,8 @@ export interface FocusTerm {
   readonly term: string;
   /** A verb of saying ("warn", "bring up", "discuss"): met by anyone speaking in the sentence. */
   readonly speech?: boolean;
+  /** For a yes/no question, terms of the opposite ("deficit" for "surplus"): they hold the question's word, and answer no. */
+  readonly opposites?: readonly string[];
   /** IDF weight: rarer words say more about what is asked. */
   readonly weight: number;
   /** Terms that may stand for it (synonym groups, a corrected misspelling). */
@@ -76,6 +81,10 @@ export interface QuestionAnalysis {
   readonly negated: boolean;
   /** Asks for the exact day ("on what day", "exact date"), not just a month or year. */
   readonly exactDate: boolean;
+  /** A plain "who …?" (not "which minister …?"): a role ("its commissioners") answers it as well as a name. */
+  readonly bareWho: boolean;
+  /** Asks a person's title or job ("What's Kallas's official title?", "whats wang wenbin's job"). */
+  readonly asksRole: boolean;
   /** Speaks of a meeting, summit, visit or talks: the article's event (its place, its people) is what it asks about. */
   readonly aboutMeeting: boolean;
   /** Asks which building or venue ("In which building …"), not just which city. */
@@ -103,13 +112,15 @@ export interface QuestionLexicon {
   readonly known: (term: string) => boolean;
   /** IDF weight of an index term. */
   readonly idf: (term: string) => number;
-  /** The corpus term a misspelt term most likely is ("projcet" -> "project"), or null. */
-  readonly correct: (term: string) => string | null;
+  /** The term of the article word a misspelt word most likely is ("projcet" -> "project"), or null. */
+  readonly correct: (word: string) => string | null;
   /** Share of the articles that mention the entity (0 when the corpus is too small to tell). */
   readonly entityShare: (id: number) => number;
   /** Whether any article mentions the entity (an alias file may name some no article does). */
   readonly mentioned: (id: number) => boolean;
   readonly synonyms: ReadonlyMap<string, readonly string[]>;
+  /** Phrases of synonym groups by their words' forms ("see eye to eye") -> the group's other terms. */
+  readonly phrases: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Named in more than this share of the articles, an entity is the corpus' background. */
@@ -137,6 +148,7 @@ const SPEAKING = "say|says|said|tell|tells|told|warn|warned|urge|urged|ask|asked
 const AUX = "did|does|do|is|was|were|are|has|have|had|can|could|will|would|should|shall|may|might|must";
 const YES_NO = new RegExp(`^(?:(?:and|so|but|ok|also)\\s+)?(?:${AUX})(?:n't|\\s+not)?\\b`, "i");
 // Words that ask beyond what was reported at the time.
+const ROLE_QUESTION = /\b(?:title|job|role|position|post|office|what does \S+ do)\b/;
 const LATER = /\b(?:eventually|end(?:ed)? up|since then|subsequently|afterwards|ever since|in the end|finally|later on|so far|yet)\b/;
 const NEGATED = /\b(?:not|never|n't|no longer|refuse[sd]?|fail(?:ed)?\s+to)\b/i;
 
@@ -183,28 +195,31 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     const weight = Math.max(0, ...tokens(text).map((t) => termOf(t.word)).filter((t): t is string => t !== null).map(lexicon.idf));
     // Countries and bodies set the scene of a whole corpus; a person is always someone in particular.
     const background = m.ids.every((id) => lexicon.entityShare(id) > BACKGROUND_SHARE && lexicon.gazetteer.entities[id]?.kind !== "person");
-    return { text, ids: m.ids, start: m.start, end: m.end, byTitle: isTitleMatch(m, lexicon), weight, background };
+    const locative = /\b(?:in|at|to|from|near|inside|outside|around|across|within)\s+(?:the\s+)?$/i.test(q.slice(Math.max(0, m.start - 12), m.start));
+    return { text, ids: m.ids, start: m.start, end: m.end, byTitle: isTitleMatch(m, lexicon), locative, weight, background };
   });
   const inEntity = (t: Token) => named.some((m) => t.start >= m.start && t.end <= m.end);
 
-  // Type and what it wants.
+  // Type and what it wants, read from the main clause: in "When the Commission boss came out of the
+  // talks, what did she say …?" the question is "what did she say".
+  const main = mainClause(lower);
   let type: AnswerType = "description";
   let wants: EntityKind | null = null;
-  const which = /\b(?:which|what)\b/.exec(lower);
-  const head = which ? headKind(lower, which.index) : null;
-  if (/^(?:(?:and|so|but|ok|also)\s+)?(?:when)\b|\bwhen\s+(?:did|was|were|is|will|does|do|are)\b|\bhow long ago\b/.test(lower)) type = "date";
-  else if (YES_NO.test(lower) && !/^\W*(?:what|which|who|whom|whose|when|where|why|how)\b/.test(lower)) type = "yes-no";
-  else if (/^(?:(?:and|so|but|ok|also)\s+)?(?:why)\b|\bwhy\b|\bwhat (?:was|is|were) the reason\b|\bfor what reason\b|\bhow come\b/.test(lower)) type = "reason";
-  else if (/\b(?:how (?:many|much|big|large|long|high|far|often)|what (?:[\w'’]+ ){0,4}(?:rate|percentage|share|amount|number|figure|sum|cost|price|level|total|value|deficit|surplus|population|gdp|budget|revenue|growth|volume|debt|turnover|size)s?)\b/.test(lower)) type = "quantity";
-  else if (/\bwhere\b/.test(lower)) type = "place";
+  const which = /\b(?:which|what)\b/.exec(main);
+  const head = which ? headKind(main, which.index) : null;
+  if (/^(?:(?:and|so|but|ok|also)\s+)?(?:when)\b|\bwhen\s+(?:did|was|were|is|will|does|do|are)\b|\bhow long ago\b/.test(main)) type = "date";
+  else if (YES_NO.test(main) && !/^\W*(?:what|which|who|whom|whose|when|where|why|how)\b/.test(main)) type = "yes-no";
+  else if (/^(?:(?:and|so|but|ok|also)\s+)?(?:why)\b|\bwhy\b|\bwhat (?:was|is|were) the reason\b|\bfor what reason\b|\bhow come\b/.test(main)) type = "reason";
+  else if (/\b(?:how (?:many|much|big|large|long|high|far|often)|what (?:[\w'’]+ ){0,4}(?:rate|percentage|share|amount|number|figure|sum|cost|price|level|total|value|deficit|surplus|population|gdp|budget|revenue|growth|volume|debt|turnover|size)s?)\b/.test(main)) type = "quantity";
+  else if (/\bwhere\b/.test(main)) type = "place";
   else if (head === "event") type = "event";
   else if (head === "date") type = "date";
   else if (head === "quantity") type = "quantity";
   else if (head === "place" || head === "organisation" || head === "person") {
     wants = head;
-    type = plural(lower, which?.index ?? 0) ? "list" : head;
-  } else if (/^\W*(?:who|whom)\b|\bwho\b/.test(lower)) type = /^\W*who(?:'s|\s+is|\s+was|\s+are)\s+[\p{L}\s.'’-]+\??$/iu.test(lower) && entities.length > 0 && !/\bwho(?:'s|\s+is|\s+was)\s+the\b/.test(lower) ? "description" : "person";
-  else if (/\b(?:what|which)\s+(?:topics|issues|areas|subjects|things|matters|fields|steps|measures|points|demands|countries|items)\b|\blist\b/.test(lower)) type = "list";
+    type = plural(main, which?.index ?? 0) ? "list" : head;
+  } else if (/^\W*(?:who|whom)\b|\bwho\b/.test(main)) type = /^\W*who(?:'s|\s+is|\s+was|\s+are)\s+[\p{L}\s.'’-]+\??$/iu.test(main) && entities.length > 0 && !/\bwho(?:'s|\s+is|\s+was)\s+the\b/.test(main) ? "description" : "person";
+  else if (/\b(?:what|which)\s+(?:topics|issues|areas|subjects|things|matters|fields|steps|measures|points|demands|countries|items)\b|\blist\b/.test(main)) type = "list";
   if (type === "person" || type === "list") wants ??= type === "person" ? "person" : null;
   // "Who is the Italian prime minister …", "Which European Council President …": a title asked about is the answer, not a given.
   const given = wants === "person" && !speakerPattern(q) ? entities.filter((e) => !e.byTitle) : entities;
@@ -218,7 +233,7 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     new RegExp(`^\\W*what\\s+(.+?)\\s+(?:said|told|asked|urged|warned|called|stressed|demanded|proposed|described)\\b`, "i").exec(q);
   const according = /\baccording to\s+(.+?)(?:,|$|\s+(?:what|which|who|how|did|does|is|was))/i.exec(q);
   const how = new RegExp(`\\bhow\\s+(?:did|does|do|has|have|had)\\s+(.+?)\\s+(?:${SPEAKING}|view|see|characteri[sz]e)\\b`, "i").exec(q);
-  const possessive = /\b(?:what|how)\s+(?:was|is|were)\s+(.+?)['’]s?\s+(?:response|reaction|position|view|message|warning|stance|answer|reply|comment|statement|verdict|assessment)\b/i.exec(q);
+  const possessive = /\b(?:what|how)\s+(?:was|is|were)\s+(.+?)['’]s?\s+(?:response|reaction|position|view|message|warning|stance|answer|reply|comment|comments|statement|verdict|assessment|point|remarks?|argument)\b/i.exec(q);
   const speakerSpan = [speech, according, how, possessive].find((m) => m && m[1]);
   if (speakerSpan && speakerSpan[1]) {
     const from = (speakerSpan.index ?? 0) + speakerSpan[0].indexOf(speakerSpan[1]);
@@ -232,6 +247,8 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     const tail = heads[0] ? q.slice(heads[0].end, to) : "";
     const ownedRole = /^['’]s?\s/.test(tail) && LOOSE_ROLES.has(tokens(tail).at(-1)?.norm ?? "");
     speaker = found.find(isPerson) ?? (ownedRole ? null : (heads[0] ?? null));
+    // "When the Commission boss came out of the talks, what did she say …": "she" is the person named before.
+    if (!speaker && /^(?:he|she)$/i.test(speakerSpan[1].trim())) speaker = entities.find((e) => e.start < from && isPerson(e)) ?? null;
     if (type === "description" || type === "list") type = speakerSpan === according || type === "description" ? "statement" : type;
     if (speaker) {
       const after = entities.filter((e) => e.start >= to);
@@ -250,7 +267,15 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
 
   // Unknown names, and focus words.
   const unknown = [...unmentioned, ...unknownNames(q, words, all, lexicon)];
-  const quantityWords = type === "quantity" ? new Set(["long", "many", "much", "big", "large", "high", "far", "often"]) : new Set<string>();
+  // Words that only say what kind of answer is wanted: "how many", "on what day of the week".
+  const quantityWords =
+    type === "quantity"
+      ? new Set(["long", "many", "much", "big", "large", "high", "far", "often"])
+      : type === "date"
+        ? new Set(["day", "days", "week", "weekday", "date", "year", "month", "time"])
+        : ROLE_QUESTION.test(main)
+          ? new Set(["title", "official", "job", "role", "position", "post", "office", "exactly", "full"])
+          : new Set<string>();
   const typeWords = new Set(["when", "where", "why", "who", "whom", "whose", "how"]);
   const focus: FocusTerm[] = [];
   const seen = new Set<string>();
@@ -280,8 +305,7 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
       focus.push({ term: phrase, weight, alternatives });
       continue;
     }
-    // A light verb the alias file gives synonyms for ("get to": arrive) says what is asked.
-    if (skip(t) && !(QUESTION_NOISE.has(t.norm) && lexicon.synonyms.has(termOf(t.word) ?? ""))) continue;
+    if (skip(t)) continue;
     let term = termOf(t.word);
     if (!term || seen.has(term)) continue;
     seen.add(term);
@@ -293,7 +317,7 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     if (!known && !lexicon.nlp.isCommonWord(t.norm)) {
       // A misspelling of an article's word, or of an English word ("finsh": finish, and its synonyms).
       const english = lexicon.nlp.correctSpelling(t.norm);
-      const fixed = lexicon.correct(term) ?? (english ? termOf(english) : null);
+      const fixed = lexicon.correct(t.norm) ?? (english ? termOf(english) : null);
       if (fixed) {
         alternatives.push(term, ...(lexicon.synonyms.get(fixed) ?? []));
         term = fixed;
@@ -311,6 +335,18 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
       ...(TALKING.has(t.norm) ? { speech: true } : {}),
     });
   }
+  phraseSynonyms(words, focus, lexicon, skip);
+  if (type === "yes-no") {
+    for (let i = 0; i < focus.length; i++) {
+      const f = focus[i] as FocusTerm;
+      const opposites = OPPOSITES.flatMap(([a, b]) => {
+        const as = a.map((w) => termOf(w) ?? w);
+        const bs = b.map((w) => termOf(w) ?? w);
+        return as.includes(f.term) ? bs : bs.includes(f.term) ? as : [];
+      });
+      if (opposites.length) focus[i] = { ...f, opposites };
+    }
+  }
   return {
     text: q,
     type,
@@ -327,15 +363,27 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
         : null,
     negated: NEGATED.test(lower) && type !== "date",
     exactDate: /\b(?:exact|precise|specific)\s+(?:date|day)\b|\b(?:what|which) date\b/.test(lower),
+    bareWho: type === "person" && /^\W*who\b/.test(main),
+    asksRole: ROLE_QUESTION.test(main) && given.some((e) => e.ids.some((id) => lexicon.gazetteer.entities[id]?.kind === "person")),
     aboutMeeting: /\b(?:summit|summits|meeting|meetings|talks|dialogue|visit|visits|trip|tour|met|meet|conference|session|round|trilateral|bilateral)\b/.test(lower),
     wantsVenue: /\b(?:which|what)\s+(?:[\p{L}-]+\s+)?(?:building|palace|hall|venue|hotel|room|residence|headquarters)\b/u.test(lower),
     refersBack: given.length === 0 && /\b(?:that|this|those|these|it|the same)\b/.test(lower),
     countNoun: type === "quantity" ? countedNoun(lower) : null,
-    later: LATER.test(lower) || (/\b(?:next|upcoming)\b/.test(lower) && /\b(?:will|shall|going to|is|are)\b/.test(lower) && !/\b(?:was|were|did)\b/.test(lower)),
+    // "Did China actually cut off deliveries?" asks what happened afterwards.
+    later: LATER.test(lower) || (type === "yes-no" && /\bactually\b/.test(lower)) || (/\b(?:next|upcoming)\b/.test(lower) && /\b(?:will|shall|going to|is|are)\b/.test(lower) && !/\b(?:was|were|did)\b/.test(lower)),
     past: /\b(?:did|didn't|happened|was|were|had)\b/.test(lower),
     parts: [],
     comparison: false,
   };
+}
+
+/**
+ * The question without a leading subordinate clause: "when the commission boss came out of the paris
+ * talks, what did she say …" -> "what did she say …".
+ */
+function mainClause(lower: string): string {
+  const m = /^\W*(?:when|while|after|before|back when|as|once|if|since|during|at|in|on|following|given)\b[^,?]{3,120},\s*(?=(?:and\s+)?(?:what|which|who|whom|whose|when|where|why|how|did|does|do|is|was|were|are|has|have|had|can|could|will|would)\b)/.exec(lower);
+  return m ? lower.slice(m[0].length) : lower;
 }
 
 /** "how many EU leaders held talks" -> "leader": the last word of the phrase after "how many", before its verb. */
@@ -350,6 +398,27 @@ function countedNoun(lower: string): string | null {
   }
   const noun = phrase.filter((w) => !STOPWORDS.has(w)).at(-1);
   return noun ? noun.replace(/(?:ies)$/, "y").replace(/s$/, "") : null;
+}
+
+/**
+ * "saw eye to eye", "went over", "get to": a phrase of a synonym group, found by its words' forms, is one
+ * focus term with the group's other members as alternatives, in place of its words.
+ */
+function phraseSynonyms(words: readonly Token[], focus: FocusTerm[], lexicon: QuestionLexicon, skip: (t: Token) => boolean): void {
+  if (lexicon.phrases.size === 0) return;
+  const forms = words.map((w) => wordForm(w.word));
+  for (const [key, alternatives] of lexicon.phrases) {
+    const n = key.split(" ").length;
+    for (let i = 0; i + n <= forms.length; i++) {
+      if (forms.slice(i, i + n).join(" ") !== key) continue;
+      const span = words.slice(i, i + n);
+      if (span.some((t) => skip(t) && !QUESTION_NOISE.has(t.norm) && !STOPWORDS.has(t.norm))) continue;
+      const own = new Set(span.map((t) => termOf(t.word)).filter((t): t is string => t !== null));
+      for (let k = focus.length - 1; k >= 0; k--) if (own.has(focus[k]?.term ?? "")) focus.splice(k, 1);
+      focus.push({ term: key, weight: Math.max(2, ...alternatives.map(lexicon.idf).filter((w) => w < 10)), alternatives: [...alternatives] });
+      break;
+    }
+  }
 }
 
 /** Whether an entity was matched through one of its titles ("prime minister", "the EU foreign policy chief"). */
@@ -408,6 +477,15 @@ function questionEntities(q: string, lexicon: QuestionLexicon): EntityMatch[] {
 }
 
 const LOOSE_ROLES = new Set([...ROLE_WORDS, "chief", "boss", "head", "leader", "top"]);
+/** Roles news writes for one another: a "top diplomat" is a foreign minister or a high representative. */
+const ROLE_EQUIVALENTS: Readonly<Record<string, readonly string[]>> = {
+  diplomat: ["minister", "representative", "envoy", "ambassador", "secretary"],
+  premier: ["prime"],
+  pm: ["prime", "premier"],
+  spokesperson: ["spokesman", "spokeswoman"],
+  spokeswoman: ["spokesman", "spokesperson"],
+  spokesman: ["spokeswoman", "spokesperson"],
+};
 const ROLE_SYNONYMS = new Set(["chief", "boss", "head", "leader", "president", "top"]);
 
 /** "the EU foreign policy chief", "the Commission chief": a role word with qualifiers that all belong to one person's titles. */
@@ -425,16 +503,19 @@ function looseTitles(q: string, found: readonly EntityMatch[], lexicon: Question
       if (STOPWORDS.has(w.norm) || /^(?:what|which|who|did|does)$/.test(w.norm)) break;
       const entity = found.find((m) => w.start >= m.start && w.end <= m.end);
       if (entity && entity.start < w.start) continue; // a later word of the same name
-      qualifiers.unshift(entity ? entity.ids.flatMap((id) => (gazetteer.entities[id]?.aliases ?? []).flatMap((a) => a.split(" "))) : [w.norm]);
+      // "Beijing's top diplomat": the capital's country names the title too ("chinese foreign minister").
+      const ids = entity ? entity.ids.flatMap((id) => [id, ...(gazetteer.related.get(id) ?? [])]) : [];
+      qualifiers.unshift(entity ? ids.flatMap((id) => (gazetteer.entities[id]?.aliases ?? []).flatMap((a) => a.split(" "))) : [w.norm]);
       start = entity ? entity.start : w.start;
     }
     const groups = qualifiers.filter((g) => !(g.length === 1 && (ROLE_WORDS.has(g[0] ?? "") || g[0] === "top")));
     if (groups.length === 0) return;
     const role = ROLE_SYNONYMS.has(t.norm) ? null : t.norm;
+    const roles = role ? [role, ...(ROLE_EQUIVALENTS[role] ?? [])] : null;
     const holders = gazetteer.entities.filter((e) => {
       if (e.kind !== "person") return false;
       const titleWords = new Set(e.aliases.filter((a) => a.split(" ").some((w) => ROLE_WORDS.has(w))).flatMap((a) => a.split(" ")));
-      if (titleWords.size === 0 || (role && !titleWords.has(role))) return false;
+      if (titleWords.size === 0 || (roles && !roles.some((r) => titleWords.has(r)))) return false;
       return groups.every((g) => g.some((w) => titleWords.has(w)));
     });
     if (holders.length > 0 && holders.length <= 2) out.push({ ids: holders.map((h) => h.id), start, end: t.end, alias: q.slice(start, t.end).toLowerCase() });
@@ -455,7 +536,7 @@ function unknownNames(q: string, words: readonly Token[], matches: readonly Enti
   const unknownWord = (t: Token) => {
     if (covered(t) || STOPWORDS.has(t.norm) || QUESTION_NOISE.has(t.norm) || t.norm.length < 3 || /\d/.test(t.norm)) return false;
     const term = termOf(t.word);
-    if (term && (lexicon.known(term) || lexicon.correct(term) !== null)) return false;
+    if (term && (lexicon.known(term) || lexicon.correct(t.norm) !== null)) return false;
     // A word the alias file relates to the articles' words ("EVs": "electric vehicles") is not unknown.
     if (term && (lexicon.synonyms.get(term) ?? []).some((alt) => alt.split(" ").every(lexicon.known))) return false;
     if (isAcronym(t.word)) return true;
@@ -503,6 +584,21 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
   // "compare what A asked … with what B asked …"
   const compare = /^(?:please\s+)?compare\s+(what\s+.+?)\s+(?:with|to|and)\s+(what\s+.+)$/i.exec(q);
   if (compare?.[1] && compare[2]) return { texts: [`${capitalise(compare[1])}?`, `${capitalise(compare[2])}?`], comparison: true };
+  // "How did Xi describe X in 2023 compared with what he said in Paris in 2024?"
+  const versus = /^(.+?),?\s+(?:compared (?:with|to)|as opposed to|versus|vs\.?|unlike)\s+(what\s+.+)$/i.exec(q);
+  if (versus?.[1] && versus[2] && /^(?:how|what)\b/i.test(versus[1])) {
+    const firstPart = versus[1];
+    const person = questionEntities(firstPart, lexicon).find((e) => e.ids.some((id) => lexicon.gazetteer.entities[id]?.kind === "person"));
+    let second = versus[2].replace(/^what\s+(?:he|she)\s+(said|told|did)/i, (_, v: string) => `what did ${person ? firstPart.slice(person.start, person.end) : "they"} ${v === "said" ? "say" : v === "told" ? "tell" : "do"}`);
+    second = second.replace(/^what\s+(.+?)\s+said\b/i, "what did $1 say");
+    return { texts: [`${capitalise(firstPart)}?`, `${capitalise(second)}?`], comparison: true };
+  }
+  // "How did Michel's point about China differ from what von der Leyen said about the war?"
+  const differFrom = /^how\s+(?:did|does|do)\s+(.+?)['’]s?\s+(point|remarks?|comments?|position|view|message|statement|warning|argument)\s+(.*?)\s*differ\s+from\s+(what\s+.+)$/i.exec(q);
+  if (differFrom?.[1] && differFrom[4]) {
+    const second = differFrom[4].replace(/^what\s+(.+?)\s+said\b/i, "what did $1 say");
+    return { texts: [`What was ${differFrom[1]}'s ${differFrom[2]} ${differFrom[3]}`.trim().concat("?"), `${capitalise(second)}?`], comparison: true };
+  }
   // "how did A and B differ on X", "how did A and B each describe X", "what did A and B each say about X"
   const differ = /^(how|what)\s+(did|do|does|have|had)\s+(.+?)\s+and\s+(.+?)\s+(?:(each)\s+)?(differ|compare|agree|disagree|describe|say|see|view|characteri[sz]e)\b(.*)$/i.exec(q);
   if (differ && (differ[5] || /differ|compare|agree|disagree/i.test(differ[6] ?? ""))) {
@@ -523,7 +619,7 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
   const years = /^(.+?)\s+in\s+((?:19|20)\d\d)\s+(?:and|or|versus|vs\.?)\s+(?:in\s+)?((?:19|20)\d\d)$/i.exec(q);
   if (years?.[1]) return { texts: [`${capitalise(years[1])} in ${years[2]}?`, `${capitalise(years[1])} in ${years[3]}?`], comparison: false };
   // "X, and where …?", "X and what did she say …?"
-  const m = new RegExp(`^(.+?)(?:,\\s*|\\s+)and\\s+((?:${WH})\\b.+)$`, "i").exec(q);
+  const m = new RegExp(`^(.+?)(?:,\\s*|\\s+)and\\s+((?:(?:in|at|on|for|from|with|by|to|since)\\s+(?:which|what|whom)\\b|(?:${WH})\\b).+)$`, "i").exec(q);
   if (!m?.[1] || !m[2]) return null;
   const first = m[1].trim();
   let second = m[2].trim();
@@ -535,7 +631,12 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
   const person = firstEntities.find((e) => e.ids.some((id) => lexicon.gazetteer.entities[id]?.kind === "person"));
   if (person && /\b(?:he|she|him|her|his)\b/i.test(second)) {
     const name = first.slice(person.start, person.end);
-    second = second.replace(/\b(?:he|she)\b/i, name).replace(/\b(?:him|her)\b(?=\s*$|\s+(?:to|about|on|in|at)\b)/i, name).replace(/\bhis\b/i, `${name}'s`);
+    second = second
+      .replace(/\b(?:he|she)['’]d\b/i, `${name} had`)
+      .replace(/\b(?:he|she)['’]s\b/i, `${name} is`)
+      .replace(/\b(?:he|she)\b/i, name)
+      .replace(/\b(?:him|her)\b(?=\s*$|\s+(?:to|about|on|in|at)\b)/i, name)
+      .replace(/\bhis\b/i, `${name}'s`);
   }
   // "and which year is that figure for": the second part continues the first's subject.
   return { texts: [`${capitalise(first)}?`, `${capitalise(second)}?`], comparison: false };

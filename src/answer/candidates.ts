@@ -2,7 +2,7 @@ import type { EntityKind } from "../knowledge/gazetteer.js";
 import type { SentenceRole } from "../knowledge/roles.js";
 import { hasOpenQuote, type Span } from "../text/sentences.js";
 import type { Passage, SummitEvent } from "../types.js";
-import type { QuestionAnalysis } from "./analyse-question.js";
+import type { QuestionAnalysis, QuestionEntity } from "./analyse-question.js";
 import { DATE, DAY, QUANTITY, yearsIn } from "./answer-type.js";
 import { DEMONYMS, TITLE_WORDS } from "../knowledge/lexicon.js";
 import { continuesPrevious, sentenceContext, type CorpusView } from "./evidence.js";
@@ -32,6 +32,8 @@ export interface Candidate {
   readonly focus: number;
   /** Share of the weight of the focus words and the entities together. */
   readonly coverage: number;
+  /** Holds the opposite of a word of a yes/no question ("deficit" for "surplus"). */
+  readonly opposed: boolean;
   /** Passage score relative to the best passage. */
   readonly prior: number;
   readonly checks: Checks;
@@ -132,8 +134,11 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
   // raise Gaza with Wang Yi?"); its city only for a question about the meeting ("after the Paris meeting"),
   // not for "the tallest building in Brussels".
   const atMeeting = (x: number) => atEvent.has(x) && (kindOf(x) === "person" || q.aboutMeeting);
-  const present = (ids: readonly number[]) => ids.some((id) => entities.has(id) || inherited.includes(id) || atMeeting(id));
-  const missing = q.entities.filter((e) => e !== q.speaker && !e.background && !present(e.ids)).flatMap((e) => e.ids);
+  const here = (id: number) => entities.has(id) || inherited.includes(id) || atMeeting(id);
+  // "Beijing's pledge", "hand Moscow": a capital stands for its country and the other way round —
+  // but not where the question places something in a city ("the tallest building in Brussels").
+  const present = (e: QuestionEntity) => e.ids.some((id) => here(id) || (!e.locative && (related.get(id) ?? []).some(here)));
+  const missing = q.entities.filter((e) => e !== q.speaker && !e.background && !present(e)).flatMap((e) => e.ids);
   const speakerOk = !q.speaker || speaksHere(q.speaker.ids.flatMap((id) => [id, ...(related.get(id) ?? [])]), speakers, entities, corpus);
   const addresseeOk = !q.addressee || q.addressee.ids.some((id) => addressees.has(id) || entities.has(id));
 
@@ -142,25 +147,30 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
   let entityHit = 0;
   for (const e of q.entities) {
     entityTotal += e.weight;
-    if (e === q.speaker ? speakerOk : present(e.ids)) entityHit += e.weight;
+    if (e === q.speaker ? speakerOk : present(e)) entityHit += e.weight;
   }
   let total = 0;
   let hit = 0;
   let sequence: string | null = null; // the candidate's terms in order, for phrases
+  let opposed = false;
   for (const f of q.focus) {
     total += f.weight;
     const forms = [f.term, ...f.alternatives];
     if (forms.some((t) => terms.has(t)) || (f.speech && speakers.size > 0)) hit += f.weight;
+    else if (f.opposites?.some((t) => terms.has(t))) {
+      hit += f.weight;
+      opposed = true;
+    }
     else if (forms.some((t) => t.includes(" ") && ` ${(sequence ??= termSequence(text))} `.includes(` ${t} `))) hit += f.weight;
     else hit += Math.max(0, ...forms.map((t) => context.get(t) ?? (analysis.articleTerms.has(t) ? ARTICLE_CONTEXT_WEIGHT : 0))) * f.weight;
   }
   const focus = total > 0 ? hit / total : 1;
   const coverage = total + entityTotal > 0 ? (hit + entityHit) / (total + entityTotal) : 1;
   const checks: Checks = {
-    entities: missing.length === 0 && (!q.speaker || speakerOk || present(q.speaker.ids)),
+    entities: missing.length === 0 && (!q.speaker || speakerOk || present(q.speaker)),
     speaker: speakerOk,
     addressee: addresseeOk,
-    type: typeHolds(q, text, entities, corpus, event),
+    type: typeHolds(q, text, entities, speakers, corpus, event),
     time: timeHolds(q, text, article.text, event, article.meta.date.value) && reportsWhenAsked(q, text, speakers.size > 0),
     missing,
   };
@@ -168,7 +178,7 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
     ROLE_FACTOR[role] * (indexes.length > 1 ? PAIR_FACTOR : 1) * (COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * prior) +
     (checks.type ? 0.05 : 0) +
     (checks.entities ? 0.05 : 0);
-  return { source, span, sentences: indexes, text, role, terms, entities, speakers, focus, coverage, prior, checks, score };
+  return { source, span, sentences: indexes, text, role, terms, entities, speakers, focus, coverage, opposed, prior, checks, score };
 }
 
 /** Index terms of a text in order, hyphenated words split ("dual-use goods" -> "dual use good"). */
@@ -183,10 +193,20 @@ function termSequence(text: string): string {
  */
 function speaksHere(ids: readonly number[], speakers: ReadonlySet<number>, entities: ReadonlySet<number>, corpus: CorpusView): boolean {
   if (ids.some((id) => speakers.has(id))) return true;
-  const institutional = ids.every((id) => corpus.knowledge.gazetteer.entities[id]?.kind !== "person");
-  return institutional && speakers.size > 0 && ids.some((id) => entities.has(id));
+  const g = corpus.knowledge.gazetteer;
+  const institutional = ids.every((id) => g.entities[id]?.kind !== "person");
+  if (!institutional || speakers.size === 0) return false;
+  if (ids.some((id) => entities.has(id))) return true;
+  // "What does Beijing call …" answered by the Chinese foreign minister: a speaker whose title names the
+  // body or the country (or its capital's country) speaks for it.
+  const names = new Set(ids.flatMap((id) => [id, ...(g.related.get(id) ?? [])]).flatMap((id) => g.entities[id]?.aliases ?? []));
+  return [...speakers].some((sp) => {
+    const titles = (g.entities[sp]?.aliases ?? []).filter((a) => a.includes(" "));
+    return titles.some((t) => [...names].some((n) => ` ${t} `.includes(` ${n} `)));
+  });
 }
 
+const ROLE_NOUN = /\b(?:commissioners?|ministers?|officials?|leaders?|diplomats?|negotiators?|envoys?|delegat(?:es|ion)|ambassadors?|spokes(?:man|woman|person|people)|analysts?|lawmakers?|president|premier|chancellor|secretary|representative)\b/i;
 const isRole = (name: string) => name.toLowerCase().split(/\s+/).some((w) => TITLE_WORDS.has(w));
 
 const VENUE = /\b(?:palace|hall|building|house|hotel|centre|center|headquarters|square|street|chancellery|residence|venue|room|castle|villa|ministry|secretariat)\b/i;
@@ -196,15 +216,25 @@ export function locative(name: string, text: string): boolean {
   const at = text.indexOf(name);
   if (at < 0) return false;
   const before = text.slice(Math.max(0, at - 40), at);
-  return /\b(?:in|at|to|from|near|inside|outside|visit(?:ed|ing|s)?|leave|left|the)\s+(?:the\s+)?(?:[\p{L}-]+(?:,|\s+and)?\s+){0,3}$/iu.test(before) || /^[\p{Lu}]/u.test(text.slice(at)) && /(?:^|[.!?]\s+)$/.test(before);
+  // Names listed between the preposition and this one must be names too ("to Serbia and Hungary",
+  // "in Paris, France"), not "in the world, China and Europe".
+  return /\b(?:in|at|to|from|near|inside|outside|visit(?:ed|ing|s)?|leave|left|the)\s+(?:the\s+)?(?:\p{Lu}[\p{L}'’-]*(?:,|\s+and)?\s+){0,3}$/u.test(before);
 }
 
+const COUNTED_KINDS: readonly [RegExp, EntityKind][] = [
+  [/^(?:countr|nation|state|citi|city|capital|place|region)/, "place"],
+  [/^(?:leader|minister|official|person|people|president|diplomat|analyst)/, "person"],
+  [/^(?:compan|firm|agenc|organi|bod|institution|bank)/, "organisation"],
+];
+
 const NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|several|both|only";
+
+export const SEPARATE_MEETING = /\b(?:separate|another|different|earlier|later|previous)\s+(?:meeting|talks|summit|visit|call|session)\b/i;
 
 const MEETING = /\b(?:meet|met|meeting|meetings|summit|talks|dialogue|visit|visited|held|hold|discussions|conference)\b/i;
 
 /** Whether the candidate holds the kind of answer the question wants. */
-function typeHolds(q: QuestionAnalysis, text: string, entities: ReadonlySet<number>, corpus: CorpusView, event: SummitEvent | undefined): boolean {
+function typeHolds(q: QuestionAnalysis, text: string, entities: ReadonlySet<number>, speakers: ReadonlySet<number>, corpus: CorpusView, event: SummitEvent | undefined): boolean {
   const g = corpus.knowledge.gazetteer;
   // What the question names, and the capitals and countries that go with it ("which building in Beijing" is not answered by "China").
   const asked = new Set(q.entities.flatMap((e) => e.ids.flatMap((id) => [id, ...(g.countryOf.has(id) ? [g.countryOf.get(id) as number] : [])])));
@@ -220,27 +250,36 @@ function typeHolds(q: QuestionAnalysis, text: string, entities: ReadonlySet<numb
   };
   const others = (kind: EntityKind) => [...entities].filter((id) => !asked.has(id) && g.entities[id]?.kind === kind && named(id)).length;
   const eventPlaceAsked = event !== undefined && [...corpus.eventEntities(event)].some((id) => asked.has(id) && g.entities[id]?.kind === "place");
+  // The sentence reports the article's meeting (it speaks of the meeting, or one of its participants speaks),
+  // and not some "separate meeting" of its own: the metadata's date and place are then the meeting's.
+  const participants = event ? corpus.eventEntities(event) : new Set<number>();
+  const atTheMeeting =
+    event !== undefined && !SEPARATE_MEETING.test(text) && (MEETING.test(text) || [...speakers].some((id) => participants.has(id) && g.entities[id]?.kind === "person"));
   switch (q.type) {
     case "date": {
       // A date in the sentence, or the date of the meeting it reports (from the metadata);
       // "on what day" needs the day, not just a month.
-      const eventDate = event !== undefined && MEETING.test(text) && (!q.exactDate || /^\d{4}-\d{2}-\d{2}$/.test(event.date.value));
+      const eventDate = atTheMeeting && (!q.exactDate || /^\d{4}-\d{2}-\d{2}$/.test(event?.date.value ?? ""));
       return (q.exactDate ? DAY.test(text) : DATE.test(text)) || eventDate;
     }
     case "quantity": {
       // "How many EU leaders …?" — "The two EU leaders …".
       const counted = q.countNoun ? new RegExp(`\\b(?:${NUMBER_WORDS}|\\d+)\\s+(?:[\\p{L}-]+\\s+){0,4}${q.countNoun.slice(0, 5)}`, "iu").test(text) : false;
-      return QUANTITY.test(text) || counted;
+      // "How many countries …?" — "… to Serbia and Hungary": the list is the count.
+      const kind = q.countNoun ? COUNTED_KINDS.find(([re]) => re.test(q.countNoun ?? ""))?.[1] : undefined;
+      return QUANTITY.test(text) || counted || (kind !== undefined && others(kind) >= 2);
     }
     case "person":
-      return others("person") > 0;
+      // "Who went to Beijing …?" — "a number of its commissioners" answers a bare "who" too; "which
+      // former Secretary of State …?" asks for a name.
+      return others("person") > 0 || (q.bareWho && ROLE_NOUN.test(text) && !ROLE_NOUN.test(q.text.replace(/^\W*who\b/i, "")));
     case "place": {
       // A place the sentence puts something in or at ("held in Brussels", "travel to Serbia"), not "Russia's war";
       // "which building" wants a building, not a city.
       const located = [...entities].filter((id) => !asked.has(id) && g.entities[id]?.kind === "place" && named(id) && locative(g.entities[id]?.name ?? "", text));
       const venues = located.filter((id) => VENUE.test(g.entities[id]?.name ?? ""));
       if (q.wantsVenue) return venues.length > 0;
-      return located.length > 0 || (event !== undefined && !eventPlaceAsked && MEETING.test(text));
+      return located.length > 0 || (atTheMeeting && !eventPlaceAsked);
     }
     case "organisation":
       return others("organisation") > 0;
@@ -248,6 +287,11 @@ function typeHolds(q: QuestionAnalysis, text: string, entities: ReadonlySet<numb
       // One of the kind asked for here; the answer gathers the rest from further quotes.
       return q.wants ? others(q.wants) >= 1 : /,.*\band\b|,.*,|\band\b/.test(text);
     default:
+      // "What's Kallas's title?": a sentence that gives one of her titles.
+      if (q.asksRole) {
+        const lower = text.toLowerCase().normalize("NFKD").replace(/\p{M}+/gu, "");
+        return q.entities.some((e) => e.ids.some((id) => (g.entities[id]?.aliases ?? []).some((a) => a.includes(" ") && isRole(a) && lower.includes(a))));
+      }
       return true;
   }
 }

@@ -1,6 +1,6 @@
 import type { Article, ArticleRef, Citation, Coverage, Passage } from "../types.js";
 import type { QuestionAnalysis } from "./analyse-question.js";
-import { candidatesFor, locative, type Candidate } from "./candidates.js";
+import { candidatesFor, locative, SEPARATE_MEETING, type Candidate } from "./candidates.js";
 import { articleRef, citationOf, type CorpusView } from "./evidence.js";
 import { dateWords, eventDatePhrase, eventPhrase, nameOf, nearestLeadIn, notQuotedText, topicOf, unknownNamesText } from "./framing.js";
 import { DATE, DAY, yearsIn } from "./answer-type.js";
@@ -88,9 +88,11 @@ function declined(text: string, closest: ArticleRef[]): Composed {
 }
 
 const passes = (c: Candidate) => c.checks.entities && c.checks.speaker && c.checks.addressee && c.checks.type && c.checks.time;
-// Hedged statements do not settle a yes/no question ("may", but not the month: "May 7").
+// Hedged statements do not settle a yes/no question ("may", but not the month: "May 7"), nor do
+// demands ("more effort is needed to curtail …") that the question does not ask about.
 const HEDGE = /\b(?:may|might|could|reportedly|allegedly|possibly|perhaps|likely|expected to|would)\b/i;
-const hedged = (text: string) => HEDGE.test(text.replace(/\bMay\s+\d|\d\s+May\b/g, ""));
+const DEMAND = /\b(?:should|must|needs? to|is needed|are needed|urged?|urging|called (?:on|for)|calls (?:on|for)|calling (?:on|for)|hopes?|hoped|wants? to|count on)\b/i;
+const hedged = (text: string, question = "") => HEDGE.test(text.replace(/\bMay\s+\d|\d\s+May\b/g, "")) || (DEMAND.test(text) && !DEMAND.test(question) && !/\b(?:urge|call|ask|want|hope|demand|need)/i.test(question));
 // Opposites that answer a yes/no question with "no" although nothing is negated ("big benefits" / "very limited").
 const OPPOSITES: readonly [RegExp, RegExp][] = [
   [/\b(?:big|large|major|huge|significant|substantial)\b/i, /\b(?:small|limited|minor|modest|little|negligible)\b/i],
@@ -175,7 +177,7 @@ function framing(q: QuestionAnalysis, lead: Candidate, corpus: CorpusView): stri
   const event = corpus.eventOf(lead.source);
   if (!event) return "";
   // "during a separate meeting with …": the sentence names its own meeting.
-  const separate = /\b(?:separate|another|different|earlier|later|previous)\s+(?:meeting|talks|summit|visit|call|session)\b/i.test(lead.text);
+  const separate = SEPARATE_MEETING.test(lead.text);
   if (q.type === "event") return separate ? `Not at ${eventPhrase(event)} itself:` : `At ${eventPhrase(event)}:`;
   if (q.type === "date" && !separate) {
     // The sentence gives no date, or only another year ("the first summit since 2019") while the question
@@ -211,9 +213,10 @@ function yesNo(q: QuestionAnalysis, relevant: readonly Candidate[], corpus: Corp
     !subject || subject.ids.some((id) => c.speakers.has(id) || ((institutional || c.speakers.size === 0) && named(c, id)));
   const settled = relevant.filter(passes).filter((c) => c.role === "body" && acts(c));
   const best = settled[0];
-  if (best && !hedged(best.text)) {
-    const clause = focusClause(q, best.text);
-    const same = NEGATION.test(clause) === q.negated && !opposes(q.text, best.text);
+  const clauseOf = best ? focusClause(q, best.text) : "";
+  if (best && !hedged(clauseOf, q.text)) {
+    const clause = clauseOf;
+    const same = NEGATION.test(clause) === q.negated && !best.opposed && !opposes(q.text, best.text);
     return { answered: true, lead: same ? "Yes —" : "No —", quotes: [best], confidence: best.focus };
   }
   // One place or person asked about is missing, and the evidence lists others of its kind instead
@@ -240,7 +243,7 @@ function yesNo(q: QuestionAnalysis, relevant: readonly Candidate[], corpus: Corp
  * sentence ("… did not confirm whether …, but said …") does not answer the question.
  */
 function focusClause(q: QuestionAnalysis, text: string): string {
-  const clauses = text.split(/[,;:]\s+|\s+(?=but\s)/);
+  const clauses = text.split(/[.!?]["”]?\s+|[,;:]\s+|\s+(?=but\s)/);
   const forms = q.focus.flatMap((f) => [f.term, ...f.alternatives]);
   const names = q.entities.map((e) => e.text.toLowerCase());
   const score = (c: string) => {

@@ -4,7 +4,7 @@ import type { CorpusKnowledge, SentenceFacts } from "../knowledge/build.js";
 import { normName } from "../knowledge/gazetteer.js";
 import { oneEditApart, type Nlp } from "../knowledge/nlp.js";
 import { sentenceSpans, type Span } from "../text/sentences.js";
-import { uniqueTerms } from "../text/terms.js";
+import { termOf, uniqueTerms } from "../text/terms.js";
 import { LruMap } from "../util/lru.js";
 import type { Article, ArticleRef, Citation, SummitEvent } from "../types.js";
 import type { QuestionLexicon } from "./analyse-question.js";
@@ -65,7 +65,10 @@ export function createCorpusView(corpus: Corpus, knowledge: CorpusKnowledge, lex
   const events = new Map(corpus.events.map((e) => [e.id, e]));
   const eventEntities = new Map<string, Set<number>>();
   const known = (term: string) => lexical.documentFrequency(term) > 0;
-  const vocabulary = lexical.vocabulary().filter((t) => t.length >= 4 && !/\d/.test(t));
+  // The articles' words as written (lower case), read once on the first misspelling: a slip is one edit
+  // from a word, not from a stem ("reuters" is one edit from the stem "reiter" of "reiterated").
+  let surface: readonly string[] | null = null;
+  const words = () => (surface ??= [...new Set(corpus.articles.flatMap((a) => a.text.toLowerCase().match(/\p{L}{5,}/gu) ?? []))]);
   const corrections = new LruMap<string, string | null>(1000);
   // In how many articles each entity is named; below four articles the shares say nothing.
   const entityArticles = new Map<number, number>();
@@ -89,14 +92,17 @@ export function createCorpusView(corpus: Corpus, knowledge: CorpusKnowledge, lex
       known,
       idf: (term) => lexical.idf(term),
       synonyms: knowledge.synonyms,
+      phrases: knowledge.phrases,
       mentioned: (id) => (entityArticles.get(id) ?? 0) > 0,
       entityShare: (id) => (articleCount >= 4 ? (entityArticles.get(id) ?? 0) / articleCount : 0),
-      correct: (term) => {
-        if (term.length < 4) return null;
-        let c = corrections.get(term);
+      correct: (word) => {
+        const w = word.toLowerCase();
+        if (w.length < 5) return null;
+        let c = corrections.get(w);
         if (c === undefined) {
-          c = vocabulary.find((v) => Math.abs(v.length - term.length) <= 1 && oneEditApart(v, term)) ?? null;
-          corrections.set(term, c);
+          const fixed = words().find((v) => Math.abs(v.length - w.length) <= 1 && oneEditApart(v, w));
+          c = fixed ? termOf(fixed) : null;
+          corrections.set(w, c);
         }
         return c;
       },

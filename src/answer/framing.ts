@@ -52,8 +52,10 @@ export function titleCase(s: string): string {
 /** What the question asks about: the words after "about", "on", "regarding" (up to a time or place clause). */
 export function topicOf(question: string): string | null {
   const m = /\b(?:about|on|regarding|concerning|over)\s+(.+?)(?:\s+(?:at|in|during|after|before|when|while|to)\s+(?:the\s+)?(?:\p{Lu}|\d|[\p{L}-]+\s+(?:summit|meeting|talks|dialogue|press|visit))|[?.!]*$)/iu.exec(question);
-  const topic = m?.[1]?.trim();
-  return topic && topic.split(/\s+/).length <= 8 ? topic.replace(/[?.!]+$/, "") : null;
+  const topic = m?.[1]?.trim().replace(/[?.!]+$/, "");
+  // "on when it came to trade" is no topic to name.
+  if (!topic || topic.split(/\s+/).length > 8 || /^(?:what|which|who|whom|when|where|why|how|whether|it|that|this)\b/i.test(topic)) return null;
+  return topic;
 }
 
 export function unknownNamesText(names: readonly string[]): string {

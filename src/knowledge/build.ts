@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Corpus } from "../corpus/load-corpus.js";
 import { sentenceSpans } from "../text/sentences.js";
-import { terms } from "../text/terms.js";
+import { normaliseWord, termOf, terms } from "../text/terms.js";
 import { attributeArticle } from "./attribution.js";
 import { buildGazetteer, findEntities, indexEntities, withContainedPlaces, normName, type Entity, type EntityKind, type EntityMatch, type Gazetteer } from "./gazetteer.js";
 import { SPEECH_GAP_WORDS, SPEECH_VERBS } from "./lexicon.js";
@@ -21,7 +21,7 @@ import { sentenceRoles, type SentenceRole } from "./roles.js";
  * Bump when the rules here change what is built: the manifest records it, and
  * an index built by other rules is rebuilt.
  */
-export const KNOWLEDGE_VERSION = 1;
+export const KNOWLEDGE_VERSION = 2;
 
 export interface SentenceFacts {
   readonly start: number;
@@ -39,6 +39,8 @@ export interface CorpusKnowledge {
   readonly articles: ReadonlyMap<string, readonly SentenceFacts[]>;
   /** Term -> the terms it may be replaced by (synonym groups of the alias file). */
   readonly synonyms: ReadonlyMap<string, readonly string[]>;
+  /** A phrase of a synonym group, as its words' forms ("see eye to eye", "get to") -> the group's other terms. */
+  readonly phrases: ReadonlyMap<string, readonly string[]>;
   /** Identifies what it was built from (rules, articles, metadata, alias file). */
   readonly fingerprint: string;
 }
@@ -103,9 +105,17 @@ export function buildKnowledge(corpus: Corpus, nlp: Nlp): CorpusKnowledge {
       }
     });
   }
-  const people = [...corpus.articles.flatMap((a) => a.meta.peopleQuoted.value), ...corpus.events.flatMap((e) => e.participants)];
+  // A photo credit "(Kiran Ridley/Getty Images)" names a photographer and an agency.
+  const credits = perArticle.flatMap(({ article, spans, roles }) =>
+    spans.flatMap((s, i) => {
+      if (roles[i] !== "caption") return [];
+      const m = /\(([\p{Lu}][\p{L}'’.-]*(?:\s+[\p{Lu}][\p{L}'’.-]*){1,3})\s*\/\s*([^()/]+?)\)\s*$/u.exec(article.text.slice(s.start, s.end));
+      return m?.[1] && m[2] ? [{ person: m[1], agency: m[2].trim() }] : [];
+    }),
+  );
+  const people = [...corpus.articles.flatMap((a) => a.meta.peopleQuoted.value), ...corpus.events.flatMap((e) => e.participants), ...credits.map((c) => c.person)];
   const places = [...corpus.articles.map((a) => a.meta.place.value), ...corpus.events.map((e) => e.place.value)].filter((p): p is string => p !== null);
-  const gazetteer = buildGazetteer({ mentions, acronyms, speakerNames, people, places, aliases: corpus.aliases.aliases }, nlp);
+  const gazetteer = buildGazetteer({ mentions, acronyms, speakerNames, people, places, organisations: credits.map((c) => c.agency), aliases: corpus.aliases.aliases }, nlp);
 
   const articles = new Map<string, SentenceFacts[]>();
   for (const { article, spans, roles } of perArticle) {
@@ -120,7 +130,7 @@ export function buildKnowledge(corpus: Corpus, nlp: Nlp): CorpusKnowledge {
       spans.map((s, i) => ({ start: s.start, end: s.end, role: roles[i] ?? "body", ...(attributed[i] ?? { entities: [], speakers: [], addressees: [] }) })),
     );
   }
-  return { gazetteer, articles, synonyms: synonymMap(corpus.aliases.synonyms), fingerprint: knowledgeFingerprint(corpus) };
+  return { gazetteer, articles, synonyms: synonymMap(corpus.aliases.synonyms), phrases: phraseMap(corpus.aliases.synonyms), fingerprint: knowledgeFingerprint(corpus) };
 }
 
 /**
@@ -144,6 +154,27 @@ export function synonymMap(groups: readonly (readonly string[])[]): Map<string, 
   return out;
 }
 
+/** A word's form for matching phrases: its term, or the word itself when it is a stopword ("to", "over"). */
+export const wordForm = (word: string) => termOf(word) ?? normaliseWord(word);
+
+/**
+ * The phrases of synonym groups ("see eye to eye", "go over"), keyed by their words' forms, to the
+ * terms of the group's other members. Their words alone say little ("go", "eye"); the phrase does.
+ */
+export function phraseMap(groups: readonly (readonly string[])[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const group of groups) {
+    for (const member of group) {
+      const words = tokens(member);
+      if (words.length < 2) continue;
+      const key = words.map((w) => wordForm(w.word)).join(" ");
+      const others = group.filter((g) => g !== member).map((g) => terms(g).join(" ")).filter(Boolean);
+      out.set(key, [...new Set([...(out.get(key) ?? []), ...others])]);
+    }
+  }
+  return out;
+}
+
 // ---- On disk --------------------------------------------------------------
 
 const ROLES: readonly SentenceRole[] = ["body", "headline", "caption", "boilerplate"];
@@ -157,6 +188,7 @@ interface KnowledgeFile {
   /** source -> [start, end, role index, entities, speakers, addressees][] */
   readonly articles: Record<string, [number, number, number, number[], number[], number[]][]>;
   readonly synonyms: [string, string[]][];
+  readonly phrases: [string, string[]][];
 }
 
 export function serializeKnowledge(k: CorpusKnowledge): string {
@@ -171,6 +203,7 @@ export function serializeKnowledge(k: CorpusKnowledge): string {
       ]),
     ),
     synonyms: [...k.synonyms].map(([t, alts]) => [t, [...alts]]),
+    phrases: [...k.phrases].map(([t, alts]) => [t, [...alts]]),
   };
   return JSON.stringify(file);
 }
@@ -189,5 +222,5 @@ export function deserializeKnowledge(json: string): CorpusKnowledge {
       rows.map(([start, end, role, ents, speakers, addressees]) => ({ start, end, role: ROLES[role] ?? "body", entities: ents, speakers, addressees })),
     );
   }
-  return { gazetteer: indexEntities(entities), articles, synonyms: new Map(file.synonyms), fingerprint: file.fingerprint };
+  return { gazetteer: indexEntities(entities), articles, synonyms: new Map(file.synonyms), phrases: new Map(file.phrases), fingerprint: file.fingerprint };
 }

@@ -43,9 +43,10 @@ export interface GazetteerInput {
   readonly acronyms: readonly AcronymDefinition[];
   /** Names that speak in the articles ("X said"), which makes a two-word name a person. */
   readonly speakerNames: ReadonlySet<string>;
-  /** People and places named by the metadata. */
+  /** People and places named by the metadata (and people and bodies credited for photos). */
   readonly people: readonly string[];
   readonly places: readonly string[];
+  readonly organisations?: readonly string[];
   /** Curated aliases: canonical name -> other names (alias file). */
   readonly aliases: Readonly<Record<string, readonly string[]>>;
 }
@@ -148,6 +149,7 @@ export function buildGazetteer(input: GazetteerInput, nlp: Nlp): Gazetteer {
   // 1. People: names written after a title, named by the metadata, or speaking with a full name.
   const titled = input.mentions.filter((m) => m.mention.title !== null);
   for (const p of input.people) draft(p, "person");
+  for (const o of input.organisations ?? []) draft(o, "organisation");
   for (const { mention } of titled) if (mention.tokens.length >= 1) draft(mention.name, "person");
   // "Ravi Menon" met someone, "Menon said" later: a name whose last word speaks alone speaks too.
   const speakingSurnames = new Set([...input.speakerNames].filter((n) => !n.includes(" ")));

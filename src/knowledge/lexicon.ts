@@ -239,3 +239,19 @@ export const BOILERPLATE_LINE = new RegExp(
 
 /** A photo credit in brackets at the end of a line: "(Kiran Ridley/Getty Images)", "(Photo: AFP)". */
 export const CAPTION_CREDIT = /\((?:[^()]*\/[^()]*|(?:photo|picture|image|file photo)[^()]*|[^()]*(?:getty|reuters|afp|ap photo|xinhua|epa|anadolu)[^()]*)\)\s*$/i;
+
+/**
+ * Words whose opposite answers a yes/no question with "no" although nothing is negated: "Was the EU
+ * running a trade surplus?" against "the EU's trade deficit swelled".
+ */
+export const OPPOSITES: readonly (readonly [readonly string[], readonly string[]])[] = [
+  [["surplus"], ["deficit"]],
+  [["big", "large", "major", "huge", "significant", "substantial", "vast"], ["small", "limited", "minor", "modest", "negligible", "little"]],
+  [["increase", "rise", "grow", "growth", "higher", "expand"], ["decrease", "fall", "shrink", "decline", "lower", "contract"]],
+  [["agree", "accept", "approve", "support", "back"], ["disagree", "reject", "oppose", "refuse", "block"]],
+  [["join", "enter"], ["leave", "withdraw", "exit", "quit"]],
+  [["win", "won"], ["lose", "lost"]],
+  [["allow", "permit", "lift"], ["ban", "forbid", "prohibit", "impose"]],
+  [["success", "succeed"], ["failure", "fail"]],
+  [["strengthen", "improve"], ["weaken", "worsen"]],
+];

@@ -45,7 +45,8 @@ export function normaliseWord(word: string): string {
       .normalize("NFKD")
       .replace(/\p{M}+/gu, "")
       .toLowerCase()
-      .replace(/['’]s$/u, "")
+      // Possessives and contractions: "Xi's", "he'd", "they'll", "we've", "they're", "I'm".
+      .replace(/['’](?:s|d|ll|ve|re|m)$/u, "")
       .replace(/['’.]/gu, "");
     if (normalised.size >= 200_000) normalised.clear();
     normalised.set(word, n);

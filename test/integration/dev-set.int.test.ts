@@ -15,13 +15,16 @@ import { cleanup, REPO, SEEDS, tempDir, testConfig } from "../helpers.js";
  */
 
 const EXTRA = path.join(REPO, "test/fixtures/extra-corpus");
+const DEV_EXTRA = path.join(REPO, "test/fixtures/dev-corpus");
 let dataDir: string;
 let extraDataDir: string;
+let devExtraDataDir: string;
 const reports: Record<string, EvalReport> = {};
 
 beforeAll(async () => {
   dataDir = await tempDir();
   extraDataDir = await tempDir();
+  devExtraDataDir = await tempDir();
   const base = { EMBEDDER: "use", DATA_DIR: dataDir, CORPUS_DIR: SEEDS };
   const dev = await readQaFile(path.join(REPO, "test/eval/dev-qa.jsonl"));
   const holdout = await readQaFile(path.join(REPO, "test/eval/holdout-qa.jsonl"));
@@ -30,8 +33,10 @@ beforeAll(async () => {
   reports.lexical = await runEval(createApp(testConfig({ ...base, RETRIEVAL_MODE: "lexical" })), dev);
   reports.holdout = await runEval(createApp(testConfig(base)), holdout);
   reports.extra = await runEval(createApp(testConfig({ EMBEDDER: "use", DATA_DIR: extraDataDir, CORPUS_DIR: EXTRA })), extra);
-}, 300_000);
-afterAll(() => cleanup(dataDir, extraDataDir));
+  const devExtra = await readQaFile(path.join(REPO, "test/eval/dev-extra-qa.jsonl"));
+  reports.devExtra = await runEval(createApp(testConfig({ EMBEDDER: "use", DATA_DIR: devExtraDataDir, CORPUS_DIR: DEV_EXTRA })), devExtra);
+}, 400_000);
+afterAll(() => cleanup(dataDir, extraDataDir, devExtraDataDir));
 
 interface Gate {
   readonly strict: number;
@@ -52,13 +57,13 @@ function expectQuality(t: EvalTotals, gate: Gate): void {
 describe("dev set (default: hybrid retrieval, offline embedder)", () => {
   it("retrieves the right article", () => {
     const t = reports.dev!.totals;
-    expect(t.recallAt1).toBeGreaterThanOrEqual(0.94);
+    expect(t.recallAt1).toBeGreaterThanOrEqual(0.92);
     expect(t.recallAt5).toBe(1);
-    expect(t.mrr).toBeGreaterThanOrEqual(0.96);
+    expect(t.mrr).toBeGreaterThanOrEqual(0.95);
   });
 
   it("leads with the answer, and declines what the articles do not cover", () => {
-    expectQuality(reports.dev!.totals, { strict: 0.9, abstentionPrecision: 0.92, abstentionRecall: 0.85, falseAbstentionRate: 0.04 });
+    expectQuality(reports.dev!.totals, { strict: 0.86, abstentionPrecision: 0.9, abstentionRecall: 0.86, falseAbstentionRate: 0.05 });
   });
 
   it("quotes every citation exactly as it stands in the cited file", async () => {
@@ -84,16 +89,22 @@ describe("dev set (default: hybrid retrieval, offline embedder)", () => {
   });
 });
 
+describe("dev articles of our own (fictional, tuned on like the dev set)", () => {
+  it("answers about articles the seeds do not contain", () => {
+    expectQuality(reports.devExtra!.totals, { strict: 0.65, abstentionPrecision: 0.73, abstentionRecall: 0.63, falseAbstentionRate: 0.13 });
+  });
+});
+
 describe("holdout set (written apart from the code and the dev set, never tuned on)", () => {
   it("holds up on questions the tuning never saw", () => {
     const t = reports.holdout!.totals;
     expect(t.recallAt1).toBeGreaterThanOrEqual(0.9);
-    expectQuality(t, { strict: 0.6, abstentionPrecision: 0.62, abstentionRecall: 0.75, falseAbstentionRate: 0.25 });
+    expectQuality(t, { strict: 0.64, abstentionPrecision: 0.7, abstentionRecall: 0.82, falseAbstentionRate: 0.19 });
   });
 });
 
 describe("extra articles (fictional, written for the tests, never tuned on)", () => {
   it("answers about articles nobody tuned the rules for", () => {
-    expectQuality(reports.extra!.totals, { strict: 0.72, abstentionPrecision: 0.75, abstentionRecall: 0.66, falseAbstentionRate: 0.14 });
+    expectQuality(reports.extra!.totals, { strict: 0.68, abstentionPrecision: 0.75, abstentionRecall: 0.66, falseAbstentionRate: 0.14 });
   });
 });

@@ -140,9 +140,13 @@ describe("declining, and saying what is missing", () => {
   });
 
   it("needs the kind of answer asked for: a date for 'when', a figure for 'how much'", () => {
-    const a = answer("When did Michel say China has a special responsibility?", "beijing.txt");
+    const a = answer("When will Xi travel to Serbia?", "paris.txt");
     expect(a.abstained).toBe(true);
     expect(a.text).toMatch(/^The articles don't give a date/);
+    // Words a participant said in the article about a meeting take the meeting's date, marked as the metadata's.
+    expect(answer("When did Michel say China has a special responsibility?", "beijing.txt").text).toMatch(
+      /^7 December 2023, the date the metadata infers for the EU–China summit in Beijing: “European Council President Charles Michel said/,
+    );
     expect(answer("When did Xi arrive in France?", "paris.txt").citations[0]?.quote).toContain("May 5");
   });
 
