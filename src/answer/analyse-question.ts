@@ -162,7 +162,14 @@ const HEAD_KINDS: readonly [RegExp, EntityKind | "event" | "date" | "quantity"][
   [/^(?:amount|number|figure|rate|percentage|share|sum|level|price|cost|total|value|size)s?$/, "quantity"],
 ];
 
-export function analyseQuestion(question: string, lexicon: QuestionLexicon): QuestionAnalysis {
+// Contractions typed without the apostrophe, as chat is written ("whats", "didnt"); words of their own
+// ("its", "well", "were", "wont" as a noun) are left alone.
+const BARE_CONTRACTIONS = /\b(what|who|where|when|how|that|there)s\b|\b(is|was|were|did|does|do|has|have|had|could|would|should|are)nt\b|\b(can)t\b/gi;
+
+export function analyseQuestion(raw: string, lexicon: QuestionLexicon): QuestionAnalysis {
+  const question = raw.replace(BARE_CONTRACTIONS, (m, wh?: string, aux?: string, can?: string) =>
+    wh ? `${wh}'s` : aux ? `${aux}n't` : can ? `${can}'t` : m,
+  );
   const parts = splitParts(question, lexicon);
   if (parts) {
     const analyses = parts.texts.map((t) => analyseSingle(t, lexicon));
@@ -210,7 +217,7 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
   if (/^(?:(?:and|so|but|ok|also)\s+)?(?:when)\b|\bwhen\s+(?:did|was|were|is|will|does|do|are)\b|\bhow long ago\b/.test(main)) type = "date";
   else if (YES_NO.test(main) && !/^\W*(?:what|which|who|whom|whose|when|where|why|how)\b/.test(main)) type = "yes-no";
   else if (/^(?:(?:and|so|but|ok|also)\s+)?(?:why)\b|\bwhy\b|\bwhat (?:was|is|were) the reason\b|\bfor what reason\b|\bhow come\b/.test(main)) type = "reason";
-  else if (/\b(?:how (?:many|much|big|large|long|high|far|often)|what (?:[\w'’]+ ){0,4}(?:rate|percentage|share|amount|number|figure|sum|cost|price|level|total|value|deficit|surplus|population|gdp|budget|revenue|growth|volume|debt|turnover|size)s?)\b/.test(main)) type = "quantity";
+  else if (/\b(?:how (?:many|much|big|large|long|high|far|often|fast|old|heavy|tall|deep|wide|quickly)|what (?:[\w'’]+ ){0,4}(?:rate|percentage|share|amount|number|figure|sum|cost|price|level|total|value|deficit|surplus|population|gdp|budget|revenue|growth|volume|debt|turnover|size)s?)\b/.test(main)) type = "quantity";
   else if (/\bwhere\b/.test(main)) type = "place";
   else if (head === "event") type = "event";
   else if (head === "date") type = "date";
@@ -220,6 +227,12 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     type = plural(main, which?.index ?? 0) ? "list" : head;
   } else if (/^\W*(?:who|whom)\b|\bwho\b/.test(main)) type = /^\W*who(?:'s|\s+is|\s+was|\s+are)\s+[\p{L}\s.'’-]+\??$/iu.test(main) && entities.length > 0 && !/\bwho(?:'s|\s+is|\s+was)\s+the\b/.test(main) ? "description" : "person";
   else if (/\b(?:what|which)\s+(?:topics|issues|areas|subjects|things|matters|fields|steps|measures|points|demands|countries|items)\b|\blist\b/.test(main)) type = "list";
+  // "What's Kallas's official title?" asks for a title, not for a person ("official" is not the head).
+  const personNamed = entities.some((e) => e.ids.some((id) => lexicon.gazetteer.entities[id]?.kind === "person"));
+  if (type === "person" && /^\W*what\b/.test(main) && ROLE_QUESTION.test(main) && personNamed) {
+    type = "description";
+    wants = null;
+  }
   if (type === "person" || type === "list") wants ??= type === "person" ? "person" : null;
   // "Who is the Italian prime minister …", "Which European Council President …": a title asked about is the answer, not a given.
   const given = wants === "person" && !speakerPattern(q) ? entities.filter((e) => !e.byTitle) : entities;
@@ -480,6 +493,8 @@ const LOOSE_ROLES = new Set([...ROLE_WORDS, "chief", "boss", "head", "leader", "
 /** Roles news writes for one another: a "top diplomat" is a foreign minister or a high representative. */
 const ROLE_EQUIVALENTS: Readonly<Record<string, readonly string[]>> = {
   diplomat: ["minister", "representative", "envoy", "ambassador", "secretary"],
+  // Every member of the European Commission is a commissioner, its (vice) presidents too.
+  commissioner: ["commission"],
   premier: ["prime"],
   pm: ["prime", "premier"],
   spokesperson: ["spokesman", "spokeswoman"],

@@ -54,3 +54,19 @@ export function satisfiesAnswerType(text: string, type: AnswerType | null): bool
 export function yearsIn(text: string): string[] {
   return [...new Set(text.match(YEAR) ?? [])];
 }
+
+/**
+ * The text without the amounts the question itself gives: "How many missiles will the €1.2 billion
+ * purchase buy?" is not answered by "ammunition worth €1.2 billion". An amount is its number with its
+ * scale word or percent sign, as the question writes it ("5 countries" leaves "5%" standing).
+ */
+export function withoutAmountsOf(question: string, text: string): string {
+  let out = text;
+  const amount = new RegExp(`(?<![\\d.,])(\\d(?:[\\d,.]*\\d)?)(\\s*(?:${LARGE_NUMBERS}|%|per ?cent|percent)\\b|\\s*%)?`, "gi");
+  for (const m of question.matchAll(amount)) {
+    const escape = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const suffix = m[2] ? `\\s*${escape(m[2].trim())}` : `(?!\\s*(?:${LARGE_NUMBERS}|%|per ?cent|percent))`;
+    out = out.replace(new RegExp(`[$€£]?(?<![\\d.,])${escape(m[1] ?? "")}(?![\\d]|[.,]\\d)${suffix}`, "gi"), " ");
+  }
+  return out;
+}

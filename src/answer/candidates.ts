@@ -1,9 +1,9 @@
-import type { EntityKind } from "../knowledge/gazetteer.js";
+import { normName, type EntityKind } from "../knowledge/gazetteer.js";
 import type { SentenceRole } from "../knowledge/roles.js";
 import { hasOpenQuote, type Span } from "../text/sentences.js";
 import type { Passage, SummitEvent } from "../types.js";
 import type { QuestionAnalysis, QuestionEntity } from "./analyse-question.js";
-import { DATE, DAY, QUANTITY, yearsIn } from "./answer-type.js";
+import { DATE, DAY, QUANTITY, withoutAmountsOf, yearsIn } from "./answer-type.js";
 import { DEMONYMS, TITLE_WORDS } from "../knowledge/lexicon.js";
 import { continuesPrevious, sentenceContext, type CorpusView } from "./evidence.js";
 import { terms } from "../text/terms.js";
@@ -133,11 +133,20 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
   // A participant of the article's meeting is there even where a sentence does not name them ("Did Kallas
   // raise Gaza with Wang Yi?"); its city only for a question about the meeting ("after the Paris meeting"),
   // not for "the tallest building in Brussels".
-  const atMeeting = (x: number) => atEvent.has(x) && (kindOf(x) === "person" || q.aboutMeeting);
+  const atMeeting = (x: number) => atEvent.has(x) && (kindOf(x) !== "place" || q.aboutMeeting);
   const here = (id: number) => entities.has(id) || inherited.includes(id) || atMeeting(id);
   // "Beijing's pledge", "hand Moscow": a capital stands for its country and the other way round —
   // but not where the question places something in a city ("the tallest building in Brussels").
-  const present = (e: QuestionEntity) => e.ids.some((id) => here(id) || (!e.locative && (related.get(id) ?? []).some(here)));
+  // A body named inside a longer name the gazetteer matched instead ("Chinese Foreign Ministry spokesman Wang Wenbin").
+  let spelledOut: string | null = null;
+  const spelled = (id: number) => {
+    const e = corpus.knowledge.gazetteer.entities[id];
+    if (!e || e.kind === "person") return false;
+    spelledOut ??= ` ${normName(text)} `;
+    const inText = spelledOut;
+    return e.aliases.some((a) => a.includes(" ") && inText.includes(` ${a} `));
+  };
+  const present = (e: QuestionEntity) => e.ids.some((id) => here(id) || (!e.locative && (related.get(id) ?? []).some(here)) || spelled(id));
   const missing = q.entities.filter((e) => e !== q.speaker && !e.background && !present(e)).flatMap((e) => e.ids);
   const speakerOk = !q.speaker || speaksHere(q.speaker.ids.flatMap((id) => [id, ...(related.get(id) ?? [])]), speakers, entities, corpus);
   const addresseeOk = !q.addressee || q.addressee.ids.some((id) => addressees.has(id) || entities.has(id));
@@ -227,9 +236,13 @@ const COUNTED_KINDS: readonly [RegExp, EntityKind][] = [
   [/^(?:compan|firm|agenc|organi|bod|institution|bank)/, "organisation"],
 ];
 
+const MONEY_OR_SHARE = /[$€£]\s?\d[\d,.]*(?:\s*(?:million|billion|trillion|bn|m)\b)?|\d[\d,.]*\s*(?:%|per ?cent\b|percent\b|(?:million |billion )?(?:euros?|dollars?|yuan|pounds?)\b)/gi;
+
 const NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|several|both|only";
 
 export const SEPARATE_MEETING = /\b(?:separate|another|different|earlier|later|previous)\s+(?:meeting|talks|summit|visit|call|session)\b/i;
+
+const DATELINE = /^\s*\p{Lu}[\p{Lu}\s.,'’-]*\p{Lu}(?:,\s*[\p{L}\s]+?)?\s*[–—-]\s/u;
 
 const MEETING = /\b(?:meet|met|meeting|meetings|summit|talks|dialogue|visit|visited|held|hold|discussions|conference)\b/i;
 
@@ -254,7 +267,9 @@ function typeHolds(q: QuestionAnalysis, text: string, entities: ReadonlySet<numb
   // and not some "separate meeting" of its own: the metadata's date and place are then the meeting's.
   const participants = event ? corpus.eventEntities(event) : new Set<number>();
   const atTheMeeting =
-    event !== undefined && !SEPARATE_MEETING.test(text) && (MEETING.test(text) || [...speakers].some((id) => participants.has(id) && g.entities[id]?.kind === "person"));
+    event !== undefined &&
+    !SEPARATE_MEETING.test(text) &&
+    (MEETING.test(text) || (q.speaker !== null && [...speakers].some((id) => participants.has(id) && g.entities[id]?.kind === "person")));
   switch (q.type) {
     case "date": {
       // A date in the sentence, or the date of the meeting it reports (from the metadata);
@@ -267,7 +282,10 @@ function typeHolds(q: QuestionAnalysis, text: string, entities: ReadonlySet<numb
       const counted = q.countNoun ? new RegExp(`\\b(?:${NUMBER_WORDS}|\\d+)\\s+(?:[\\p{L}-]+\\s+){0,4}${q.countNoun.slice(0, 5)}`, "iu").test(text) : false;
       // "How many countries …?" — "… to Serbia and Hungary": the list is the count.
       const kind = q.countNoun ? COUNTED_KINDS.find(([re]) => re.test(q.countNoun ?? ""))?.[1] : undefined;
-      return QUANTITY.test(text) || counted || (kind !== undefined && others(kind) >= 2);
+      // "How many missiles …?" is not answered by a share or a sum of money.
+      const amounts = withoutAmountsOf(q.text, text);
+      const figures = q.countNoun ? amounts.replace(MONEY_OR_SHARE, " ") : amounts;
+      return QUANTITY.test(figures) || counted || (kind !== undefined && others(kind) >= 2);
     }
     case "person":
       // "Who went to Beijing …?" — "a number of its commissioners" answers a bare "who" too; "which
@@ -276,10 +294,17 @@ function typeHolds(q: QuestionAnalysis, text: string, entities: ReadonlySet<numb
     case "place": {
       // A place the sentence puts something in or at ("held in Brussels", "travel to Serbia"), not "Russia's war";
       // "which building" wants a building, not a city.
-      const located = [...entities].filter((id) => !asked.has(id) && g.entities[id]?.kind === "place" && named(id) && locative(g.entities[id]?.name ?? "", text));
+      // A dateline ("TALLINN — …") says where the report was filed, not where anything is.
+      const undated = text.replace(DATELINE, "");
+      const located = [...entities].filter((id) => !asked.has(id) && g.entities[id]?.kind === "place" && named(id) && locative(g.entities[id]?.name ?? "", undated));
       const venues = located.filter((id) => VENUE.test(g.entities[id]?.name ?? ""));
       if (q.wantsVenue) return venues.length > 0;
-      return located.length > 0 || (atTheMeeting && !eventPlaceAsked);
+      // "Which country had signed up …?" — "Italy, which in 2019 became …": the place is the answer, wherever it stands.
+      if (q.wants === "place" && others("place") > 0) return true;
+      // The meeting's own place answers where it was, or where someone at it spoke; not "where will the
+      // stockpiles be stored".
+      const ofTheMeeting = q.aboutMeeting || q.speaker !== null || q.focus.some((f) => f.speech);
+      return located.length > 0 || (atTheMeeting && ofTheMeeting && !eventPlaceAsked);
     }
     case "organisation":
       return others("organisation") > 0;

@@ -90,9 +90,13 @@ function declined(text: string, closest: ArticleRef[]): Composed {
 const passes = (c: Candidate) => c.checks.entities && c.checks.speaker && c.checks.addressee && c.checks.type && c.checks.time;
 // Hedged statements do not settle a yes/no question ("may", but not the month: "May 7"), nor do
 // demands ("more effort is needed to curtail …") that the question does not ask about.
-const HEDGE = /\b(?:may|might|could|reportedly|allegedly|possibly|perhaps|likely|expected to|would)\b/i;
+// Aims and plans do not settle whether it happened ("aiming to conclude the agreement by the end of the year").
+const HEDGE = /\b(?:may|might|could|reportedly|allegedly|possibly|perhaps|likely|expected to|would|(?:aim|aims|aiming|aimed|plan|plans|planning|intend|intends|intending|seek|seeks|seeking) to|if|unless)\b/i;
 const DEMAND = /\b(?:should|must|needs? to|is needed|are needed|urged?|urging|called (?:on|for)|calls (?:on|for)|calling (?:on|for)|hopes?|hoped|wants? to|count on)\b/i;
-const hedged = (text: string, question = "") => HEDGE.test(text.replace(/\bMay\s+\d|\d\s+May\b/g, "")) || (DEMAND.test(text) && !DEMAND.test(question) && !/\b(?:urge|call|ask|want|hope|demand|need)/i.test(question));
+// "said Norway would send two frigates" reports a plan as a fact, not a guess.
+const REPORTED_WOULD = /\b((?:said|says|announced|confirmed|promised|pledged|told [^,.;]{1,40}?)(?: that)? [^,.;]{1,60}?) would\b/gi;
+const hedges = (text: string) => HEDGE.test(text.replace(/\bMay\s+\d|\d\s+May\b/g, "").replace(REPORTED_WOULD, "$1 will"));
+const hedged = (text: string, question = "") => hedges(text) || (DEMAND.test(text) && !DEMAND.test(question) && !/\b(?:urge|call|ask|want|hope|demand|need)/i.test(question));
 // Opposites that answer a yes/no question with "no" although nothing is negated ("big benefits" / "very limited").
 const OPPOSITES: readonly [RegExp, RegExp][] = [
   [/\b(?:big|large|major|huge|significant|substantial)\b/i, /\b(?:small|limited|minor|modest|little|negligible)\b/i],
@@ -122,12 +126,26 @@ function answerPart(q: QuestionAnalysis, passages: readonly Passage[], corpus: C
   const lead = body[0] ?? good[0];
 
   if (q.type === "yes-no") return yesNo(q, relevant, corpus);
+  const swapped = lead && q.speaker && q.focus.length >= 2 && lead.focus <= 0.5 ? someoneElseSaidIt(lead, relevant) : undefined;
+  if (swapped) return nearest(notQuotedText(q, corpus), swapped, corpus);
   if (lead) {
     const quotes = [lead, ...moreQuotes(q, lead, body.length ? body : good, corpus, params)];
     const listed = q.type === "list" ? listFraming(q, quotes, corpus) : "";
     return { answered: true, lead: listed || framing(q, lead, corpus), quotes, confidence: lead.focus };
   }
   return explainMissing(q, relevant, corpus);
+}
+
+// "What did Raghunathan say about chips being the new oil?" when Pillai said "Chips are the new oil" and
+// Raghunathan only mentioned a "bargaining chip": the question is about the other speaker's words (when
+// it asks about more than one word, and the lead holds at most half of them).
+const SWAPPED_FOCUS = 0.9;
+const SWAPPED_MARGIN = 0.35;
+/** Whether someone other than the speaker asked about says what the question asks, far better than the lead does. */
+function someoneElseSaidIt(lead: Candidate, relevant: readonly Candidate[]): Candidate | undefined {
+  return relevant.find(
+    (c) => !c.checks.speaker && c.speakers.size > 0 && c.checks.type && c.checks.time && c.role === "body" && c.focus >= SWAPPED_FOCUS && c.focus - lead.focus >= SWAPPED_MARGIN,
+  );
 }
 
 /**
@@ -214,7 +232,7 @@ function yesNo(q: QuestionAnalysis, relevant: readonly Candidate[], corpus: Corp
   const settled = relevant.filter(passes).filter((c) => c.role === "body" && acts(c));
   const best = settled[0];
   const clauseOf = best ? focusClause(q, best.text) : "";
-  if (best && !hedged(clauseOf, q.text)) {
+  if (best && !hedged(clauseOf, q.text) && !focusClauses(q, best.text).some(hedges)) {
     const clause = clauseOf;
     const same = NEGATION.test(clause) === q.negated && !best.opposed && !opposes(q.text, best.text);
     return { answered: true, lead: same ? "Yes —" : "No —", quotes: [best], confidence: best.focus };
@@ -242,13 +260,24 @@ function yesNo(q: QuestionAnalysis, relevant: readonly Candidate[], corpus: Corp
  * The clause of a sentence that holds most of the question's words: a negation elsewhere in the
  * sentence ("… did not confirm whether …, but said …") does not answer the question.
  */
+/** The clauses that hold a focus word of the question: a plan or a condition in any of them leaves it open. */
+function focusClauses(q: QuestionAnalysis, text: string): string[] {
+  const forms = q.focus.flatMap((f) => [f.term, ...f.alternatives]);
+  return text.split(/[.!?]["”]?\s+|[,;:]\s+|\s+(?=but\s)/).filter((c) => {
+    const seq = ` ${terms(c).join(" ")} `;
+    return forms.some((t) => seq.includes(` ${t} `));
+  });
+}
+
 function focusClause(q: QuestionAnalysis, text: string): string {
   const clauses = text.split(/[.!?]["”]?\s+|[,;:]\s+|\s+(?=but\s)/);
   const forms = q.focus.flatMap((f) => [f.term, ...f.alternatives]);
   const names = q.entities.map((e) => e.text.toLowerCase());
   const score = (c: string) => {
     const seq = ` ${terms(c).join(" ")} `;
-    return forms.filter((t) => seq.includes(` ${t} `)).length + names.filter((n) => c.toLowerCase().includes(n)).length;
+    // What the question asks about weighs more than the names it gives: in "ministers agreed to hold talks
+    // on a Code of Conduct, aiming to conclude it by the end of the year", "by the end of" is the clause asked about.
+    return 2 * forms.filter((t) => seq.includes(` ${t} `)).length + names.filter((n) => c.toLowerCase().includes(n)).length;
   };
   const best = clauses.reduce((a, b) => (score(b) > score(a) ? b : a), clauses[0] ?? text);
   return score(best) > 0 ? best : text;

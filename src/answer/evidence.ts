@@ -120,6 +120,16 @@ export function createCorpusView(corpus: Corpus, knowledge: CorpusKnowledge, lex
         for (const name of [...event.participants, ...event.place.value.split(",")]) {
           for (const id of knowledge.gazetteer.byAlias.get(normName(name.trim())) ?? []) ids.add(id);
         }
+        // Bodies the event's name holds ("Nordic-Baltic Eight (NB8) defence ministers' meeting"):
+        // the meeting is theirs, whichever sentence of its article is read.
+        const words = normName(event.name).split(" ");
+        for (let i = 0; i < words.length; i++) {
+          for (let n = 1; n <= 4 && i + n <= words.length; n++) {
+            for (const id of knowledge.gazetteer.byAlias.get(words.slice(i, i + n).join(" ")) ?? []) {
+              if (knowledge.gazetteer.entities[id]?.kind === "organisation") ids.add(id);
+            }
+          }
+        }
         eventEntities.set(event.id, ids);
       }
       return ids;

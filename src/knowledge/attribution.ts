@@ -29,6 +29,8 @@ export interface SentenceInput {
 }
 
 type Gender = "f" | "m";
+/** Verbs that take "to say/comment": "X declined to say", "she refused to comment". */
+const TO_SAY_VERBS = new Set(["declined", "refused", "wanted", "went", "hesitated", "sought", "decline", "refuse", "declines", "refuses"]);
 /** Reporting verbs that take an apposition between subject and verb ("X, an analyst at Y, said"). */
 const CORE_VERBS = new Set(["said", "says", "told", "added", "warned", "noted", "stressed", "argued", "urged", "called", "insisted", "cautioned", "wrote", "declared", "explained"]);
 
@@ -127,8 +129,10 @@ export function attributeArticle(text: string, sentences: readonly SentenceInput
       }
       const lemma = SPEECH_VERBS.get(t.word.toLowerCase());
       if (!lemma) return;
-      // Subject to the left, over words such as "also", "has once again", "on Wednesday".
+      // Subject to the left, over words such as "also", "has once again", "on Wednesday",
+      // and over a verb that takes "to say" ("He declined to say").
       let j = i - 1;
+      if (words[j]?.norm === "to" && TO_SAY_VERBS.has(words[j - 1]?.norm ?? "")) j -= 2;
       while (j >= 0 && j >= i - 5 && (SPEECH_GAP_WORDS.has(words[j]?.norm ?? "") || /ly$/.test(words[j]?.norm ?? "")) && !entityEndingAt(j)) j--;
       const gapText = j >= 0 ? text.slice(words[j]?.end ?? 0, t.start) : "";
       // Only people and bodies speak (and places standing for their governments: "Beijing said").
@@ -143,6 +147,13 @@ export function attributeArticle(text: string, sentences: readonly SentenceInput
         // "Claire Dumoulin, secretary-general of the federation, said": the person the clause opens with.
         const opener = resolved.find((m) => m.end < t.start && !inQuote(m.start) && m.ids.some((id) => kind(id) === "person") && !/[;“”"]/.test(text.slice(m.end, t.start)));
         if (opener && tokens(text.slice(opener.end, t.start)).length <= 16) who = opener.ids.filter((id) => kind(id) === "person");
+      }
+      if (who.length === 0 && /ing$/.test(t.norm) && /,\s*$/.test(text.slice(words[i - 1]?.end ?? s.start, t.start))) {
+        // "He declined to comment, saying only that …": the subject the sentence opens with.
+        const opener = entityStartingAt(0);
+        const first = opener && !inQuote(opener.start) ? opener.ids.filter((id) => kind(id) === "person") : [];
+        const pronoun0 = first.length === 0 ? pronounAt(0) : null;
+        who = first.length > 0 ? first : pronoun0 !== null ? [pronoun0] : [];
       }
       if (who.length === 0) {
         // "“…,” said Grzegorz Stec" / "said Stec, an analyst"

@@ -17,7 +17,9 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
     "ourselves out over own same she should so some such than that the their theirs them themselves then there these they this " +
     "those through to too under up very was we were what when where which while who whom why will with would you your " +
     "yours yourself yourselves s t don now tell told say said says saying according article articles anything something " +
-    "there's what's who's it's let's please thing things get got give"
+    "there's what's who's it's let's please thing things get got give " +
+    // Negated auxiliaries as normaliseWord leaves them ("didn't" -> "didnt"); negation is read from the question itself.
+    "didnt doesnt dont isnt wasnt werent arent havent hasnt hadnt wont cant couldnt wouldnt shouldnt"
   ).split(" "),
 );
 
