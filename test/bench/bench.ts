@@ -76,7 +76,10 @@ async function dirSize(dir: string): Promise<number> {
 }
 
 async function worker(spec: object): Promise<WorkerResult> {
-  const { stdout } = await promisify(execFile)(process.execPath, ["--expose-gc", "--import", "tsx", path.join(REPO, "test/bench/query-worker.ts"), JSON.stringify(spec)], {
+  // The spec goes through a file: with hundreds of questions it is larger than one command-line argument may be.
+  const specFile = path.join(await mkdtemp(path.join(os.tmpdir(), "summit-bench-spec-")), "spec.json");
+  await writeFile(specFile, JSON.stringify(spec));
+  const { stdout } = await promisify(execFile)(process.execPath, ["--expose-gc", "--import", "tsx", path.join(REPO, "test/bench/query-worker.ts"), specFile], {
     cwd: REPO,
     maxBuffer: 64 * 1024 * 1024,
   });

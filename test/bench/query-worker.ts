@@ -4,6 +4,7 @@
  * lexical search and HNSW search (with recall@10 against exact search).
  * Called by bench.ts with a JSON spec; prints one JSON object.
  */
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import hnswlib from "hnswlib-node";
 import { createApp } from "../../src/app.js";
@@ -29,7 +30,7 @@ interface Spec {
   grid?: { m: number; efConstruction: number }[];
 }
 
-const spec = JSON.parse(process.argv[2] ?? "{}") as Spec;
+const spec = JSON.parse(readFileSync(process.argv[2] ?? "", "utf8")) as Spec;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const rssMb = () => Math.round(process.memoryUsage().rss / 2 ** 20);
 const stats = (xs: number[]) => ({ p50: percentile(xs, 50), p95: percentile(xs, 95), p99: percentile(xs, 99) });
