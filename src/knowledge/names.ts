@@ -186,6 +186,17 @@ export function nameMentions(text: string, start: number, end: number, ctx: Name
       }
       titleWords = [...qualifiers, before.norm];
     }
+    // "Timor-Leste's Foreign Minister Aurélio dos Reis": the possessor qualifies the title.
+    const owner = sentence[at - 1];
+    if (titleWords.length > 0 && title.length > 0 && owner && isCapitalised(owner.word) && /^['’]s[ \t]+$/.test(text.slice(owner.end, run[0]?.start))) {
+      const possessor: string[] = [owner.norm];
+      for (let j = at - 2; j >= 0; j--) {
+        const w = sentence[j] as Token;
+        if (!isCapitalised(w.word) || !/^[ \t-]$/.test(text.slice(w.end, sentence[j + 1]?.start))) break;
+        possessor.unshift(w.norm);
+      }
+      titleWords = [...possessor, ...titleWords];
+    }
     out.push({
       name: text.slice(name[0]?.start ?? 0, name.at(-1)?.end ?? 0),
       tokens: name,

@@ -148,6 +148,11 @@ describe("gazetteer", () => {
     expect(virtanen.aliases).not.toContain("minister");
   });
 
+  it("qualifies a title with the possessor written before it ('Timor-Leste's Foreign Minister')", () => {
+    const k = knowledgeOf({ "a.txt": "The talks ended, Timor-Leste's Foreign Minister Aurelio Soares said on Friday." });
+    expect(entity(k, "Aurelio Soares").aliases).toEqual(expect.arrayContaining(["timor leste foreign minister", "foreign minister"]));
+  });
+
   it("gives a person the parts of their name: first name and surname", () => {
     const k = knowledgeOf({ "a.txt": "Foreign Minister Aino Virtanen spoke in Helsinki." });
     expect(entity(k, "Aino Virtanen").aliases).toEqual(expect.arrayContaining(["aino", "virtanen"]));
