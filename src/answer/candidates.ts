@@ -240,7 +240,9 @@ const MONEY_OR_SHARE = /[$€£]\s?\d[\d,.]*(?:\s*(?:million|billion|trillion|bn
 
 const NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|several|both|only";
 
-export const SEPARATE_MEETING = /\b(?:separate|another|different|earlier|later|previous)\s+(?:meeting|talks|summit|visit|call|session)\b/i;
+// "during a separate meeting with …", "at another summit"; not "held separate talks with Xi and Li", which are
+// two sets of talks at the same meeting.
+export const SEPARATE_MEETING = /\b(?:(?:a|an)\s+(?:separate|different|earlier|later|previous)|another)\s+(?:meeting|talks|summit|visit|call|session)\b/i;
 
 const DATELINE = /^\s*\p{Lu}[\p{Lu}\s.,'’-]*\p{Lu}(?:,\s*[\p{L}\s]+?)?\s*[–—-]\s/u;
 

@@ -208,7 +208,12 @@ function framing(q: QuestionAnalysis, lead: Candidate, corpus: CorpusView): stri
     }
     if (WEEKDAY_ONLY.test(lead.text) && years.length === 0) return `${capitalise(dateWords(event.date.value))}${event.date.basis === "inferred" ? " (date inferred)" : ""}:`;
   }
-  if (q.type === "place" && !separate && ![...lead.entities].some((id) => corpus.knowledge.gazetteer.entities[id]?.kind === "place" && !q.entities.some((e) => e.ids.includes(id)))) {
+  // The sentence puts nothing in a place ("China and Europe should …" names places but no "where"): the meeting's place says where.
+  const located = [...lead.entities].some((id) => {
+    const e = corpus.knowledge.gazetteer.entities[id];
+    return e?.kind === "place" && !q.entities.some((x) => x.ids.includes(id)) && locative(e.name, lead.text);
+  });
+  if (q.type === "place" && !separate && !located) {
     return `In ${event.place.value}:`;
   }
   return "";

@@ -25,7 +25,8 @@ const ARTICLES: Record<string, string> = {
     "European Commission Executive Vice President Joost Aelst attended the meeting. He declined to say whether the EU would pay for the stockpiles, saying only that talks continue.\n" +
     "Sweden, which joined the group in 1992, did not take part in the purchase.\n" +
     "Finnish Foreign Ministry spokesman Mikko Virtanen said the order was overdue.\n" +
-    "The Finnish Foreign Ministry welcomed the deal.",
+    "The Finnish Foreign Ministry welcomed the deal.\n" +
+    "The ministers held separate talks with industry for the first NB8 defence meeting since 2019.",
 };
 
 const EVENTS: SummitEvent[] = [
@@ -142,5 +143,15 @@ describe("chat-style questions", () => {
     const a = answer("Who is the spokesman of the Finnish Foreign Ministry?");
     expect(a.coverage).toBe("full");
     expect(a.citations[0]?.quote).toBe("Finnish Foreign Ministry spokesman Mikko Virtanen said the order was overdue.");
+  });
+});
+
+describe("the meeting's date and place from the metadata", () => {
+  it("dates the meeting from the metadata when the sentence's only year is another ('since 2019'), 'separate talks' being talks at it", () => {
+    expect(answer("When was the NB8 defence meeting held?").text).toMatch(/^21 April 2026, the date of the Nordic-Baltic Eight \(NB8\) defence ministers' meeting in Tallinn: “The ministers held separate talks/);
+  });
+
+  it("places words said at the meeting when the sentence names places but puts nothing in one", () => {
+    expect(answer("Where was Ozols when he said missiles are the new insurance policy of small nations?").text).toMatch(/^In Tallinn, Estonia: “"Missiles are the new insurance policy/);
   });
 });
