@@ -127,6 +127,7 @@ export interface QuestionLexicon {
 const BACKGROUND_SHARE = 0.5;
 
 // Words of asking that say nothing about the answer ("what kind of", "exactly", "happened"), and light verbs.
+const AFFILIATION = /\b(?:work(?:s|ed|ing)?|employed|affiliated)\s+(?:for|at|with|in|by)\b/;
 const QUESTION_NOISE = new Set(
   "kind sort type exactly actually really specifically happen happened mention mentioned name named list everything anyth anything ask asked question something someone go goes going went gone get gets got make makes made take takes took do doing come came put keep kept let seem".split(
     " ",
@@ -149,7 +150,7 @@ const AUX = "did|does|do|is|was|were|are|has|have|had|can|could|will|would|shoul
 const YES_NO = new RegExp(`^(?:(?:and|so|but|ok|also)\\s+)?(?:${AUX})(?:n't|\\s+not)?\\b`, "i");
 // Words that ask beyond what was reported at the time.
 const ROLE_QUESTION = /\b(?:title|job|role|position|post|office|what does \S+ do)\b/;
-const LATER = /\b(?:eventually|end(?:ed)? up|since then|subsequently|afterwards|ever since|in the end|finally|later on|so far|yet)\b/;
+const LATER = /\bonce (?:it|they|the [\w-]+(?: [\w-]+)?) (?:was|were|had|got|is|are) (?:under ?way|started|begun|running|launched|in place)\b|\b(?:eventually|end(?:ed)? up|since then|subsequently|afterwards|ever since|in the end|finally|later on|so far|yet)\b/;
 const NEGATED = /\b(?:not|never|n't|no longer|refuse[sd]?|fail(?:ed)?\s+to)\b/i;
 
 /** Head nouns after "which"/"what" and the kind of thing they ask for. */
@@ -157,7 +158,7 @@ const HEAD_KINDS: readonly [RegExp, EntityKind | "event" | "date" | "quantity"][
   [/^(?:meeting|summit|talks?|dialogue|event|visit|trip|conference|occasion|session|tour|forum|round)s?$/, "event"],
   [/^(?:day|date|year|month|week|time|weekday)s?$/, "date"],
   [/^(?:country|countries|city|cities|place|places|capital|capitals|nation|nations|region|regions|location|venue|state|states|building|palace)$/, "place"],
-  [/^(?:agency|agencies|outlet|outlets|newspaper|newspapers|paper|body|bodies|organi[sz]ations?|institutions?|ministry|ministries|service|think|tank|company|companies|firm|firms|bloc|group|groups|media|broadcaster|wire)$/, "organisation"],
+  [/^(?:agency|agencies|outlet|outlets|newspaper|newspapers|paper|body|bodies|organi[sz]ations?|institutions?|ministry|ministries|service|think|tank|company|companies|firm|firms|bloc|group|groups|media|broadcaster|wire|universit(?:y|ies)|institutes?|foundations?|centres?|banks?)$/, "organisation"],
   [/^(?:leaders?|officials?|ministers?|presidents?|premiers?|analysts?|spokes(?:man|woman|person)|persons?|people|politicians?|diplomats?|chiefs?|heads?|envoys?|commissioners?|secretar(?:y|ies)|prime|person|man|woman|representatives?)$/, "person"],
   [/^(?:amount|number|figure|rate|percentage|share|sum|level|price|cost|total|value|size)s?$/, "quantity"],
 ];
@@ -165,6 +166,16 @@ const HEAD_KINDS: readonly [RegExp, EntityKind | "event" | "date" | "quantity"][
 // Contractions typed without the apostrophe, as chat is written ("whats", "didnt"); words of their own
 // ("its", "well", "were", "wont" as a noun) are left alone.
 const BARE_CONTRACTIONS = /\b(what|who|where|when|how|that|there)s\b|\b(is|was|were|did|does|do|has|have|had|could|would|should|are)nt\b|\b(can)t\b/gi;
+
+/**
+ * A focus word's weight: its IDF; a word no article uses weighs as much as the synonyms the articles
+ * do use (IDF is highest for unknown words, which would otherwise outweigh everything), or half its own.
+ */
+function wordWeight(term: string, known: boolean, alternatives: readonly string[], lexicon: QuestionLexicon): number {
+  if (known) return lexicon.idf(term);
+  const used = alternatives.filter(lexicon.known);
+  return used.length > 0 ? Math.max(...used.map(lexicon.idf)) : lexicon.idf(term) * 0.5;
+}
 
 export function analyseQuestion(raw: string, lexicon: QuestionLexicon): QuestionAnalysis {
   const question = raw.replace(BARE_CONTRACTIONS, (m, wh?: string, aux?: string, can?: string) =>
@@ -214,7 +225,7 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
   let wants: EntityKind | null = null;
   const which = /\b(?:which|what)\b/.exec(main);
   const head = which ? headKind(main, which.index) : null;
-  if (/^(?:(?:and|so|but|ok|also)\s+)?(?:when)\b|\bwhen\s+(?:did|was|were|is|will|does|do|are)\b|\bhow long ago\b/.test(main)) type = "date";
+  if (/^(?:(?:and|so|but|ok|also)\s+)?(?:when)\b|\bwhen\s+(?:did|was|were|is|will|does|do|are)\b|\bhow long ago\b|\b(?:from|since|until|till|as of) when\b/.test(main)) type = "date";
   else if (YES_NO.test(main) && !/^\W*(?:what|which|who|whom|whose|when|where|why|how)\b/.test(main)) type = "yes-no";
   else if (/^(?:(?:and|so|but|ok|also)\s+)?(?:why)\b|\bwhy\b|\bwhat (?:was|is|were) the reason\b|\bfor what reason\b|\bhow come\b/.test(main)) type = "reason";
   else if (/\b(?:how (?:many|much|big|large|long|high|far|often|fast|old|heavy|tall|deep|wide|quickly)|what (?:[\w'’]+ ){0,4}(?:rate|percentage|share|amount|number|figure|sum|cost|price|level|total|value|deficit|surplus|population|gdp|budget|revenue|growth|volume|debt|turnover|size)s?)\b/.test(main)) type = "quantity";
@@ -288,7 +299,10 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
         ? new Set(["day", "days", "week", "weekday", "date", "year", "month", "time"])
         : ROLE_QUESTION.test(main)
           ? new Set(["title", "official", "job", "role", "position", "post", "office", "exactly", "full"])
-          : new Set<string>();
+          : // "Which think tank does X work for?": whom someone works for is the organisation asked, not a topic.
+            type === "organisation" && AFFILIATION.test(main)
+            ? new Set(["work", "works", "worked", "working", "employed", "affiliated"])
+            : new Set<string>();
   const typeWords = new Set(["when", "where", "why", "who", "whom", "whose", "how"]);
   const focus: FocusTerm[] = [];
   const seen = new Set<string>();
@@ -298,7 +312,7 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     QUESTION_NOISE.has(t.norm) ||
     quantityWords.has(t.norm) ||
     unknown.some((u) => u.toLowerCase().split(/\s+/).includes(t.norm)) ||
-    (head !== null && which !== null && headWordAt(lower, which.index) === t.norm) ||
+    (head !== null && which !== null && headWordsAt(lower, which.index).includes(t.norm)) ||
     /^(?:19|20)\d\d$/.test(t.norm);
   for (let i = 0; i < words.length; i++) {
     const t = words[i] as Token;
@@ -342,7 +356,7 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     const speakingVerb = SPEECH_VERBS.has(t.norm) || SPEECH_VERBS.has(t.word.toLowerCase()) || TALKING.has(t.norm);
     focus.push({
       term,
-      weight: lexicon.idf(term) * (speakingVerb ? 0.3 : 1) * (known || alternatives.some(lexicon.known) ? 1 : 0.5),
+      weight: wordWeight(term, known, alternatives, lexicon) * (speakingVerb ? 0.3 : 1),
       alternatives,
       // "bring up", "discuss": anyone speaking about it will do; "warn", "deny": that verb itself.
       ...(TALKING.has(t.norm) ? { speech: true } : {}),
@@ -448,6 +462,17 @@ function speakerPattern(q: string): boolean {
  * The head noun of the phrase after "which"/"what": the last word of it that
  * names a kind ("which state news agency" -> "agency"), or null.
  */
+/** Every word of the head after "which"/"what" that names a kind ("which think tank": think, tank): the kind asked for, not the topic. */
+function headWordsAt(lower: string, at: number): string[] {
+  const rest = lower.slice(at).split(/[^\p{L}\p{N}'’-]+/u).slice(1, 6);
+  const out: string[] = [];
+  for (const w of rest) {
+    if ((STOPWORDS.has(w) && !["state", "states"].includes(w)) || new RegExp(`^(?:${AUX})$`).test(w) || /ed$/.test(w)) break;
+    if (HEAD_KINDS.some(([re]) => re.test(w))) out.push(w);
+  }
+  return out;
+}
+
 function headWordAt(lower: string, at: number): string | null {
   const rest = lower.slice(at).split(/[^\p{L}\p{N}'’-]+/u).slice(1, 6);
   let head: string | null = null;

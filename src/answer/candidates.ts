@@ -124,6 +124,9 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
   // Entities the previous sentence names count when this one reads on from it.
   const i0 = indexes[0] ?? 0;
   const inherited = i0 > 0 && continuesPrevious(analysis, article.text, i0) ? (analysis.facts[i0 - 1]?.entities ?? []) : [];
+  // What the headline names (not its people) is what the whole article is about: "the cable" in
+  // paragraph two is the headline's "Arctic data cable".
+  const topical = analysis.facts[0]?.role === "headline" ? analysis.facts[0].entities : [];
   const event = corpus.eventOf(source);
   const atEvent = event ? corpus.eventEntities(event) : new Set<number>();
 
@@ -134,7 +137,8 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
   // raise Gaza with Wang Yi?"); its city only for a question about the meeting ("after the Paris meeting"),
   // not for "the tallest building in Brussels".
   const atMeeting = (x: number) => atEvent.has(x) && (kindOf(x) !== "place" || q.aboutMeeting);
-  const here = (id: number) => entities.has(id) || inherited.includes(id) || atMeeting(id);
+  const here = (id: number) => entities.has(id) || inherited.includes(id) || atMeeting(id) || onTopic(id);
+  const onTopic = (id: number) => topical.includes(id) && kindOf(id) !== "person";
   // "Beijing's pledge", "hand Moscow": a capital stands for its country and the other way round —
   // but not where the question places something in a city ("the tallest building in Brussels").
   // A body named inside a longer name the gazetteer matched instead ("Chinese Foreign Ministry spokesman Wang Wenbin").
@@ -157,6 +161,8 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
   for (const e of q.entities) {
     entityTotal += e.weight;
     if (e === q.speaker ? speakerOk : present(e)) entityHit += e.weight;
+    // Named only by the headline: the sentence is about it, but one that names it says more.
+    if (e !== q.speaker && !e.ids.some((id) => entities.has(id) || inherited.includes(id) || atMeeting(id)) && e.ids.some(onTopic)) entityHit -= e.weight / 2;
   }
   let total = 0;
   let hit = 0;
@@ -308,8 +314,12 @@ function typeHolds(q: QuestionAnalysis, text: string, entities: ReadonlySet<numb
       const ofTheMeeting = q.aboutMeeting || q.speaker !== null || q.focus.some((f) => f.speech);
       return located.length > 0 || (atTheMeeting && ofTheMeeting && !eventPlaceAsked);
     }
-    case "organisation":
-      return others("organisation") > 0;
+    case "organisation": {
+      // "Which company will lay the cable?" is not answered by the meeting's own parties, nor by the
+      // bodies every article names.
+      const parties = event ? corpus.eventEntities(event) : new Set<number>();
+      return [...entities].some((id) => !asked.has(id) && g.entities[id]?.kind === "organisation" && named(id) && !parties.has(id) && corpus.lexicon.entityShare(id) <= 0.5);
+    }
     case "list":
       // One of the kind asked for here; the answer gathers the rest from further quotes.
       return q.wants ? others(q.wants) >= 1 : /,.*\band\b|,.*,|\band\b/.test(text);

@@ -126,7 +126,9 @@ function answerPart(q: QuestionAnalysis, passages: readonly Passage[], corpus: C
   const lead = body[0] ?? good[0];
 
   if (q.type === "yes-no") return yesNo(q, relevant, corpus);
-  const swapped = lead && q.speaker && q.focus.length >= 2 && lead.focus <= 0.5 ? someoneElseSaidIt(lead, relevant) : undefined;
+  const withheld = q.type !== "statement" ? notGiven(q, relevant, lead) : undefined;
+  if (withheld) return { answered: false, lead: "The articles don't give that; they say:", quotes: [withheld], confidence: 0 };
+  const swapped = lead && q.speaker && q.focus.length >= 2 && lead.focus <= SWAPPED_LEAD ? someoneElseSaidIt(lead, relevant) : undefined;
   if (swapped) return nearest(notQuotedText(q, corpus), swapped, corpus);
   if (lead) {
     const quotes = [lead, ...moreQuotes(q, lead, body.length ? body : good, corpus, params)];
@@ -136,10 +138,30 @@ function answerPart(q: QuestionAnalysis, passages: readonly Passage[], corpus: C
   return explainMissing(q, relevant, corpus);
 }
 
+// "She did not say what level of imports would trigger the safeguard": the article says the detail was withheld.
+const NOT_GIVEN =
+  /\b(?:did not|didn't|does not|doesn't|would not|wouldn't|could not|couldn't|declined to|refused to)\s+(?:say|specify|disclose|give|reveal|detail|name|elaborate|comment|put a figure)\b|\bno (?:further )?details\b|\b(?:was|were|has not been|have not been|had not been) not (?:disclosed|specified|made public|given|released)\b|\b(?:not|un)(?:\s+yet)?\s*(?:clear|known)\b|\bremains? unclear\b/i;
+// It must say so about most of what is asked, at least as fully as the lead does.
+const NOT_GIVEN_FOCUS = 0.5;
+/** A sentence, at least as close to the question as the lead, saying the detail asked for was not given. */
+function notGiven(q: QuestionAnalysis, relevant: readonly Candidate[], lead: Candidate | undefined): Candidate | undefined {
+  return relevant.find(
+    (c) =>
+      q.focus.length > 0 &&
+      c.role === "body" &&
+      c.checks.entities &&
+      c.checks.speaker &&
+      c.focus >= NOT_GIVEN_FOCUS &&
+      c.focus >= (lead?.focus ?? 0) &&
+      focusClauses(q, c.text).some((clause) => NOT_GIVEN.test(clause)),
+  );
+}
+
 // "What did Raghunathan say about chips being the new oil?" when Pillai said "Chips are the new oil" and
 // Raghunathan only mentioned a "bargaining chip": the question is about the other speaker's words (when
 // it asks about more than one word, and the lead holds at most half of them).
 const SWAPPED_FOCUS = 0.9;
+const SWAPPED_LEAD = 0.65;
 const SWAPPED_MARGIN = 0.35;
 /** Whether someone other than the speaker asked about says what the question asks, far better than the lead does. */
 function someoneElseSaidIt(lead: Candidate, relevant: readonly Candidate[]): Candidate | undefined {
@@ -232,9 +254,17 @@ function yesNo(q: QuestionAnalysis, relevant: readonly Candidate[], corpus: Corp
   const g = corpus.knowledge.gazetteer;
   const institutional = subject?.ids.every((id) => g.entities[id]?.kind !== "person") ?? false;
   const named = (c: Candidate, id: number) => [id, ...(g.related.get(id) ?? [])].some((x) => c.entities.has(x));
+  // A body or a place is there wherever the candidate counts it present (named, at its meeting, in the headline).
   const acts = (c: Candidate) =>
-    !subject || subject.ids.some((id) => c.speakers.has(id) || ((institutional || c.speakers.size === 0) && named(c, id)));
-  const settled = relevant.filter(passes).filter((c) => c.role === "body" && acts(c));
+    !subject || subject.ids.some((id) => c.speakers.has(id) || ((institutional || c.speakers.size === 0) && named(c, id))) || (institutional && c.speakers.size === 0 && c.checks.entities);
+  // "Did Benítez Rolón talk to the press?" — "…, who did not speak to reporters": the one asked about need not be speaking.
+  const checked = (c: Candidate) => passes(c) || (q.speaker !== null && c.speakers.size === 0 && c.checks.entities && c.checks.addressee && c.checks.type && c.checks.time);
+  // The sentence itself, not only its surroundings, must say most of what is asked.
+  // The sentence itself, not only its surroundings, must say most of what is asked; and what it leaves out must
+  // not be what another sentence says ("legally binding" is the Philippines' wish, not what China agreed to).
+  const settled = relevant
+    .filter(checked)
+    .filter((c) => c.role === "body" && acts(c) && ownFocus(q, c) >= YES_NO_OWN_FOCUS && saidElsewhere(q, c, relevant) < YES_NO_ELSEWHERE);
   const best = settled[0];
   const clauseOf = best ? focusClause(q, best.text) : "";
   if (best && !hedged(clauseOf, q.text) && !focusClauses(q, best.text).some(hedges)) {
@@ -259,6 +289,28 @@ function yesNo(q: QuestionAnalysis, relevant: readonly Candidate[], corpus: Corp
   const nearest = best ?? relevant.find((c) => c.checks.entities);
   const lead = `The articles don't say${q.speaker ? ` whether ${nameOf(q.speaker, corpus)} did` : ""}.`;
   return nearest ? { answered: false, lead: `${lead} The closest they have:`, quotes: [nearest], confidence: 0 } : refusal(lead);
+}
+
+const YES_NO_OWN_FOCUS = 0.4;
+const YES_NO_ELSEWHERE = 0.3;
+/** Whether the candidate's own words hold the focus word (its context not counted). */
+function holds(f: QuestionAnalysis["focus"][number], c: Candidate): boolean {
+  const forms = [f.term, ...f.alternatives];
+  const seq = forms.some((t) => t.includes(" ")) ? ` ${terms(c.text.replace(/[-‐–]/g, " ")).join(" ")} ` : "";
+  return forms.some((t) => c.terms.has(t) || (t.includes(" ") && seq.includes(` ${t} `))) || (f.opposites?.some((t) => c.terms.has(t)) ?? false) || (f.speech === true && c.speakers.size > 0);
+}
+/** Share of the question's focus weight the candidate's own words hold. */
+function ownFocus(q: QuestionAnalysis, c: Candidate): number {
+  const total = q.focus.reduce((a, f) => a + f.weight, 0);
+  const hit = q.focus.filter((f) => holds(f, c)).reduce((a, f) => a + f.weight, 0);
+  return total > 0 ? hit / total : 1;
+}
+/** Share of the question's focus weight the candidate lacks and another sentence of the same article holds. */
+function saidElsewhere(q: QuestionAnalysis, c: Candidate, relevant: readonly Candidate[]): number {
+  const total = q.focus.reduce((a, f) => a + f.weight, 0);
+  const others = relevant.filter((o) => o.source === c.source && !overlaps(o, c));
+  const hit = q.focus.filter((f) => !holds(f, c) && others.some((o) => holds(f, o))).reduce((a, f) => a + f.weight, 0);
+  return total > 0 ? hit / total : 0;
 }
 
 /**

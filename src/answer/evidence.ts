@@ -126,7 +126,8 @@ export function createCorpusView(corpus: Corpus, knowledge: CorpusKnowledge, lex
         for (let i = 0; i < words.length; i++) {
           for (let n = 1; n <= 4 && i + n <= words.length; n++) {
             for (const id of knowledge.gazetteer.byAlias.get(words.slice(i, i + n).join(" ")) ?? []) {
-              if (knowledge.gazetteer.entities[id]?.kind === "organisation") ids.add(id);
+              const kind = knowledge.gazetteer.entities[id]?.kind;
+              if (kind === "organisation" || kind === "other") ids.add(id);
             }
           }
         }

@@ -4,7 +4,7 @@ import { sentenceSpans } from "../text/sentences.js";
 import { normaliseWord, termOf, terms } from "../text/terms.js";
 import { attributeArticle } from "./attribution.js";
 import { buildGazetteer, findEntities, indexEntities, withContainedPlaces, normName, type Entity, type EntityKind, type EntityMatch, type Gazetteer } from "./gazetteer.js";
-import { SPEECH_GAP_WORDS, SPEECH_VERBS } from "./lexicon.js";
+import { NEWS_SYNONYMS, SPEECH_GAP_WORDS, SPEECH_VERBS } from "./lexicon.js";
 import { acronymDefinitions, midSentenceCapitals, nameMentions, tokens, type AcronymDefinition, type NameMention } from "./names.js";
 import type { Nlp } from "./nlp.js";
 import { sentenceRoles, type SentenceRole } from "./roles.js";
@@ -21,7 +21,7 @@ import { sentenceRoles, type SentenceRole } from "./roles.js";
  * Bump when the rules here change what is built: the manifest records it, and
  * an index built by other rules is rebuilt.
  */
-export const KNOWLEDGE_VERSION = 4;
+export const KNOWLEDGE_VERSION = 5;
 
 export interface SentenceFacts {
   readonly start: number;
@@ -130,7 +130,8 @@ export function buildKnowledge(corpus: Corpus, nlp: Nlp): CorpusKnowledge {
       spans.map((s, i) => ({ start: s.start, end: s.end, role: roles[i] ?? "body", ...(attributed[i] ?? { entities: [], speakers: [], addressees: [] }) })),
     );
   }
-  return { gazetteer, articles, synonyms: synonymMap(corpus.aliases.synonyms), phrases: phraseMap(corpus.aliases.synonyms), fingerprint: knowledgeFingerprint(corpus) };
+  const groups = [...NEWS_SYNONYMS, ...corpus.aliases.synonyms];
+  return { gazetteer, articles, synonyms: synonymMap(groups), phrases: phraseMap(groups), fingerprint: knowledgeFingerprint(corpus) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { CAPITALS, DEMONYMS, NAME_PARTICLES, ORGANISATION_WORDS, PLACE_WORDS, ROLE_WORDS, TITLE_WORDS } from "./lexicon.js";
+import { CAPITALS, DEMONYMS, REGION_BLOCS, NAME_PARTICLES, ORGANISATION_WORDS, PLACE_WORDS, ROLE_WORDS, TITLE_WORDS } from "./lexicon.js";
 import { initialsOf, isAcronym, tokens, type AcronymDefinition, type NameMention, type Token } from "./names.js";
 import type { Nlp } from "./nlp.js";
 
@@ -98,6 +98,25 @@ export function titleAliases(title: string): string[] {
   return [...out];
 }
 
+const COUNTRY_DEMONYM = new Map(Object.entries(DEMONYMS).map(([d, c]) => [c, d]));
+/**
+ * A title qualified by a country in one form, in the other: "uruguayan foreign minister" is also
+ * "uruguay foreign minister" (how "Uruguay's foreign minister" reads), and the other way round.
+ */
+export function countryForms(title: string): string[] {
+  const words = title.split(" ");
+  for (const n of [2, 1]) {
+    const head = words.slice(0, n).join(" ");
+    if (words.length <= n) continue;
+    const rest = words.slice(n).join(" ");
+    const country = DEMONYMS[head];
+    if (country && country !== head) return [`${country} ${rest}`];
+    const demonym = COUNTRY_DEMONYM.get(head);
+    if (demonym && demonym !== head) return [`${demonym} ${rest}`];
+  }
+  return [];
+}
+
 const isParticle = (w: string) => NAME_PARTICLES.has(w);
 
 /**
@@ -135,7 +154,12 @@ export function buildGazetteer(input: GazetteerInput, nlp: Nlp): Gazetteer {
   }
   const drafts = new Map<string, Draft>();
   // Words in front of a name that are all common English words ("international partnerships") end a title; a first name does not.
-  const titleLike = (prefix: string) => prefix.trim().split(" ").every((w) => nlp.isCommonWord(w) || TITLE_WORDS.has(w) || ORGANISATION_WORDS.has(w));
+  // A first name compromise knows ("Lucía" of "Uruguayan Foreign Minister Lucía Ferreyra Olmos") is a name, even where it is also a word.
+  const firstName = (w: string) => !TITLE_WORDS.has(w) && !ORGANISATION_WORDS.has(w) && nlp.isKnownPerson(w.charAt(0).toUpperCase() + w.slice(1));
+  const titleLike = (prefix: string) => {
+    const words = prefix.trim().split(" ");
+    return words.every((w) => nlp.isCommonWord(w) || TITLE_WORDS.has(w) || ORGANISATION_WORDS.has(w)) && !firstName(words.at(-1) ?? "");
+  };
   const draft = (name: string, kind: EntityKind): Draft => {
     const norm = normName(name);
     let d = drafts.get(norm);
@@ -198,7 +222,7 @@ export function buildGazetteer(input: GazetteerInput, nlp: Nlp): Gazetteer {
     const title = between ? `${mention.title} ${between}` : mention.title;
     for (const alias of titleAliases(title)) titleHolders.set(alias, (titleHolders.get(alias) ?? new Set()).add(holder));
   }
-  for (const [alias, holders] of titleHolders) for (const h of holders) h.aliases.add(alias);
+  for (const [alias, holders] of titleHolders) for (const h of holders) for (const a of [alias, ...countryForms(alias)]) h.aliases.add(a);
   for (const { full, acronym } of input.acronyms) {
     const d = drafts.get(normName(full)) ?? draft(full, "organisation");
     d.aliases.add(normName(acronym));
@@ -215,6 +239,11 @@ export function buildGazetteer(input: GazetteerInput, nlp: Nlp): Gazetteer {
     drafts.delete(a.norm);
   }
   for (const [demonym, place] of Object.entries(DEMONYMS)) drafts.get(place)?.aliases.add(demonym);
+  // A region the articles never name alone stands for its bloc ("Europe's AI law" for the European Union's).
+  for (const [region, bloc] of Object.entries(REGION_BLOCS)) {
+    const b = drafts.get(bloc) ?? [...drafts.values()].find((d) => d.kind !== "person" && d.aliases.has(bloc));
+    if (b && !drafts.has(region)) b.aliases.add(region);
+  }
   // A capital the articles never name stands for its country ("Washington" for the United States).
   for (const [capital, country] of Object.entries(CAPITALS)) {
     const c = drafts.get(country) ?? [...drafts.values()].find((d) => d.kind === "place" && d.aliases.has(country));
@@ -251,6 +280,13 @@ export function indexEntities(entities: readonly Entity[]): Gazetteer {
     }
   }
   const lengthsByFirstWord = new Map([...lengths].map(([w, ls]) => [w, [...ls].sort((a, b) => b - a)]));
+  for (const [region, bloc] of Object.entries(REGION_BLOCS)) {
+    const a = (byAlias.get(region) ?? []).filter((id) => entities[id]?.kind === "place");
+    const b = (byAlias.get(bloc) ?? []).filter((id) => entities[id]?.kind !== "person");
+    if (a.length !== 1 || b.length !== 1 || a[0] === b[0]) continue;
+    related.set(a[0] as number, [...(related.get(a[0] as number) ?? []), b[0] as number]);
+    related.set(b[0] as number, [...(related.get(b[0] as number) ?? []), a[0] as number]);
+  }
   for (const [capital, country] of Object.entries(CAPITALS)) {
     const a = (byAlias.get(capital) ?? []).filter((id) => entities[id]?.kind === "place");
     const b = (byAlias.get(country) ?? []).filter((id) => entities[id]?.kind === "place" || entities[id]?.kind === "organisation");

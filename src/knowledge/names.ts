@@ -152,7 +152,7 @@ function runs(sentence: readonly Token[], text: string, ctx: NameContext, titleC
 }
 
 /** Splits a run into its title and the name after it; a run without a role word is all name. */
-function splitTitle(run: readonly Token[]): { title: Token[]; name: Token[] } {
+function splitTitle(run: readonly Token[], common: (word: string) => boolean): { title: Token[]; name: Token[] } {
   // The name is the longest tail of capitalised words that are no title or institution word (particles inside).
   let i = run.length;
   while (i > 0) {
@@ -160,6 +160,11 @@ function splitTitle(run: readonly Token[]): { title: Token[]; name: Token[] } {
     const inName = NAME_PARTICLES.has(t.norm) && !isCapitalised(t.word) ? i < run.length : isCapitalised(t.word) && !institutional(t.norm) && !(t.norm in DEMONYMS);
     if (!inName) break;
     i--;
+  }
+  // "Minister for Digital Transformation Haruka Tsujimoto": a portfolio ("for …", "of …") runs on through
+  // common English words; a name keeps at least two words.
+  if (run.slice(0, i).some((t) => t.norm === "for" || t.norm === "of")) {
+    while (run.length - i > 2 && common((run[i] as Token).norm)) i++;
   }
   const title = run.slice(0, i);
   const name = run.slice(i);
@@ -172,7 +177,7 @@ export function nameMentions(text: string, start: number, end: number, ctx: Name
   const sentence = tokens(text.slice(start, end), start);
   const out: NameMention[] = [];
   for (const run of runs(sentence, text, ctx, titleCase)) {
-    const { title, name } = splitTitle(run);
+    const { title, name } = splitTitle(run, (w) => ctx.nlp.isCommonWord(w));
     let titleWords = title.map((t) => t.norm);
     const at = sentence.indexOf(run[0] as Token);
     const before = sentence[at - 1];
