@@ -130,6 +130,12 @@ function answerPart(q: QuestionAnalysis, passages: readonly Passage[], corpus: C
   if (withheld) return { answered: false, lead: "The articles don't give that; they say:", quotes: [withheld], confidence: 0 };
   const swapped = lead && q.speaker && q.focus.length >= 2 && lead.focus <= SWAPPED_LEAD ? someoneElseSaidIt(lead, relevant) : undefined;
   if (swapped) return nearest(notQuotedText(q, corpus), swapped, corpus);
+  // "How many Chinese electric cars are sold in the EU?": the sentence about them has no figure, and the one
+  // with a figure ("his first visit in five years") is about something else. A lead of the kind asked for
+  // that is far less about the question than a sentence without it answers nothing.
+  const onTopic = relevant.filter((c) => c.role === "body" && c.checks.entities && c.checks.speaker && c.checks.time);
+  const closer = lead && TYPED.has(q.type) ? onTopic.find((c) => !c.checks.type && lead.focus < TYPE_MARGIN * c.focus) : undefined;
+  if (closer) return explainMissing(q, relevant, corpus);
   if (lead) {
     const quotes = [lead, ...moreQuotes(q, lead, body.length ? body : good, corpus, params)];
     const listed = q.type === "list" ? listFraming(q, quotes, corpus) : "";
@@ -138,6 +144,8 @@ function answerPart(q: QuestionAnalysis, passages: readonly Passage[], corpus: C
   return explainMissing(q, relevant, corpus);
 }
 
+const TYPED = new Set(["quantity", "date", "place", "person", "organisation"]);
+const TYPE_MARGIN = 0.65;
 // "She did not say what level of imports would trigger the safeguard": the article says the detail was withheld.
 const NOT_GIVEN =
   /\b(?:did not|didn't|does not|doesn't|would not|wouldn't|could not|couldn't|declined to|refused to)\s+(?:say|specify|disclose|give|reveal|detail|name|elaborate|comment|put a figure)\b|\bno (?:further )?details\b|\b(?:was|were|has not been|have not been|had not been) not (?:disclosed|specified|made public|given|released)\b|\b(?:not|un)(?:\s+yet)?\s*(?:clear|known)\b|\bremains? unclear\b/i;

@@ -25,7 +25,8 @@ const ARTICLES: Record<string, string> = {
     'Bolivian Economy Minister Mateo Quispe said a quota "is a door, not a wall."\n' +
     'European Commissioner Anneke Brand said the EU\'s raw materials law and Chile\'s mining code "share the same aim."\n' +
     "Brand said Chile wanted the quota to be legally binding.\n" +
-    "Farmers protested outside the Commission's offices in Brussels.",
+    "Farmers protested outside the Commission's offices in Brussels.\n" +
+    "Customs officers in Antofagasta checked 12,000 containers linked to lithium last year.",
 };
 
 const EVENTS: SummitEvent[] = [
@@ -98,6 +99,13 @@ describe("saying what the articles lack", () => {
     const a = answer("How many inspectors will be hired for the customs checks?");
     expect(a.abstained).toBe(true);
     expect(a.text).toMatch(/^The articles don't give that; they say: “She did not say how many inspectors/);
+  });
+
+  it("does not take a figure from a sentence far less about the question than one without a figure", () => {
+    const a = answer("How many customs databases did Chile agree to link?");
+    expect(a.abstained).toBe(true);
+    expect(a.text).toMatch(/^The articles don't give a figure/);
+    expect(a.text).not.toContain("12,000");
   });
 
   it("does not answer 'which company' with the meeting's own parties", () => {
