@@ -136,7 +136,11 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
   // A participant of the article's meeting is there even where a sentence does not name them ("Did Kallas
   // raise Gaza with Wang Yi?"); its city only for a question about the meeting ("after the Paris meeting"),
   // not for "the tallest building in Brussels".
-  const atMeeting = (x: number) => atEvent.has(x) && (kindOf(x) !== "place" || q.aboutMeeting);
+  // The speaker asked about, speaking here at the meeting's article, said it where the meeting was ("what did
+  // von der Leyen ask of China in Paris?").
+  const speakerOk = !q.speaker || speaksHere(q.speaker.ids.flatMap((id) => [id, ...(related.get(id) ?? [])]), speakers, entities, corpus);
+  const speakerThere = q.speaker !== null && speakerOk && q.speaker.ids.some((id) => atEvent.has(id));
+  const atMeeting = (x: number) => atEvent.has(x) && (kindOf(x) !== "place" || q.aboutMeeting || speakerThere);
   const here = (id: number) => entities.has(id) || inherited.includes(id) || atMeeting(id) || onTopic(id);
   const onTopic = (id: number) => topical.includes(id) && kindOf(id) !== "person";
   // "Beijing's pledge", "hand Moscow": a capital stands for its country and the other way round —
@@ -152,7 +156,6 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
   };
   const present = (e: QuestionEntity) => e.ids.some((id) => here(id) || (!e.locative && (related.get(id) ?? []).some(here)) || spelled(id));
   const missing = q.entities.filter((e) => e !== q.speaker && !e.background && !present(e)).flatMap((e) => e.ids);
-  const speakerOk = !q.speaker || speaksHere(q.speaker.ids.flatMap((id) => [id, ...(related.get(id) ?? [])]), speakers, entities, corpus);
   const addresseeOk = !q.addressee || q.addressee.ids.some((id) => addressees.has(id) || entities.has(id));
 
   // Coverage of the question's focus words, and of everything it names (focus words and entities, each by its weight).

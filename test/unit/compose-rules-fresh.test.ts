@@ -67,6 +67,12 @@ describe("people and their titles", () => {
     expect(names().some((n) => n.endsWith("Ibarra Núñez"))).toBe(true);
   });
 
+  it("takes a capital the articles never name for its country", () => {
+    const q = analyseQuestion("What does Lima want from the quota?", small.view.lexicon);
+    expect(q.unknown).toEqual([]);
+    expect(q.entities.flatMap((e) => e.ids).map((id) => small.view.knowledge.gazetteer.entities[id]?.name)).toContain("Peru");
+  });
+
   it("finds 'Chile's foreign minister' from 'Chilean Foreign Minister …'", () => {
     const a = answer("What did Chile's foreign minister say about how long miners had waited?");
     expect(a.coverage).toBe("full");

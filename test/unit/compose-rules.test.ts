@@ -61,6 +61,14 @@ describe("what an article is about", () => {
   });
 });
 
+describe("where it was said", () => {
+  it("places a participant's words at the meeting's city", () => {
+    const a = answer("What did Ozols say in Tallinn about the price per missile?");
+    expect(a.coverage).toBe("full");
+    expect(a.citations[0]?.quote).toContain("cut the price per missile");
+  });
+});
+
 describe("who speaks", () => {
   it("attributes 'He declined to say …, saying only that …' to the person the pronoun stands for", () => {
     const a = answer("What did Aelst say about the stockpiles?");
