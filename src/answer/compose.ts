@@ -123,7 +123,7 @@ function answerPart(q: QuestionAnalysis, passages: readonly Passage[], corpus: C
   const good = relevant.filter(passes);
   // Headlines and captions only when nothing in the body says it.
   const body = good.filter((c) => c.role === "body");
-  const lead = body[0] ?? good[0];
+  const lead = ownWords(q, body) ?? body[0] ?? good[0];
 
   if (q.type === "yes-no") return yesNo(q, relevant, corpus);
   const withheld = q.type !== "statement" ? notGiven(q, relevant, lead) : undefined;
@@ -146,6 +146,17 @@ function answerPart(q: QuestionAnalysis, passages: readonly Passage[], corpus: C
 
 const TYPED = new Set(["quantity", "date", "place", "person", "organisation"]);
 const TYPE_MARGIN = 0.65;
+// "What did Tamm-Laas say about her colleague?" — "Tamm-Laas praised her Finnish colleague." tells of words
+// without giving them; the quotation beside it, as close to the question, does.
+const QUOTED = /["“”]/;
+const OWN_WORDS_MARGIN = 0.02;
+/** For "what did X say", the best candidate that quotes X's own words, when it is about as close to the question as the best. */
+function ownWords(q: QuestionAnalysis, body: readonly Candidate[]): Candidate | undefined {
+  const best = body[0];
+  if (!best || q.type !== "statement" || !q.speaker || QUOTED.test(best.text)) return undefined;
+  return body.find((c) => QUOTED.test(c.text) && c.focus >= best.focus - OWN_WORDS_MARGIN && c.score >= best.score - 0.05);
+}
+
 // "She did not say what level of imports would trigger the safeguard": the article says the detail was withheld.
 const NOT_GIVEN =
   /\b(?:did not|didn't|does not|doesn't|would not|wouldn't|could not|couldn't|declined to|refused to)\s+(?:say|specify|disclose|give|reveal|detail|name|elaborate|comment|put a figure)\b|\bno (?:further )?details\b|\b(?:was|were|has not been|have not been|had not been) not (?:disclosed|specified|made public|given|released)\b|\b(?:not|un)(?:\s+yet)?\s*(?:clear|known)\b|\bremains? unclear\b/i;

@@ -25,6 +25,7 @@ const ARTICLES: Record<string, string> = {
     'Bolivian Economy Minister Mateo Quispe said a quota "is a door, not a wall."\n' +
     'European Commissioner Anneke Brand said the EU\'s raw materials law and Chile\'s mining code "share the same aim."\n' +
     "Brand said Chile wanted the quota to be legally binding.\n" +
+    'Brand praised her Chilean counterpart. "Camila has fought for this for years," she said.\n' +
     "Farmers protested outside the Commission's offices in Brussels.\n" +
     "Customs officers in Antofagasta checked 12,000 containers linked to lithium last year.",
 };
@@ -77,6 +78,14 @@ describe("people and their titles", () => {
     const a = answer("What did Chile's foreign minister say about how long miners had waited?");
     expect(a.coverage).toBe("full");
     expect(a.citations[0]?.quote).toContain("Our miners have waited ten years");
+  });
+});
+
+describe("someone's own words", () => {
+  it("quotes the words, not the sentence that tells of them", () => {
+    const a = answer("What did Brand say about her Chilean counterpart?");
+    expect(a.coverage).toBe("full");
+    expect(a.citations[0]?.quote).toContain("Camila has fought for this");
   });
 });
 
