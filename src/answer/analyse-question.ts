@@ -1,7 +1,7 @@
 import { findEntities, type EntityKind, type EntityMatch, type Gazetteer } from "../knowledge/gazetteer.js";
 import { DEMONYMS, OPPOSITES, ROLE_WORDS, SPEECH_VERBS } from "../knowledge/lexicon.js";
 import { isAcronym, isCapitalised, tokens, type Token } from "../knowledge/names.js";
-import type { Nlp } from "../knowledge/nlp.js";
+import { oneEditApart, type Nlp } from "../knowledge/nlp.js";
 import { wordForm } from "../knowledge/build.js";
 import { normaliseWord, STOPWORDS, termOf } from "../text/terms.js";
 import { yearsIn } from "./answer-type.js";
@@ -511,7 +511,41 @@ function questionEntities(q: string, lexicon: QuestionLexicon): EntityMatch[] {
     const common = nlp.isCommonWord(m.alias) && !nlp.isKnownPlace(m.alias) && !(m.alias in DEMONYMS) && !person;
     return !common || isCapitalised(written);
   });
-  return [...found, ...looseTitles(q, found, lexicon)].sort((a, b) => a.start - b.start);
+  return [...found, ...looseTitles(q, found, lexicon), ...misspeltNames(q, found, lexicon)].sort((a, b) => a.start - b.start);
+}
+
+/**
+ * A name typed one letter off ("von der Leyn", "Kalas"): the one name of the articles it is one edit
+ * from. Only words no article uses and English does not know, of five letters or more, and only when
+ * exactly one name is that close.
+ */
+function misspeltNames(q: string, found: readonly EntityMatch[], lexicon: QuestionLexicon): EntityMatch[] {
+  const { gazetteer, nlp } = lexicon;
+  const ws = tokens(q);
+  const out: EntityMatch[] = [];
+  const unknown = (t: Token) => {
+    const term = termOf(t.word);
+    return !nlp.isCommonWord(t.norm) && !(term && lexicon.known(term)) && !found.some((m) => t.start >= m.start && t.end <= m.end);
+  };
+  let aliases: string[] | null = null;
+  ws.forEach((t, i) => {
+    if (!unknown(t) || out.some((m) => t.start < m.end && m.start < t.end)) return;
+    // The unknown word with up to two words before it ("von der Leyn").
+    for (let n = 3; n >= 1; n--) {
+      const span = ws.slice(Math.max(0, i - n + 1), i + 1);
+      if (span.length < n) continue;
+      const written = span.map((w) => w.norm).join(" ");
+      if (written.replace(/ /g, "").length < 5) continue;
+      aliases ??= [...gazetteer.byAlias.keys()].filter((a) => a.replace(/ /g, "").length >= 5);
+      const close = aliases.filter((a) => a.split(" ").length === n && oneEditApart(a, written));
+      const ids = [...new Set(close.flatMap((a) => gazetteer.byAlias.get(a) ?? []))];
+      if (ids.length === 1) {
+        out.push({ ids, start: span[0]?.start ?? t.start, end: t.end, alias: close[0] as string });
+        return;
+      }
+    }
+  });
+  return out;
 }
 
 const LOOSE_ROLES = new Set([...ROLE_WORDS, "chief", "boss", "head", "leader", "top"]);

@@ -160,6 +160,13 @@ describe("question analysis", () => {
     expect(q.focus.map((f) => f.term)).toEqual([]);
   });
 
+  it("takes a name typed one letter off for the one name it is that close to, and still declines names no article has", () => {
+    const q = analyseQuestion("What did Reyes Sotto say about the miners?", small.view.lexicon);
+    expect(q.unknown).toEqual([]);
+    expect(q.speaker?.ids.map((id) => small.view.knowledge.gazetteer.entities[id]?.name)).toEqual(["Camila Reyes Soto"]);
+    expect(analyseQuestion("What did Mark Rutte say about the quota?", small.view.lexicon).unknown).toEqual(["Mark Rutte"]);
+  });
+
   it("reads 'from when' as asking for a date and 'once it was under way' as asking what came later", () => {
     expect(analyseQuestion("From when can lithium be exported under the quota?", small.view.lexicon).type).toBe("date");
     expect(analyseQuestion("How did the quota work once it was under way?", small.view.lexicon).later).toBe(true);
