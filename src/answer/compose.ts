@@ -95,6 +95,10 @@ const HEDGE = /\b(?:may|might|could|reportedly|allegedly|possibly|perhaps|likely
 const DEMAND = /\b(?:should|must|needs? to|is needed|are needed|urged?|urging|called (?:on|for)|calls (?:on|for)|calling (?:on|for)|hopes?|hoped|wants? to|count on)\b/i;
 // "said Norway would send two frigates" reports a plan as a fact, not a guess.
 const REPORTED_WOULD = /\b((?:said|says|announced|confirmed|promised|pledged|told [^,.;]{1,40}?)(?: that)? [^,.;]{1,60}?) would\b/gi;
+// Asking something of someone: what they were asked to do, not what they did.
+const ASKED_OF = /\b(?:urged?|urging|call(?:ed|s|ing)? (?:on|for)|demand(?:ed|s|ing)?|ask(?:ed|s|ing)?|press(?:ed|es|ing) for)\b/i;
+/** The sentence of a quote (which may hold two) that holds the clause. */
+const sentenceHolding = (text: string, clause: string) => text.split(/(?<=[.!?]["”]?)\s+/).find((x) => x.includes(clause)) ?? text;
 const hedges = (text: string) => HEDGE.test(text.replace(/\bMay\s+\d|\d\s+May\b/g, "").replace(REPORTED_WOULD, "$1 will"));
 const hedged = (text: string, question = "") => hedges(text) || (DEMAND.test(text) && !DEMAND.test(question) && !/\b(?:urge|call|ask|want|hope|demand|need)/i.test(question));
 // Opposites that answer a yes/no question with "no" although nothing is negated ("big benefits" / "very limited").
@@ -286,7 +290,15 @@ function yesNo(q: QuestionAnalysis, relevant: readonly Candidate[], corpus: Corp
     .filter((c) => c.role === "body" && acts(c) && ownFocus(q, c) >= YES_NO_OWN_FOCUS && saidElsewhere(q, c, relevant) < YES_NO_ELSEWHERE);
   const best = settled[0];
   const clauseOf = best ? focusClause(q, best.text) : "";
-  if (best && !hedged(clauseOf, q.text) && !focusClauses(q, best.text).some(hedges)) {
+  // Someone else's demand anywhere in the sentence ("calling for … an end to … restrictions on rare earth
+  // exports") says what was asked of the one asked about, not what they did.
+  const demanded =
+    best !== undefined &&
+    subject !== null &&
+    !subject.ids.some((id) => best.speakers.has(id)) &&
+    ASKED_OF.test(sentenceHolding(best.text, clauseOf)) &&
+    !ASKED_OF.test(q.text);
+  if (best && !demanded && !hedged(clauseOf, q.text) && !focusClauses(q, best.text).some(hedges)) {
     const clause = clauseOf;
     const same = NEGATION.test(clause) === q.negated && !best.opposed && !opposes(q.text, best.text);
     return { answered: true, lead: same ? "Yes —" : "No —", quotes: [best], confidence: best.focus };
