@@ -127,9 +127,11 @@ export interface QuestionLexicon {
 const BACKGROUND_SHARE = 0.5;
 
 // Words of asking that say nothing about the answer ("what kind of", "exactly", "happened"), and light verbs.
+const EITHER_OR = /\bor\s+(?!not\b)[\p{L}'’-]+(?:\s+[\p{L}'’-]+){0,3}\s*\??$/u;
+const EMBEDDED_WH = /^\W*(?:what|how)\s+(?:did|does|do|has|have|had|will|would|is|was)\b.*?\b(?:say|said|tell|told|describe|think|mean|add|warn|claim|explain)\b.*?\b(?:about|on|regarding)\s+(?:who|whom|where|when|why|how|whether|which|what)\b/;
 const AFFILIATION = /\b(?:work(?:s|ed|ing)?|employed|affiliated)\s+(?:for|at|with|in|by)\b/;
 const QUESTION_NOISE = new Set(
-  "kind sort type exactly actually really specifically happen happened mention mentioned name named list everything anyth anything ask asked question something someone go goes going went gone get gets got make makes made take takes took do doing come came put keep kept let seem".split(
+  "whether kind sort type exactly actually really specifically happen happened mention mentioned name named list everything anyth anything ask asked question something someone go goes going went gone get gets got make makes made take takes took do doing come came put keep kept let seem".split(
     " ",
   ),
 );
@@ -226,7 +228,8 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
   const which = /\b(?:which|what)\b/.exec(main);
   const head = which ? headKind(main, which.index) : null;
   if (/^(?:(?:and|so|but|ok|also)\s+)?(?:when)\b|\bwhen\s+(?:did|was|were|is|will|does|do|are)\b|\bhow long ago\b|\b(?:from|since|until|till|as of) when\b/.test(main)) type = "date";
-  else if (YES_NO.test(main) && !/^\W*(?:what|which|who|whom|whose|when|where|why|how)\b/.test(main)) type = "yes-no";
+  // "Is Brussels looking to cut ties with China or something softer?" asks which, not whether.
+  else if (YES_NO.test(main) && !/^\W*(?:what|which|who|whom|whose|when|where|why|how)\b/.test(main) && !EITHER_OR.test(main)) type = "yes-no";
   else if (/^(?:(?:and|so|but|ok|also)\s+)?(?:why)\b|\bwhy\b|\bwhat (?:was|is|were) the reason\b|\bfor what reason\b|\bhow come\b/.test(main)) type = "reason";
   else if (/\b(?:how (?:many|much|big|large|long|high|far|often|fast|old|heavy|tall|deep|wide|quickly)|what (?:[\w'’]+ ){0,4}(?:rate|percentage|share|amount|number|figure|sum|cost|price|level|total|value|deficit|surplus|population|gdp|budget|revenue|growth|volume|debt|turnover|size)s?)\b/.test(main)) type = "quantity";
   else if (/\bwhere\b/.test(main)) type = "place";
@@ -238,6 +241,11 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     type = plural(main, which?.index ?? 0) ? "list" : head;
   } else if (/^\W*(?:who|whom)\b|\bwho\b/.test(main)) type = /^\W*who(?:'s|\s+is|\s+was|\s+are)\s+[\p{L}\s.'’-]+\??$/iu.test(main) && entities.length > 0 && !/\bwho(?:'s|\s+is|\s+was)\s+the\b/.test(main) ? "description" : "person";
   else if (/\b(?:what|which)\s+(?:topics|issues|areas|subjects|things|matters|fields|steps|measures|points|demands|countries|items)\b|\blist\b/.test(main)) type = "list";
+  // "What did Claesen tell reporters about who gets to set tariffs?" asks for his words; the "who" is their topic.
+  if (type !== "yes-no" && EMBEDDED_WH.test(main)) {
+    type = "description";
+    wants = null;
+  }
   // "What's Kallas's official title?" asks for a title, not for a person ("official" is not the head).
   const personNamed = entities.some((e) => e.ids.some((id) => lexicon.gazetteer.entities[id]?.kind === "person"));
   if (type === "person" && /^\W*what\b/.test(main) && ROLE_QUESTION.test(main) && personNamed) {
@@ -511,7 +519,21 @@ function questionEntities(q: string, lexicon: QuestionLexicon): EntityMatch[] {
     const common = nlp.isCommonWord(m.alias) && !nlp.isKnownPlace(m.alias) && !(m.alias in DEMONYMS) && !person;
     return !common || isCapitalised(written);
   });
-  return [...found, ...looseTitles(q, found, lexicon), ...misspeltNames(q, found, lexicon)].sort((a, b) => a.start - b.start);
+  // "the AU's energy commissioner": a title the gazetteer gives someone of another body is not theirs; the
+  // loose reading below looks for the AU's.
+  const owned = found.filter((m, i) => {
+    const owner = found[i - 1];
+    if (!owner || !/^['’]s?\s+$/.test(q.slice(owner.end, m.start)) || !m.alias.split(" ").some((w) => ROLE_WORDS.has(w))) return true;
+    const people = m.ids.map((id) => gazetteer.entities[id]).filter((e) => e?.kind === "person");
+    if (people.length === 0) return true;
+    const ownerWords = new Set(owner.ids.flatMap((id) => [id, ...(gazetteer.related.get(id) ?? [])]).flatMap((id) => (gazetteer.entities[id]?.aliases ?? []).flatMap((a) => a.split(" "))));
+    return people.some((e) => e?.aliases.some((a) => a.split(" ").some((w) => ownerWords.has(w))));
+  });
+  const loose = looseTitles(q, owned, lexicon);
+  // The loose reading, from the owner on, replaces the title it covers; when it finds no one, the title
+  // stands ("Peru's deputy trade minister" is the deputy trade minister).
+  const kept = found.filter((m) => owned.includes(m) || !loose.some((l) => l.start < m.end && m.start < l.end));
+  return [...kept, ...loose, ...misspeltNames(q, kept, lexicon)].sort((a, b) => a.start - b.start);
 }
 
 /**

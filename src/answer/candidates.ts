@@ -119,7 +119,9 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
   const terms = new Set(indexes.flatMap((i) => [...(analysis.terms[i] ?? [])]));
   const context = sentenceContext(analysis, article.text, indexes[0] ?? 0);
   const entities = new Set(facts.flatMap((f) => f?.entities ?? []));
-  const speakers = new Set(facts.flatMap((f) => f?.speakers ?? []));
+  // A quotation spread over two sentences is the speaker's who closes it ("“This is not aid. …,” X told reporters").
+  const quoted = analysis.facts.filter((f) => f.start < span.end && f.end > span.start);
+  const speakers = new Set(quoted.flatMap((f) => f.speakers));
   const addressees = new Set(facts.flatMap((f) => f?.addressees ?? []));
   // Entities the previous sentence names count when this one reads on from it.
   const i0 = indexes[0] ?? 0;

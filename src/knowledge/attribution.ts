@@ -38,8 +38,18 @@ const CORE_VERBS = new Set(["said", "says", "told", "added", "warned", "noted", 
 function quotedRanges(sentence: string, offset: number): [number, number][] {
   const out: [number, number][] = [];
   let open: number | null = null;
+  let first = true;
   for (const m of sentence.matchAll(/["“”]/g)) {
     const at = offset + m.index;
+    // A sentence that goes on with a quotation opened before it starts with its close ("It is a
+    // partnership …," X told reporters): what comes before the mark is quoted, what follows is not.
+    const closes = m[0] === "”" || (m[0] === '"' && /[,.!?]$/.test(sentence.slice(0, m.index)) && !/\S/.test(sentence.slice(m.index + 1, m.index + 2)));
+    if (first && closes) {
+      first = false;
+      out.push([offset, at]);
+      continue;
+    }
+    first = false;
     if (open === null) open = at;
     else {
       out.push([open, at]);

@@ -299,8 +299,9 @@ export function indexEntities(entities: readonly Entity[]): Gazetteer {
 }
 
 /**
- * Places a longer name contains: "Taiwan Strait" is also about Taiwan,
- * "Chinese Foreign Ministry" about China. Added as matches of the same span.
+ * Places and bodies a longer name starts with: "Taiwan Strait" is also about Taiwan, "Chinese
+ * Foreign Ministry" about China, "Andean Community commissioner" about the Andean Community.
+ * Added as matches of the same span.
  */
 export function withContainedPlaces(g: Gazetteer, matches: readonly EntityMatch[]): EntityMatch[] {
   const out: EntityMatch[] = [];
@@ -308,7 +309,7 @@ export function withContainedPlaces(g: Gazetteer, matches: readonly EntityMatch[
     out.push(m);
     const words = m.alias.split(" ");
     for (let n = words.length - 1; n >= 1; n--) {
-      const ids = (g.byAlias.get(words.slice(0, n).join(" ")) ?? []).filter((id) => g.entities[id]?.kind === "place" && !m.ids.includes(id));
+      const ids = (g.byAlias.get(words.slice(0, n).join(" ")) ?? []).filter((id) => (g.entities[id]?.kind === "place" || g.entities[id]?.kind === "organisation") && !m.ids.includes(id));
       if (ids.length) {
         out.push({ ids, start: m.start, end: m.end, alias: words.slice(0, n).join(" ") });
         break;

@@ -172,13 +172,52 @@ function splitTitle(run: readonly Token[], common: (word: string) => boolean): {
   return { title: title.filter((t) => !HONORIFICS.has(t.norm)), name };
 }
 
+/** "Timor-Leste's …": the capitalised possessor written before a run, as words. */
+function possessorOf(sentence: readonly Token[], text: string, run: readonly Token[]): string[] {
+  const at = sentence.indexOf(run[0] as Token);
+  const owner = sentence[at - 1];
+  if (!owner || !isCapitalised(owner.word) || !/^['’]s[ \t]+$/.test(text.slice(owner.end, run[0]?.start))) return [];
+  const words = [owner.norm];
+  for (let j = at - 2; j >= 0; j--) {
+    const w = sentence[j] as Token;
+    if (!isCapitalised(w.word) || !/^[ \t-]$/.test(text.slice(w.end, sentence[j + 1]?.start))) break;
+    words.unshift(w.norm);
+  }
+  return words;
+}
+
+const APPOSITIVE = /^,[ \t]+(?:the|a|an)[ \t]+((?:[\p{L}'’-]+[ \t]+){0,5}?)([\p{Ll}-]+)((?:[ \t]+(?:for|of)[ \t]+[\p{L} \t'’-]{3,60}?)?)[ \t]*,/u;
+/** "…, the AU's commissioner for infrastructure and energy, …" after a name: its title words, or none. */
+function appositiveTitle(after: string): string[] {
+  const m = APPOSITIVE.exec(after);
+  if (!m || !ROLE_WORDS.has((m[2] ?? "").toLowerCase())) return [];
+  const words = `${m[1] ?? ""}${m[2] ?? ""}${m[3] ?? ""}`.trim().split(/[ \t]+/).map((w) => w.replace(/['’]s$/, ""));
+  // "the country's finance minister": a possessor that names no one says nothing.
+  const named = words.filter((w) => !/^(?:country|nation|government|bloc|union|state|city|region|company|group|party|organisation|organization)$/i.test(w));
+  return named.map((w) => normaliseWord(w)).filter(Boolean);
+}
+
 /** Name mentions of the sentence at `start`..`end` of `text` (offsets in `text`). */
 export function nameMentions(text: string, start: number, end: number, ctx: NameContext, titleCase: boolean): NameMention[] {
   const sentence = tokens(text.slice(start, end), start);
   const out: NameMention[] = [];
-  for (const run of runs(sentence, text, ctx, titleCase)) {
+  const all = runs(sentence, text, ctx, titleCase);
+  // "Senegal's Minister of Foreign Affairs, Aminata Ndiaye-Faye, told …": a title alone, then the name in commas.
+  const titleOnly = (run: readonly Token[]) =>
+    run.some((t) => ROLE_WORDS.has(t.norm)) && run.every((t) => institutional(t.norm) || t.norm in DEMONYMS || ["of", "for", "and", "the"].includes(t.norm));
+  let heldTitle: string[] | null = null;
+  for (const [k, run] of all.entries()) {
+    const next = all[k + 1];
+    if (titleOnly(run) && next && /^,[ \t]+$/.test(text.slice(run.at(-1)?.end, next[0]?.start)) && /^,/.test(text.slice(next.at(-1)?.end).trimStart())) {
+      heldTitle = [...possessorOf(sentence, text, run), ...run.map((t) => t.norm)];
+      continue;
+    }
     const { title, name } = splitTitle(run, (w) => ctx.nlp.isCommonWord(w));
     let titleWords = title.map((t) => t.norm);
+    if (heldTitle && title.length === 0) titleWords = heldTitle;
+    heldTitle = null;
+    // "Kwabena Asante-Mensah, the AU's commissioner for infrastructure and energy, told …": the title after the name.
+    if (titleWords.length === 0 && name.length >= 2) titleWords = appositiveTitle(text.slice(name.at(-1)?.end ?? 0, (name.at(-1)?.end ?? 0) + 120));
     const at = sentence.indexOf(run[0] as Token);
     const before = sentence[at - 1];
     // "Chinese leader Xi Jinping", "Chinese Foreign Ministry spokesman Wang Wenbin".
@@ -192,16 +231,7 @@ export function nameMentions(text: string, start: number, end: number, ctx: Name
       titleWords = [...qualifiers, before.norm];
     }
     // "Timor-Leste's Foreign Minister Aurélio dos Reis": the possessor qualifies the title.
-    const owner = sentence[at - 1];
-    if (titleWords.length > 0 && title.length > 0 && owner && isCapitalised(owner.word) && /^['’]s[ \t]+$/.test(text.slice(owner.end, run[0]?.start))) {
-      const possessor: string[] = [owner.norm];
-      for (let j = at - 2; j >= 0; j--) {
-        const w = sentence[j] as Token;
-        if (!isCapitalised(w.word) || !/^[ \t-]$/.test(text.slice(w.end, sentence[j + 1]?.start))) break;
-        possessor.unshift(w.norm);
-      }
-      titleWords = [...possessor, ...titleWords];
-    }
+    if (titleWords.length > 0 && title.length > 0) titleWords = [...possessorOf(sentence, text, run), ...titleWords];
     out.push({
       name: text.slice(name[0]?.start ?? 0, name.at(-1)?.end ?? 0),
       tokens: name,

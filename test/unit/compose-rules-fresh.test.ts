@@ -23,11 +23,12 @@ const ARTICLES: Record<string, string> = {
     "Minister for Mining Transformation Paula Ibarra Núñez said customs checks would begin in Antofagasta.\n" +
     "She did not say how many inspectors would be hired.\n" +
     'Bolivian Economy Minister Mateo Quispe said a quota "is a door, not a wall."\n' +
-    'European Commissioner Anneke Brand said the EU\'s raw materials law and Chile\'s mining code "share the same aim."\n' +
+    'European Energy Commissioner Anneke Brand said the EU\'s raw materials law and Chile\'s mining code "share the same aim."\n' +
     "Brand said Chile wanted the quota to be legally binding.\n" +
     'Brand praised her Chilean counterpart. "Camila has fought for this for years," she said.\n' +
     "Farmers protested outside the Commission's offices in Brussels.\n" +
-    "Customs officers in Antofagasta checked 12,000 containers linked to lithium last year.",
+    "Customs officers in Antofagasta checked 12,000 containers linked to lithium last year.\n" +
+    '"We are partners, not a mine," Tomas Quintero, the Andean Community\'s commissioner for mining and energy, told reporters.',
 };
 
 const EVENTS: SummitEvent[] = [
@@ -165,6 +166,24 @@ describe("question analysis", () => {
     expect(q.unknown).toEqual([]);
     expect(q.speaker?.ids.map((id) => small.view.knowledge.gazetteer.entities[id]?.name)).toEqual(["Camila Reyes Soto"]);
     expect(analyseQuestion("What did Mark Rutte say about the quota?", small.view.lexicon).unknown).toEqual(["Mark Rutte"]);
+  });
+
+  it("reads 'X or something softer?' as asking which, and 'what did X say about who …' as asking for X's words", () => {
+    expect(analyseQuestion("Is Chile looking to scrap the quota or something softer?", small.view.lexicon).type).not.toBe("yes-no");
+    expect(analyseQuestion("Is Chile looking to scrap the quota?", small.view.lexicon).type).toBe("yes-no");
+    expect(analyseQuestion("What did Brand tell reporters about who sets the quota?", small.view.lexicon).type).toBe("statement");
+  });
+
+  it("does not take a title someone of another body holds for the one whose title is asked, and keeps it when no one else holds it", () => {
+    const speaker = (question: string) => analyseQuestion(question, small.view.lexicon).speaker?.ids.map((id) => small.view.knowledge.gazetteer.entities[id]?.name);
+    // Brand is the EU's energy commissioner; the Andean Community's is Quintero.
+    expect(speaker("What did the Andean Community's energy commissioner say?")).toEqual(["Tomas Quintero"]);
+    expect(speaker("What did Peru's deputy trade minister say?")).toEqual(["Hugo Salas Pinto"]);
+    const named = analyseQuestion("what is the quota for, according to the Andean Community's energy commissioner", small.view.lexicon).entities;
+    expect(named.flatMap((e) => e.ids).map((id) => small.view.knowledge.gazetteer.entities[id]?.name)).not.toContain("Anneke Brand");
+    const a = answer("What did the Andean Community's energy commissioner say about partners?");
+    expect(a.coverage).toBe("full");
+    expect(a.citations[0]?.quote).toContain("We are partners, not a mine");
   });
 
   it("reads 'from when' as asking for a date and 'once it was under way' as asking what came later", () => {

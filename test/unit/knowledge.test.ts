@@ -153,6 +153,27 @@ describe("gazetteer", () => {
     expect(entity(k, "Aurelio Soares").aliases).toEqual(expect.arrayContaining(["timor leste foreign minister", "foreign minister"]));
   });
 
+  it("gives the title of 'Senegal's Minister of Foreign Affairs, Aminata Ndiaye-Faye, told …' to the name in commas, not a person of its own", () => {
+    const texts = { "a.txt": '"Visas are not a reward," Senegal\'s Minister of Foreign Affairs, Aminata Ndiaye-Faye, told a news conference.' };
+    const k = knowledgeOf(texts);
+    expect(entity(k, "Aminata Ndiaye-Faye").aliases).toEqual(expect.arrayContaining(["senegal minister of foreign affairs", "senegalese minister of foreign affairs"]));
+    expect(k.gazetteer.entities.some((e) => e.name.startsWith("Minister"))).toBe(false);
+    expect(sentence(k, texts, "a.txt", '"Visas').speakers).toEqual(["Aminata Ndiaye-Faye"]);
+  });
+
+  it("gives the title in commas after a name ('…, the AU's commissioner for energy, said') to the person", () => {
+    const k = knowledgeOf({ "a.txt": "Kwabena Asante-Mensah, the AU's commissioner for energy, said the deal was fair. Asante-Mensah left." });
+    expect(entity(k, "Kwabena Asante-Mensah").aliases).toEqual(expect.arrayContaining(["au commissioner for energy", "au commissioner"]));
+  });
+
+  it("gives the demonym's country form of a title, keeps a known first name out of the title, and a portfolio's words out of the name", () => {
+    const k = knowledgeOf({
+      "a.txt": "Uruguayan Foreign Minister Lucía Ferreyra Olmos met Minister for Digital Transformation Haruka Tsujimoto.\nFerreyra Olmos said the talks went well.",
+    });
+    expect(entity(k, "Lucía Ferreyra Olmos").aliases).toEqual(expect.arrayContaining(["uruguayan foreign minister", "uruguay foreign minister"]));
+    expect(entity(k, "Haruka Tsujimoto").aliases).toEqual(expect.arrayContaining(["minister for digital transformation"]));
+  });
+
   it("gives a person the parts of their name: first name and surname", () => {
     const k = knowledgeOf({ "a.txt": "Foreign Minister Aino Virtanen spoke in Helsinki." });
     expect(entity(k, "Aino Virtanen").aliases).toEqual(expect.arrayContaining(["aino", "virtanen"]));
@@ -359,6 +380,12 @@ describe("attribution", () => {
     const k = knowledgeOf(texts);
     expect(sentence(k, texts, "a.txt", "“The talks were long.").speakers).toEqual(["Jonas Weber"]);
     expect(sentence(k, texts, "a.txt", "We made progress").speakers).toEqual(["Jonas Weber"]);
+  });
+
+  it("attributes the sentence that closes a quotation to the name after it, with a title in commas between name and verb", () => {
+    const texts = { "a.txt": '"This is not aid. It is a partnership," Kwabena Asante-Mensah, the AU\'s commissioner for energy, told reporters.' };
+    const k = knowledgeOf(texts);
+    expect(sentence(k, texts, "a.txt", "It is a partnership").speakers).toEqual(["Kwabena Asante-Mensah"]);
   });
 
   it("gives a paragraph that only quotes the speaker of the paragraph before", () => {
