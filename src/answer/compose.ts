@@ -279,7 +279,7 @@ function yesNo(q: QuestionAnalysis, relevant: readonly Candidate[], corpus: Corp
   const named = (c: Candidate, id: number) => [id, ...(g.related.get(id) ?? [])].some((x) => c.entities.has(x));
   // A body or a place is there wherever the candidate counts it present (named, at its meeting, in the headline).
   const acts = (c: Candidate) =>
-    !subject || subject.ids.some((id) => c.speakers.has(id) || ((institutional || c.speakers.size === 0) && named(c, id))) || (institutional && c.speakers.size === 0 && c.checks.entities);
+    !subject || subject.ids.some((id) => c.speakers.has(id) || ((institutional || c.speakers.size === 0) && named(c, id))) || (institutional && c.checks.entities);
   // "Did Benítez Rolón talk to the press?" — "…, who did not speak to reporters": the one asked about need not be speaking.
   const checked = (c: Candidate) => passes(c) || (q.speaker !== null && c.speakers.size === 0 && c.checks.entities && c.checks.addressee && c.checks.type && c.checks.time);
   // The sentence itself, not only its surroundings, must say most of what is asked.
@@ -300,7 +300,11 @@ function yesNo(q: QuestionAnalysis, relevant: readonly Candidate[], corpus: Corp
     !ASKED_OF.test(q.text);
   if (best && !demanded && !hedged(clauseOf, q.text) && !focusClauses(q, best.text).some(hedges)) {
     const clause = clauseOf;
-    const same = NEGATION.test(clause) === q.negated && !best.opposed && !opposes(q.text, best.text);
+    // "adopted a joint communiqué on energy but not on migration": a negated clause that alone holds a word
+    // asked about negates the answer.
+    const clauses = focusClauses(q, best.text);
+    const negatedAlone = clauses.some((c) => NEGATION.test(c) && q.focus.some((f) => heldBy(f, c) && !clauses.some((o) => o !== c && !NEGATION.test(o) && heldBy(f, o))));
+    const same = (NEGATION.test(clause) || negatedAlone) === q.negated && !best.opposed && !opposes(q.text, best.text);
     return { answered: true, lead: same ? "Yes —" : "No —", quotes: [best], confidence: best.focus };
   }
   // One place or person asked about is missing, and the evidence lists others of its kind instead
@@ -355,6 +359,12 @@ function focusClauses(q: QuestionAnalysis, text: string): string[] {
     const seq = ` ${terms(c).join(" ")} `;
     return forms.some((t) => seq.includes(` ${t} `));
   });
+}
+
+/** Whether a clause holds the focus word (any of its forms). */
+function heldBy(f: QuestionAnalysis["focus"][number], clause: string): boolean {
+  const seq = ` ${terms(clause.replace(/[-‐–]/g, " ")).join(" ")} `;
+  return [f.term, ...f.alternatives].some((t) => seq.includes(` ${t} `));
 }
 
 function focusClause(q: QuestionAnalysis, text: string): string {

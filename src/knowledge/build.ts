@@ -21,7 +21,7 @@ import { sentenceRoles, type SentenceRole } from "./roles.js";
  * Bump when the rules here change what is built: the manifest records it, and
  * an index built by other rules is rebuilt.
  */
-export const KNOWLEDGE_VERSION = 6;
+export const KNOWLEDGE_VERSION = 7;
 
 export interface SentenceFacts {
   readonly start: number;
@@ -145,11 +145,19 @@ export function withoutTitlesOfNames(matches: readonly EntityMatch[]): EntityMat
   });
 }
 
+const LIGHT_VERBS = new Set(["put", "get", "go", "take", "make", "hand", "sign", "set", "come", "give", "keep", "look", "bring", "turn", "cut", "sit"]);
+const lightPhrase = (member: string) => {
+  const words = member.trim().split(/\s+/);
+  return words.length > 1 && terms(member).length === 1 && LIGHT_VERBS.has(words[0]?.toLowerCase() ?? "");
+};
+
 /** Each term of a synonym group, mapped to the other members' terms (a phrase becomes its terms joined by a space). */
 export function synonymMap(groups: readonly (readonly string[])[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const group of groups) {
-    const forms = [...new Set(group.map((g) => terms(g).join(" ")).filter(Boolean))];
+    // A phrase of a light verb and stopwords ("put up with", "sign up") is not that verb ("put", "sign"):
+    // such phrases are matched as phrases (phraseMap). "refer to as" still stands for "refer".
+    const forms = [...new Set(group.filter((g) => !lightPhrase(g)).map((g) => terms(g).join(" ")).filter(Boolean))];
     for (const f of forms) out.set(f, [...new Set([...(out.get(f) ?? []), ...forms.filter((o) => o !== f)])]);
   }
   return out;

@@ -368,6 +368,8 @@ export const NEWS_SYNONYMS: readonly (readonly string[])[] = [
   ["boss", "chief", "head", "president"],
   ["speak", "talk to", "comment", "spoke"],
   ["move", "flow", "travel"],
+  ["factory", "plant", "facility"],
+  ["blanket", "general", "across-the-board"],
   ["host", "receive", "meet", "met with", "held discussions"],
   ["at odds", "at loggerheads", "clash", "disagree"],
   ["demand", "urge", "call on", "call for"],

@@ -28,6 +28,7 @@ const ARTICLES: Record<string, string> = {
     'Brand praised her Chilean counterpart. "Camila has fought for this for years," she said.\n' +
     "Farmers protested outside the Commission's offices in Brussels.\n" +
     "Customs officers in Antofagasta checked 12,000 containers linked to lithium last year.\n" +
+    "The ministers adopted a joint statement on lithium but not on water rights.\n" +
     '"We are partners, not a mine," Tomas Quintero, the Andean Community\'s commissioner for mining and energy, told reporters.',
 };
 
@@ -146,6 +147,11 @@ describe("yes or no", () => {
     const a = answer("Did the EU agree that the lithium quota should be legally binding?");
     expect(a.text).not.toMatch(/^Yes/);
     expect(a.abstained).toBe(true);
+  });
+
+  it("says No when the clause that alone holds a word asked about is negated", () => {
+    const a = answer("Did the ministers adopt a joint statement about water rights?");
+    expect(a.text).toMatch(/^No — “The ministers adopted a joint statement on lithium but not on water rights/);
   });
 
   it("says Yes for a body the sentence names", () => {

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { AliasData } from "../../src/corpus/aliases.js";
 import type { Corpus } from "../../src/corpus/load-corpus.js";
 import { inferMeta } from "../../src/corpus/metadata.js";
-import { buildKnowledge, deserializeKnowledge, knowledgeFingerprint, serializeKnowledge, type CorpusKnowledge } from "../../src/knowledge/build.js";
+import { buildKnowledge, deserializeKnowledge, knowledgeFingerprint, serializeKnowledge, synonymMap, type CorpusKnowledge } from "../../src/knowledge/build.js";
 import { findEntities, indexEntities, type Entity } from "../../src/knowledge/gazetteer.js";
 import { loadNlp, type Nlp } from "../../src/knowledge/nlp.js";
 import { sentenceRoles } from "../../src/knowledge/roles.js";
@@ -502,6 +502,9 @@ describe("buildKnowledge and the knowledge file", () => {
     expect(byAlias(k, "av")).toEqual(["Aino Virtanen"]);
     // Synonyms are kept as index terms (stemmed), each mapped to the others of its group.
     expect(k.synonyms.get(terms("snowplough").join(" "))).toEqual([terms("gritter").join(" ")]);
+    // A light verb's phrase is matched as a phrase, not as the verb ("put up with" is not "put").
+    expect(synonymMap([["tolerate", "put up with"], ["leave", "pull out"]]).get("put")).toBeUndefined();
+    expect(synonymMap([["tolerate", "put up with"], ["leave", "pull out"]]).get("pull")).toEqual(["leav"]);
     // English news synonyms come built in, for every corpus, alias file or not.
     expect(k.synonyms.get(terms("truce").join(" "))).toContain(terms("ceasefire").join(" "));
     expect(k.synonyms.get(terms("protest").join(" "))).toContain(terms("demonstrate").join(" "));
