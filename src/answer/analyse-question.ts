@@ -4,7 +4,7 @@ import { isAcronym, isCapitalised, tokens, type Token } from "../knowledge/names
 import { oneEditApart, type Nlp } from "../knowledge/nlp.js";
 import { wordForm } from "../knowledge/build.js";
 import { normaliseWord, STOPWORDS, termOf } from "../text/terms.js";
-import { yearsIn } from "./answer-type.js";
+import { datedYears } from "./answer-type.js";
 
 /*
  * What a question asks, read once and used by every answer path (quotes, the
@@ -191,7 +191,14 @@ export function analyseQuestion(raw: string, lexicon: QuestionLexicon): Question
     // and is searched for with the first part's words.
     const withContext = analyses.map((a, i) =>
       i > 0 && first && a.entities.length === 0 && !a.speaker
-        ? { ...a, entities: first.entities.filter((e) => e !== first.speaker), retrievalText: `${a.text} ${first.text}` }
+        ? {
+            ...a,
+            entities: first.entities.filter((e) => e !== first.speaker),
+            retrievalText: `${a.text} ${first.text}`,
+            // "… and what was it in 2023?": "it" is what the first part asks about, so are its words.
+            focus: a.focus.length === 0 && a.refersBack ? first.focus : a.focus,
+            type: a.type === "description" && a.refersBack && a.focus.length === 0 ? first.type : a.type,
+          }
         : { ...a, refersBack: false },
     );
     const whole = analyseSingle(question, lexicon);
@@ -389,7 +396,7 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     focus,
     entities: given,
     unknown,
-    years: yearsIn(q),
+    years: datedYears(q),
     speaker,
     addressee,
     subject:

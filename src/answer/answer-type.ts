@@ -56,6 +56,14 @@ export function yearsIn(text: string): string[] {
 }
 
 /**
+ * The years a text dates something to: "the first summit since 2019" dates nothing to 2019, a year after
+ * "since", "until" or "before" is a reference point.
+ */
+export function datedYears(text: string): string[] {
+  return yearsIn(text.replace(/\b(?:since|until|till|before|prior to)\s+(?:\p{L}+\s+)?(?:19|20)\d\d\b/giu, " "));
+}
+
+/**
  * The text without the amounts the question itself gives: "How many missiles will the €1.2 billion
  * purchase buy?" is not answered by "ammunition worth €1.2 billion". An amount is its number with its
  * scale word or percent sign, as the question writes it ("5 countries" leaves "5%" standing).

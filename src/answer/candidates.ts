@@ -3,7 +3,7 @@ import type { SentenceRole } from "../knowledge/roles.js";
 import { hasOpenQuote, type Span } from "../text/sentences.js";
 import type { Passage, SummitEvent } from "../types.js";
 import type { QuestionAnalysis, QuestionEntity } from "./analyse-question.js";
-import { DATE, DAY, QUANTITY, withoutAmountsOf, yearsIn } from "./answer-type.js";
+import { DATE, DAY, QUANTITY, datedYears, withoutAmountsOf } from "./answer-type.js";
 import { DEMONYMS, TITLE_WORDS } from "../knowledge/lexicon.js";
 import { continuesPrevious, sentenceContext, type CorpusView } from "./evidence.js";
 import { terms } from "../text/terms.js";
@@ -377,7 +377,7 @@ function timeHolds(q: QuestionAnalysis, sentence: string, articleText: string, e
     const seq = ` ${termSequence(c)} `;
     return forms.some((t) => seq.includes(` ${t} `));
   });
-  const own = yearsIn((about.length > 0 ? about : [sentence]).join(" "));
+  const own = datedYears((about.length > 0 ? about : [sentence]).join(" "));
   if (own.length > 0) return own.some((y) => years.includes(y));
   const dated = [event?.date.value.slice(0, 4), date?.slice(0, 4)].filter((y): y is string => Boolean(y));
   if (dated.length > 0) return dated.some((y) => years.includes(y));

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { analyseQuestion } from "../../src/answer/analyse-question.js";
+import { datedYears } from "../../src/answer/answer-type.js";
 import { composeAnswer, type Composed } from "../../src/answer/compose.js";
 import { countryForms } from "../../src/knowledge/gazetteer.js";
 import type { SummitEvent } from "../../src/types.js";
@@ -190,6 +191,18 @@ describe("question analysis", () => {
     const a = answer("What did the Andean Community's energy commissioner say about partners?");
     expect(a.coverage).toBe("full");
     expect(a.citations[0]?.quote).toContain("We are partners, not a mine");
+  });
+
+  it("reads a year after 'since' as a reference point, not a date asked about", () => {
+    expect(datedYears("the first in-person summit since 2019, held in 2023")).toEqual(["2023"]);
+    expect(analyseQuestion("Where was the first quota talk since 2019 held?", small.view.lexicon).years).toEqual([]);
+  });
+
+  it("gives 'and what was it in 2025?' the first part's words and kind of answer", () => {
+    const q = analyseQuestion("How many containers did customs check in 2026, and what was it in 2025?", small.view.lexicon);
+    expect(q.parts[1]?.type).toBe("quantity");
+    expect(q.parts[1]?.focus.map((f) => f.term)).toEqual(q.parts[0]?.focus.map((f) => f.term));
+    expect(q.parts[1]?.years).toEqual(["2025"]);
   });
 
   it("reads 'from when' as asking for a date and 'once it was under way' as asking what came later", () => {
