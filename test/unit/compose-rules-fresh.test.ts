@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { analyseQuestion } from "../../src/answer/analyse-question.js";
 import { datedYears } from "../../src/answer/answer-type.js";
-import { composeAnswer, type Composed } from "../../src/answer/compose.js";
+import type { Composed } from "../../src/answer/compose.js";
 import { countryForms } from "../../src/knowledge/gazetteer.js";
 import type { SummitEvent } from "../../src/types.js";
 import { smallCorpus, type SmallCorpus } from "../fixtures/corpus-view.js";
@@ -50,11 +50,7 @@ beforeAll(async () => {
   small = await smallCorpus(ARTICLES, { events: EVENTS, meta: { "valparaiso.txt": { event: { value: "chile", basis: "stated" } } } });
 });
 
-function answer(question: string): Composed {
-  const q = analyseQuestion(question, small.view.lexicon);
-  const lists = q.parts.length > 0 ? q.parts.map(() => small.passages("valparaiso.txt")) : [small.passages("valparaiso.txt")];
-  return composeAnswer(q, lists, small.view, params);
-}
+const answer = (question: string): Composed => small.answer(question, ["valparaiso.txt"], params);
 
 const names = () => small.view.knowledge.gazetteer.entities.filter((e) => e.kind === "person").map((e) => e.name);
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { analyseQuestion } from "../../src/answer/analyse-question.js";
 import { withoutAmountsOf } from "../../src/answer/answer-type.js";
-import { composeAnswer, type Composed } from "../../src/answer/compose.js";
+import type { Composed } from "../../src/answer/compose.js";
 import type { SummitEvent } from "../../src/types.js";
 import { smallCorpus, type SmallCorpus } from "../fixtures/corpus-view.js";
 
@@ -46,11 +46,7 @@ beforeAll(async () => {
   small = await smallCorpus(ARTICLES, { events: EVENTS, meta: { "tallinn.txt": { event: { value: "nb8", basis: "stated" } } } });
 });
 
-function answer(question: string): Composed {
-  const q = analyseQuestion(question, small.view.lexicon);
-  const lists = q.parts.length > 0 ? q.parts.map(() => small.passages("tallinn.txt")) : [small.passages("tallinn.txt")];
-  return composeAnswer(q, lists, small.view, params);
-}
+const answer = (question: string): Composed => small.answer(question, ["tallinn.txt"], params);
 
 describe("what an article is about", () => {
   it("counts a body the event's name holds as present in every sentence of its article", () => {

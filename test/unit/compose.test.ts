@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { analyseQuestion } from "../../src/answer/analyse-question.js";
-import { ABSTAIN_TEXT, composeAnswer, type Composed } from "../../src/answer/compose.js";
+import { ABSTAIN_TEXT, type Composed } from "../../src/answer/compose.js";
 import type { SummitEvent } from "../../src/types.js";
 import { smallCorpus, type SmallCorpus } from "../fixtures/corpus-view.js";
 
@@ -68,12 +67,7 @@ beforeAll(async () => {
 });
 
 /** Answers `question` from the whole small corpus, the articles given first ranked first. */
-function answer(question: string, ...first: string[]): Composed {
-  const q = analyseQuestion(question, small.view.lexicon);
-  const order = [...new Set([...first, ...Object.keys(ARTICLES)])];
-  const lists = q.parts.length > 0 ? q.parts.map(() => small.passages(...order)) : [small.passages(...order)];
-  return composeAnswer(q, lists, small.view, params);
-}
+const answer = (question: string, ...first: string[]): Composed => small.answer(question, [...new Set([...first, ...Object.keys(ARTICLES)])], params);
 
 describe("the lead holds what is asked", () => {
   it("quotes the sentence that answers, with a citation whose quote is the exact span", () => {
