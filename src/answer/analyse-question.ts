@@ -127,6 +127,7 @@ export interface QuestionLexicon {
 const BACKGROUND_SHARE = 0.5;
 
 // Words of asking that say nothing about the answer ("what kind of", "exactly", "happened"), and light verbs.
+const STANCE_WORDS = new Set(["line", "position", "stance", "view", "views", "take", "message"]);
 const EITHER_OR = /\bor\s+(?!not\b)[\p{L}'’-]+(?:\s+[\p{L}'’-]+){0,3}\s*\??$/u;
 const EMBEDDED_WH = /^\W*(?:what|how)\s+(?:did|does|do|has|have|had|will|would|is|was)\b.*?\b(?:say|said|tell|told|describe|think|mean|add|warn|claim|explain)\b.*?\b(?:about|on|regarding)\s+(?:who|whom|where|when|why|how|whether|which|what)\b/;
 const AFFILIATION = /\b(?:work(?:s|ed|ing)?|employed|affiliated)\s+(?:for|at|with|in|by)\b/;
@@ -189,18 +190,21 @@ export function analyseQuestion(raw: string, lexicon: QuestionLexicon): Question
     const first = analyses[0];
     // "…, and which year is that figure for?": a part that names nothing is about what the first part names,
     // and is searched for with the first part's words.
-    const withContext = analyses.map((a, i) =>
-      i > 0 && first && a.entities.length === 0 && !a.speaker
-        ? {
-            ...a,
-            entities: first.entities.filter((e) => e !== first.speaker),
-            retrievalText: `${a.text} ${first.text}`,
-            // "… and what was it in 2023?": "it" is what the first part asks about, so are its words.
-            focus: a.focus.length === 0 && a.refersBack ? first.focus : a.focus,
-            type: a.type === "description" && a.refersBack && a.focus.length === 0 ? first.type : a.type,
-          }
-        : { ...a, refersBack: false },
-    );
+    const withContext = analyses.map((a, i): QuestionAnalysis => {
+      if (i === 0 || !first) return { ...a, refersBack: false };
+      // "…, and what was her line on Taiwan?": "her" is the first part's speaker.
+      const theirs = !a.speaker && first.speaker !== null && /\b(?:he|she|his|her|him)\b/i.test(a.text);
+      const own = theirs ? { ...a, speaker: first.speaker, type: a.type === "description" ? ("statement" as const) : a.type } : a;
+      if (a.entities.length > 0 || a.speaker) return { ...own, refersBack: false };
+      return {
+        ...own,
+        entities: first.entities.filter((e) => e !== first.speaker),
+        retrievalText: `${a.text} ${first.text}`,
+        // "… and what was it in 2023?": "it" is what the first part asks about, so are its words and kind of answer.
+        focus: a.focus.length === 0 && a.refersBack ? first.focus : a.focus,
+        type: own.type === "description" && a.refersBack && a.focus.length === 0 ? first.type : own.type,
+      };
+    });
     const whole = analyseSingle(question, lexicon);
     return { ...whole, parts: withContext, comparison: parts.comparison };
   }
@@ -222,7 +226,8 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     const weight = Math.max(0, ...tokens(text).map((t) => termOf(t.word)).filter((t): t is string => t !== null).map(lexicon.idf));
     // Countries and bodies set the scene of a whole corpus; a person is always someone in particular.
     const background = m.ids.every((id) => lexicon.entityShare(id) > BACKGROUND_SHARE && lexicon.gazetteer.entities[id]?.kind !== "person");
-    const locative = /\b(?:in|at|to|from|near|inside|outside|around|across|within)\s+(?:the\s+)?$/i.test(q.slice(Math.max(0, m.start - 12), m.start));
+    // "in Brussels" places something there; "to Moscow's war machine" is Moscow's, not a place.
+    const locative = /\b(?:in|at|to|from|near|inside|outside|around|across|within)\s+(?:the\s+)?$/i.test(q.slice(Math.max(0, m.start - 12), m.start)) && !/^['’]s\b/.test(q.slice(m.end));
     return { text, ids: m.ids, start: m.start, end: m.end, byTitle: isTitleMatch(m, lexicon), locative, weight, background };
   });
   const inEntity = (t: Token) => named.some((m) => t.start >= m.start && t.end <= m.end);
@@ -328,6 +333,8 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     quantityWords.has(t.norm) ||
     unknown.some((u) => u.toLowerCase().split(/\s+/).includes(t.norm)) ||
     (head !== null && which !== null && headWordsAt(lower, which.index).includes(t.norm)) ||
+    // "what was her line on Taiwan": the stance asked for is what she said, not a word to find.
+    (STANCE_WORDS.has(t.norm) && new RegExp(`\\b${t.norm}\\s+(?:on|about|regarding|towards?)\\b`).test(lower)) ||
     /^(?:19|20)\d\d$/.test(t.norm);
   for (let i = 0; i < words.length; i++) {
     const t = words[i] as Token;

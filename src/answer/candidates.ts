@@ -371,7 +371,8 @@ function timeHolds(q: QuestionAnalysis, sentence: string, articleText: string, e
   if (years.length === 0) return true;
   // The year of the clause that holds what is asked: in "Italy, which in 2019 became … to join …, did
   // not confirm … it was pulling out", 2019 dates the joining, not the pulling out.
-  const clauses = sentence.split(/[,;:]|\s[–—]\s/);
+  // Commas inside figures ("58,200 in 2025") do not end a clause.
+  const clauses = sentence.split(/,(?!\d{3}\b)|[;:]|\s[–—]\s/);
   const forms = q.focus.flatMap((f) => [f.term, ...f.alternatives]);
   const about = clauses.filter((c) => {
     const seq = ` ${termSequence(c)} `;

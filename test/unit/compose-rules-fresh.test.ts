@@ -30,6 +30,7 @@ const ARTICLES: Record<string, string> = {
     "Farmers protested outside the Commission's offices in Brussels.\n" +
     "Customs officers in Antofagasta checked 12,000 containers linked to lithium last year.\n" +
     "The ministers adopted a joint statement on lithium but not on water rights.\n" +
+    "Lithium exports reached 41,300 tonnes in 2025, the ministry said.\n" +
     '"We are partners, not a mine," Tomas Quintero, the Andean Community\'s commissioner for mining and energy, told reporters.',
 };
 
@@ -199,6 +200,25 @@ describe("question analysis", () => {
     expect(q.parts[1]?.type).toBe("quantity");
     expect(q.parts[1]?.focus.map((f) => f.term)).toEqual(q.parts[0]?.focus.map((f) => f.term));
     expect(q.parts[1]?.years).toEqual(["2025"]);
+  });
+
+  it("reads a year in a sentence whose figure has a thousands comma", () => {
+    const a = answer("How many tonnes of lithium were exported in 2025?");
+    expect(a.coverage).toBe("full");
+    expect(a.citations[0]?.quote).toContain("41,300 tonnes in 2025");
+  });
+
+  it("gives a second part's 'her' the first part's speaker, and reads 'her line on' as what she said", () => {
+    const q = analyseQuestion("What did Brand say about the raw materials law, and what was her line on the quota?", small.view.lexicon);
+    expect(q.parts[1]?.speaker?.ids.map((id) => small.view.knowledge.gazetteer.entities[id]?.name)).toEqual(["Anneke Brand"]);
+    expect(q.parts[1]?.type).toBe("statement");
+    expect(q.parts[1]?.focus.map((f) => f.term)).not.toContain("line");
+  });
+
+  it("does not read a possessive after 'to' as a place something goes to", () => {
+    const at = (question: string) => analyseQuestion(question, small.view.lexicon).entities.find((e) => e.text === "Lima")?.locative;
+    expect(at("What was sent to Lima's delegation?")).toBe(false);
+    expect(at("What was sent to Lima?")).toBe(true);
   });
 
   it("reads 'from when' as asking for a date and 'once it was under way' as asking what came later", () => {
