@@ -203,7 +203,7 @@ describe("question analysis", () => {
   });
 
   it("reads a year in a sentence whose figure has a thousands comma", () => {
-    const a = answer("How many tonnes of lithium were exported in 2025?");
+    const a = answer("How much lithium was exported in 2025?");
     expect(a.coverage).toBe("full");
     expect(a.citations[0]?.quote).toContain("41,300 tonnes in 2025");
   });
