@@ -367,8 +367,13 @@ function reportsWhenAsked(q: QuestionAnalysis, text: string, spoken: boolean): b
  * text, or its event's date in the metadata) must have one.
  */
 function timeHolds(q: QuestionAnalysis, sentence: string, articleText: string, event: SummitEvent | undefined, date: string | null): boolean {
+  // "at the seventh round" when the article reports the eighth: another meeting.
+  if (!ordinalHolds(q.text, `${articleText} ${event?.name ?? ""}`)) return false;
   const years = q.years;
   if (years.length === 0) return true;
+  // "Did the group deliver its report in March 2027?" asked of an article written in 2026: it cannot say what happened later.
+  const written = (date ?? event?.date.value ?? "").slice(0, 4);
+  if (q.past && q.type === "yes-no" && /^\d{4}$/.test(written) && years.every((y) => y > written)) return false;
   // The year of the clause that holds what is asked: in "Italy, which in 2019 became … to join …, did
   // not confirm … it was pulling out", 2019 dates the joining, not the pulling out.
   // Commas inside figures ("58,200 in 2025") do not end a clause.
@@ -383,6 +388,17 @@ function timeHolds(q: QuestionAnalysis, sentence: string, articleText: string, e
   const dated = [event?.date.value.slice(0, 4), date?.slice(0, 4)].filter((y): y is string => Boolean(y));
   if (dated.length > 0) return dated.some((y) => years.includes(y));
   return years.some((y) => articleText.includes(y));
+}
+
+const ORDINALS = "first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\\d+(?:st|nd|rd|th)";
+const ORDINAL_MEETING = new RegExp(`\\b(${ORDINALS})\\s+(?:[\\p{L}\\p{N}'’–-]+\\s+){0,3}?(round|summit|meeting|session|dialogue|council|consultations|conference|ministerial)\\b`, "giu");
+/** No ordinal the question gives a meeting ("the seventh round") is contradicted by the article, which numbers that kind of meeting otherwise. */
+function ordinalHolds(question: string, article: string): boolean {
+  for (const [, ordinal, noun] of question.matchAll(ORDINAL_MEETING)) {
+    const theirs = [...article.matchAll(ORDINAL_MEETING)].filter((m) => m[2]?.toLowerCase() === noun?.toLowerCase()).map((m) => m[1]?.toLowerCase());
+    if (theirs.length > 0 && !theirs.includes(ordinal?.toLowerCase())) return false;
+  }
+  return true;
 }
 
 /**

@@ -116,6 +116,11 @@ describe("saying what the articles lack", () => {
     expect(a.text).toMatch(/^The articles don't give that; they say: “She did not say how many inspectors/);
   });
 
+  it("declines a meeting numbered otherwise than the article numbers it", () => {
+    expect(answer("What did the EU and Chile agree at the third Raw Materials Dialogue?").abstained).toBe(true);
+    expect(answer("What did the EU and Chile agree at the second Raw Materials Dialogue?").coverage).toBe("full");
+  });
+
   it("does not take a figure from a sentence far less about the question than one without a figure", () => {
     const a = answer("How many customs databases did Chile agree to link?");
     expect(a.abstained).toBe(true);
@@ -150,6 +155,12 @@ describe("yes or no", () => {
   it("says No when the clause that alone holds a word asked about is negated", () => {
     const a = answer("Did the ministers adopt a joint statement about water rights?");
     expect(a.text).toMatch(/^No — “The ministers adopted a joint statement on lithium but not on water rights/);
+  });
+
+  it("does not say what happened in a year after the article was written", () => {
+    const a = answer("Did the lithium quota start in 2027?");
+    expect(a.abstained).toBe(true);
+    expect(a.text).not.toMatch(/^(?:Yes|No)/);
   });
 
   it("says Yes for a body the sentence names", () => {
