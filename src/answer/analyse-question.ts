@@ -102,6 +102,8 @@ export interface QuestionAnalysis {
   /** The questions asked in one (two-part and comparison questions); empty for a single question. */
   readonly parts: readonly QuestionAnalysis[];
   readonly comparison: boolean;
+  /** Asks for advice or a recommendation ("how do I recycle …", "what's the best time to visit …"), which news reports do not give. */
+  readonly advice: boolean;
 }
 
 /** What the analysis knows of the corpus. */
@@ -127,6 +129,7 @@ export interface QuestionLexicon {
 const BACKGROUND_SHARE = 0.5;
 
 // Words of asking that say nothing about the answer ("what kind of", "exactly", "happened"), and light verbs.
+const ADVICE = /\b(?:how (?:do|can|should|could) (?:i|we|you)|should i|can i|where (?:can|should|do) i|(?:what'?s|what is|which is|what are) (?:the |a )?(?:best|easiest|cheapest|quickest|safest|good|nice|recommended)\b.*\b(?:to|for)\b|recommend)\b/;
 const STANCE_WORDS = new Set(["line", "position", "stance", "view", "views", "take", "message"]);
 const EITHER_OR = /\bor\s+(?!not\b)[\p{L}'’-]+(?:\s+[\p{L}'’-]+){0,3}\s*\??$/u;
 const EMBEDDED_WH = /^\W*(?:what|how)\s+(?:did|does|do|has|have|had|will|would|is|was)\b.*?\b(?:say|said|tell|told|describe|think|mean|add|warn|claim|explain)\b.*?\b(?:about|on|regarding)\s+(?:who|whom|where|when|why|how|whether|which|what)\b/;
@@ -423,6 +426,7 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     past: /\b(?:did|didn't|happened|was|were|had)\b/.test(lower),
     parts: [],
     comparison: false,
+    advice: ADVICE.test(lower),
   };
 }
 

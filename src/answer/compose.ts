@@ -32,6 +32,7 @@ export interface Composed {
 }
 
 export const ABSTAIN_TEXT = "The articles I have don't cover that.";
+export const ADVICE_TEXT = "The articles are news reports; they don't give advice or recommendations.";
 
 /** One part's answer: a line of text whose quotes are numbered later, and whether it answers. */
 interface PartAnswer {
@@ -50,6 +51,7 @@ export function composeAnswer(q: QuestionAnalysis, passages: readonly (readonly 
   const all = passages.flat();
   const closest = closestArticles(all, corpus);
   if (q.unknown.length > 0) return declined(`${unknownNamesText(q.unknown)}${closestText(closest)}`, closest);
+  if (q.advice) return declined(`${ADVICE_TEXT}${closestText(closest)}`, closest);
   const parts = q.parts.length > 0 ? q.parts : [q];
   // In a comparison the question's words fit one side; the other side said its piece in its own words,
   // so its part needs only half the usual share of them.

@@ -116,6 +116,14 @@ describe("saying what the articles lack", () => {
     expect(a.text).toMatch(/^The articles don't give that; they say: “She did not say how many inspectors/);
   });
 
+  it("declines questions asking for advice, which news reports do not give", () => {
+    const a = answer("What's the best way to buy lithium shares in Chile?");
+    expect(a.abstained).toBe(true);
+    expect(a.text).toMatch(/^The articles are news reports; they don't give advice/);
+    expect(analyseQuestion("how do i get a visa for Peru", small.view.lexicon).advice).toBe(true);
+    expect(analyseQuestion("How did Peru's minister react?", small.view.lexicon).advice).toBe(false);
+  });
+
   it("declines a meeting numbered otherwise than the article numbers it", () => {
     expect(answer("What did the EU and Chile agree at the third Raw Materials Dialogue?").abstained).toBe(true);
     expect(answer("What did the EU and Chile agree at the second Raw Materials Dialogue?").coverage).toBe("full");
