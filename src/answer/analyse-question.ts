@@ -426,7 +426,8 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     past: /\b(?:did|didn't|happened|was|were|had)\b/.test(lower),
     parts: [],
     comparison: false,
-    advice: ADVICE.test(lower),
+    // "What is the best way to end the war, according to von der Leyen?" asks what someone said, not for advice.
+    advice: ADVICE.test(lower) && !/\b(?:according to|say|says|said|think|thinks|suggest|suggested|propose|proposed|want|wants|wanted|call(?:ed)? for|urge[sd]?|argue[sd]?)\b/.test(lower),
   };
 }
 

@@ -122,6 +122,7 @@ describe("saying what the articles lack", () => {
     expect(a.text).toMatch(/^The articles are news reports; they don't give advice/);
     expect(analyseQuestion("how do i get a visa for Peru", small.view.lexicon).advice).toBe(true);
     expect(analyseQuestion("How did Peru's minister react?", small.view.lexicon).advice).toBe(false);
+    expect(analyseQuestion("What is the best way to open the quota, according to Brand?", small.view.lexicon).advice).toBe(false);
   });
 
   it("declines a meeting numbered otherwise than the article numbers it", () => {
