@@ -1,5 +1,5 @@
 import { findEntities, type EntityKind, type EntityMatch, type Gazetteer } from "../knowledge/gazetteer.js";
-import { DEMONYMS, OPPOSITES, ROLE_WORDS, SPEECH_VERBS } from "../knowledge/lexicon.js";
+import { DEMONYMS, OPPOSITES, ORGANISATION_WORDS, ROLE_WORDS, SPEECH_VERBS, TITLE_WORDS } from "../knowledge/lexicon.js";
 import { isAcronym, isCapitalised, tokens, type Token } from "../knowledge/names.js";
 import { oneEditApart, type Nlp } from "../knowledge/nlp.js";
 import { wordForm } from "../knowledge/build.js";
@@ -128,12 +128,18 @@ export interface QuestionLexicon {
 /** Named in more than this share of the articles, an entity is the corpus' background. */
 const BACKGROUND_SHARE = 0.5;
 
-// Words of asking that say nothing about the answer ("what kind of", "exactly", "happened"), and light verbs.
-const ADVICE = /\b(?:how (?:do|can|should|could) (?:i|we|you)|should i|can i|where (?:can|should|do) i|(?:what'?s|what is|which is|what are) (?:the |a )?(?:best|easiest|cheapest|quickest|safest|good|nice|recommended)\b.*\b(?:to|for)\b|recommend)\b/;
+// Asks for advice or a recommendation: "how do I …", "what's the best time of year to visit …", "a good car to buy".
+const ADVICE =
+  /\b(?:how (?:do|can|should|could) i|should i|where (?:can|should|do) i|(?:do|would|can|could) you recommend|(?:best|easiest|cheapest|quickest|safest|good|nice)\s+(?:[\p{L}-]+\s+){0,3}?to\s+(?:buy|visit|get|go|travel|learn|invest|apply|recycle|find|try|use|start))\b/u;
+// Words that name a stance ("what was her line on Taiwan"): what someone said, not a word to find.
 const STANCE_WORDS = new Set(["line", "position", "stance", "view", "views", "take", "message"]);
-const EITHER_OR = /\bor\s+(?!not\b)[\p{L}'’-]+(?:\s+[\p{L}'’-]+){0,3}\s*\??$/u;
+// "… or something softer?", "… or rather …": the question asks which, not whether (not "Did the EU or China …?").
+const EITHER_OR = /\bor\s+(?:something|anything|somewhere|someone|rather|instead|just|only|merely|more|less)\b(?![^?]*\bor\s+(?:not|no)\b)[^?]*\??$/u;
+// "What did X tell reporters about who …": the wh-word is the topic of X's words.
 const EMBEDDED_WH = /^\W*(?:what|how)\s+(?:did|does|do|has|have|had|will|would|is|was)\b.*?\b(?:say|said|tell|told|describe|think|mean|add|warn|claim|explain)\b.*?\b(?:about|on|regarding)\s+(?:who|whom|where|when|why|how|whether|which|what)\b/;
+// "Which think tank does X work for?": the organisation someone works for.
 const AFFILIATION = /\b(?:work(?:s|ed|ing)?|employed|affiliated)\s+(?:for|at|with|in|by)\b/;
+// Words of asking that say nothing about the answer ("what kind of", "exactly", "happened"), and light verbs.
 const QUESTION_NOISE = new Set(
   "whether kind sort type exactly actually really specifically happen happened mention mentioned name named list everything anyth anything ask asked question something someone go goes going went gone get gets got make makes made take takes took do doing come came put keep kept let seem".split(
     " ",
@@ -196,7 +202,7 @@ export function analyseQuestion(raw: string, lexicon: QuestionLexicon): Question
     const withContext = analyses.map((a, i): QuestionAnalysis => {
       if (i === 0 || !first) return { ...a, refersBack: false };
       // "…, and what was her line on Taiwan?": "her" is the first part's speaker.
-      const theirs = !a.speaker && first.speaker !== null && /\b(?:he|she|his|her|him)\b/i.test(a.text);
+      const theirs = !a.speaker && first.speaker !== null && /^\W*(?:and\s+)?(?:what|how|why|did|does|do|was|is|were|has|had)\s+(?:(?:was|is|did|does)\s+)?(?:he|she|his|her)\b/i.test(a.text);
       const own = theirs ? { ...a, speaker: first.speaker, type: a.type === "description" ? ("statement" as const) : a.type } : a;
       if (a.entities.length > 0 || a.speaker) return { ...own, refersBack: false };
       return {
@@ -230,7 +236,7 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     // Countries and bodies set the scene of a whole corpus; a person is always someone in particular.
     const background = m.ids.every((id) => lexicon.entityShare(id) > BACKGROUND_SHARE && lexicon.gazetteer.entities[id]?.kind !== "person");
     // "in Brussels" places something there; "to Moscow's war machine" is Moscow's, not a place.
-    const locative = /\b(?:in|at|to|from|near|inside|outside|around|across|within)\s+(?:the\s+)?$/i.test(q.slice(Math.max(0, m.start - 12), m.start)) && !/^['’]s\b/.test(q.slice(m.end));
+    const locative = /\b(?:in|at|to|from|near|inside|outside|around|across|within)\s+(?:the\s+)?$/i.test(q.slice(Math.max(0, m.start - 12), m.start)) && !/^['’](?:s\b|(?!\w))/.test(q.slice(m.end));
     return { text, ids: m.ids, start: m.start, end: m.end, byTitle: isTitleMatch(m, lexicon), locative, weight, background };
   });
   const inEntity = (t: Token) => named.some((m) => t.start >= m.start && t.end <= m.end);
@@ -485,10 +491,6 @@ function speakerPattern(q: string): boolean {
   return new RegExp(`\\b(?:did|does|do|has|have|had)\\s+.+?\\s+(?:${SPEAKING})\\b|\\baccording to\\b`, "i").test(q);
 }
 
-/**
- * The head noun of the phrase after "which"/"what": the last word of it that
- * names a kind ("which state news agency" -> "agency"), or null.
- */
 /** Every word of the head after "which"/"what" that names a kind ("which think tank": think, tank): the kind asked for, not the topic. */
 function headWordsAt(lower: string, at: number): string[] {
   const rest = lower.slice(at).split(/[^\p{L}\p{N}'’-]+/u).slice(1, 6);
@@ -500,6 +502,10 @@ function headWordsAt(lower: string, at: number): string[] {
   return out;
 }
 
+/**
+ * The head noun of the phrase after "which"/"what": the last word of it that
+ * names a kind ("which state news agency" -> "agency"), or null.
+ */
 function headWordAt(lower: string, at: number): string | null {
   const rest = lower.slice(at).split(/[^\p{L}\p{N}'’-]+/u).slice(1, 6);
   let head: string | null = null;
@@ -545,7 +551,14 @@ function questionEntities(q: string, lexicon: QuestionLexicon): EntityMatch[] {
     if (!owner || !/^['’]s?\s+$/.test(q.slice(owner.end, m.start)) || !m.alias.split(" ").some((w) => ROLE_WORDS.has(w))) return true;
     const people = m.ids.map((id) => gazetteer.entities[id]).filter((e) => e?.kind === "person");
     if (people.length === 0) return true;
-    const ownerWords = new Set(owner.ids.flatMap((id) => [id, ...(gazetteer.related.get(id) ?? [])]).flatMap((id) => (gazetteer.entities[id]?.aliases ?? []).flatMap((a) => a.split(" "))));
+    // The owner's own words, not ones every body's name has ("union", "european").
+    const generic = (w: string) => ORGANISATION_WORDS.has(w) || TITLE_WORDS.has(w) || Object.hasOwn(DEMONYMS, w) || STOPWORDS.has(w);
+    const ownerWords = new Set(
+      owner.ids
+        .flatMap((id) => [id, ...(gazetteer.related.get(id) ?? [])])
+        .flatMap((id) => (gazetteer.entities[id]?.aliases ?? []).flatMap((a) => a.split(" ")))
+        .filter((w) => !generic(w)),
+    );
     return people.some((e) => e?.aliases.some((a) => a.split(" ").some((w) => ownerWords.has(w))));
   });
   const loose = looseTitles(q, owned, lexicon);
@@ -560,6 +573,18 @@ function questionEntities(q: string, lexicon: QuestionLexicon): EntityMatch[] {
  * from. Only words no article uses and English does not know, of five letters or more, and only when
  * exactly one name is that close.
  */
+// Aliases of five letters or more by their length, once per gazetteer: a slip is one letter longer or shorter at most.
+const ALIAS_LENGTHS = new WeakMap<Gazetteer, Map<number, string[]>>();
+function aliasesByLength(gazetteer: Gazetteer): Map<number, string[]> {
+  let index = ALIAS_LENGTHS.get(gazetteer);
+  if (!index) {
+    index = new Map();
+    for (const a of gazetteer.byAlias.keys()) if (a.replace(/ /g, "").length >= 5) index.set(a.length, [...(index.get(a.length) ?? []), a]);
+    ALIAS_LENGTHS.set(gazetteer, index);
+  }
+  return index;
+}
+
 function misspeltNames(q: string, found: readonly EntityMatch[], lexicon: QuestionLexicon): EntityMatch[] {
   const { gazetteer, nlp } = lexicon;
   const ws = tokens(q);
@@ -568,7 +593,7 @@ function misspeltNames(q: string, found: readonly EntityMatch[], lexicon: Questi
     const term = termOf(t.word);
     return !nlp.isCommonWord(t.norm) && !(term && lexicon.known(term)) && !found.some((m) => t.start >= m.start && t.end <= m.end);
   };
-  let aliases: string[] | null = null;
+  const byLength = aliasesByLength(gazetteer);
   ws.forEach((t, i) => {
     if (!unknown(t) || out.some((m) => t.start < m.end && m.start < t.end)) return;
     // The unknown word with up to two words before it ("von der Leyn").
@@ -577,8 +602,8 @@ function misspeltNames(q: string, found: readonly EntityMatch[], lexicon: Questi
       if (span.length < n) continue;
       const written = span.map((w) => w.norm).join(" ");
       if (written.replace(/ /g, "").length < 5) continue;
-      aliases ??= [...gazetteer.byAlias.keys()].filter((a) => a.replace(/ /g, "").length >= 5);
-      const close = aliases.filter((a) => a.split(" ").length === n && oneEditApart(a, written));
+      const near = [-1, 0, 1].flatMap((d) => byLength.get(written.length + d) ?? []);
+      const close = near.filter((a) => a.split(" ").length === n && oneEditApart(a, written));
       const ids = [...new Set(close.flatMap((a) => gazetteer.byAlias.get(a) ?? []))];
       if (ids.length === 1) {
         out.push({ ids, start: span[0]?.start ?? t.start, end: t.end, alias: close[0] as string });

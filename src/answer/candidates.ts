@@ -119,7 +119,8 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
   const terms = new Set(indexes.flatMap((i) => [...(analysis.terms[i] ?? [])]));
   const context = sentenceContext(analysis, article.text, indexes[0] ?? 0);
   const entities = new Set(facts.flatMap((f) => f?.entities ?? []));
-  // A quotation spread over two sentences is the speaker's who closes it ("“This is not aid. …,” X told reporters").
+  // A quotation spread over two sentences is its speaker's, whichever of them names the speaker ("“This is not
+  // aid. …,” X told reporters"): the speakers of every sentence the quote spans.
   const quoted = analysis.facts.filter((f) => f.start < span.end && f.end > span.start);
   const speakers = new Set(quoted.flatMap((f) => f.speakers));
   const addressees = new Set(facts.flatMap((f) => f?.addressees ?? []));
@@ -390,15 +391,36 @@ function timeHolds(q: QuestionAnalysis, sentence: string, articleText: string, e
   return years.some((y) => articleText.includes(y));
 }
 
-const ORDINALS = "first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\\d+(?:st|nd|rd|th)";
-const ORDINAL_MEETING = new RegExp(`\\b(${ORDINALS})\\s+(?:[\\p{L}\\p{N}'’–-]+\\s+){0,3}?(round|summit|meeting|session|dialogue|council|consultations|conference|ministerial)\\b`, "giu");
+const ORDINAL_WORDS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth"];
+const MEETING_NOUNS = "round|summit|meeting|session|dialogue|council|consultations|conference|ministerial";
+// "the seventh round", "the second EU–Chile Raw Materials Dialogue": an ordinal, at most three capitalised words of a
+// name, and a kind of meeting ("the first time the council met" numbers no council).
+const ORDINAL_MEETING = new RegExp(
+  `\\b(${ORDINAL_WORDS.join("|")}|\\d+(?:st|nd|rd|th))\\s+(?:[\\p{Lu}\\d][\\p{L}\\p{N}'’–-]*\\s+){0,3}?(${MEETING_NOUNS})\\b`,
+  "gu",
+);
+/** An ordinal as a word: "7th" -> "seventh". */
+const ordinalWord = (o: string) => {
+  const n = Number.parseInt(o, 10);
+  return Number.isNaN(n) ? o.toLowerCase() : (ORDINAL_WORDS[n - 1] ?? o.toLowerCase());
+};
+/** The meetings a text numbers, as "seventh round". Case is ignored for the ordinal and the noun, not for the name between. */
+const numberedMeetings = (text: string) =>
+  [...text.replace(new RegExp(`\\b(${ORDINAL_WORDS.join("|")}|${MEETING_NOUNS})\\b`, "gi"), (w) => w.toLowerCase()).matchAll(ORDINAL_MEETING)].map((m) => ({
+    ordinal: ordinalWord(m[1] ?? ""),
+    noun: m[2] ?? "",
+  }));
 /** No ordinal the question gives a meeting ("the seventh round") is contradicted by the article, which numbers that kind of meeting otherwise. */
 function ordinalHolds(question: string, article: string): boolean {
-  for (const [, ordinal, noun] of question.matchAll(ORDINAL_MEETING)) {
-    const theirs = [...article.matchAll(ORDINAL_MEETING)].filter((m) => m[2]?.toLowerCase() === noun?.toLowerCase()).map((m) => m[1]?.toLowerCase());
-    if (theirs.length > 0 && !theirs.includes(ordinal?.toLowerCase())) return false;
-  }
-  return true;
+  const asked = numberedMeetings(question);
+  if (asked.length === 0) return true;
+  const told = numberedMeetings(article);
+  // "its first ASEAN meeting", "the first summit since 2019": "first" is as often a first-ever as a number.
+  return asked.every(({ ordinal, noun }) => {
+    if (ordinal === "first") return true;
+    const theirs = told.filter((m) => m.noun === noun).map((m) => m.ordinal);
+    return theirs.length === 0 || theirs.includes(ordinal);
+  });
 }
 
 /**

@@ -98,7 +98,7 @@ const DEMAND = /\b(?:should|must|needs? to|is needed|are needed|urged?|urging|ca
 // "said Norway would send two frigates" reports a plan as a fact, not a guess.
 const REPORTED_WOULD = /\b((?:said|says|announced|confirmed|promised|pledged|told [^,.;]{1,40}?)(?: that)? [^,.;]{1,60}?) would\b/gi;
 // Asking something of someone: what they were asked to do, not what they did.
-const ASKED_OF = /\b(?:urged?|urging|call(?:ed|s|ing)? (?:on|for)|demand(?:ed|s|ing)?|ask(?:ed|s|ing)?|press(?:ed|es|ing) for)\b/i;
+const ASKED_OF = /\b(?:urged?|urging|call(?:ed|s|ing)? (?:on|for)|demand(?:ed|s|ing)? (?:that|an?|the)|ask(?:ed|s|ing)? (?:\w+ )?to|press(?:ed|es|ing) for)\b/i;
 /** The sentence of a quote (which may hold two) that holds the clause. */
 const sentenceHolding = (text: string, clause: string) => text.split(/(?<=[.!?]["”]?)\s+/).find((x) => x.includes(clause)) ?? text;
 const hedges = (text: string) => HEDGE.test(text.replace(/\bMay\s+\d|\d\s+May\b/g, "").replace(REPORTED_WOULD, "$1 will"));
@@ -165,7 +165,7 @@ function ownWords(q: QuestionAnalysis, body: readonly Candidate[]): Candidate | 
 
 // "She did not say what level of imports would trigger the safeguard": the article says the detail was withheld.
 const NOT_GIVEN =
-  /\b(?:did not|didn't|does not|doesn't|would not|wouldn't|could not|couldn't|declined to|refused to)\s+(?:say|specify|disclose|give|reveal|detail|name|elaborate|comment|put a figure)\b|\bno (?:further )?details\b|\b(?:was|were|has not been|have not been|had not been) not (?:disclosed|specified|made public|given|released)\b|\b(?:not|un)(?:\s+yet)?\s*(?:clear|known)\b|\bremains? unclear\b/i;
+  /\b(?:did not|didn't|does not|doesn't|would not|wouldn't|could not|couldn't|declined to|refused to)\s+(?:say|specify|disclose|give|reveal|detail|name|elaborate|comment|put a figure)\b|\bno (?:further )?details\b|\b(?:(?:was|were)\s+not|(?:has|have|had)\s+not\s+been)\s+(?:disclosed|specified|made public|given|released)\b|\b(?:not|un)(?:\s+yet)?\s*(?:clear|known)\b|\bremains? unclear\b/i;
 // It must say so about most of what is asked, at least as fully as the lead does.
 const NOT_GIVEN_FOCUS = 0.5;
 /** A sentence, at least as close to the question as the lead, saying the detail asked for was not given. */
@@ -173,6 +173,8 @@ function notGiven(q: QuestionAnalysis, relevant: readonly Candidate[], lead: Can
   return relevant.find(
     (c) =>
       q.focus.length > 0 &&
+      // "Why did Wang decline to comment?" asks about the refusal itself.
+      !NOT_GIVEN.test(q.text) &&
       c.role === "body" &&
       c.checks.entities &&
       c.checks.speaker &&
@@ -184,7 +186,7 @@ function notGiven(q: QuestionAnalysis, relevant: readonly Candidate[], lead: Can
 
 // "What did Raghunathan say about chips being the new oil?" when Pillai said "Chips are the new oil" and
 // Raghunathan only mentioned a "bargaining chip": the question is about the other speaker's words (when
-// it asks about more than one word, and the lead holds at most half of them).
+// it asks about more than one word, the lead holds at most SWAPPED_LEAD of them, and the other quote nearly all).
 const SWAPPED_FOCUS = 0.9;
 const SWAPPED_LEAD = 0.65;
 const SWAPPED_MARGIN = 0.35;
@@ -284,7 +286,6 @@ function yesNo(q: QuestionAnalysis, relevant: readonly Candidate[], corpus: Corp
     !subject || subject.ids.some((id) => c.speakers.has(id) || ((institutional || c.speakers.size === 0) && named(c, id))) || (institutional && c.checks.entities);
   // "Did Benítez Rolón talk to the press?" — "…, who did not speak to reporters": the one asked about need not be speaking.
   const checked = (c: Candidate) => passes(c) || (q.speaker !== null && c.speakers.size === 0 && c.checks.entities && c.checks.addressee && c.checks.type && c.checks.time);
-  // The sentence itself, not only its surroundings, must say most of what is asked.
   // The sentence itself, not only its surroundings, must say most of what is asked; and what it leaves out must
   // not be what another sentence says ("legally binding" is the Philippines' wish, not what China agreed to).
   const settled = relevant

@@ -43,8 +43,8 @@ function quotedRanges(sentence: string, offset: number): [number, number][] {
     const at = offset + m.index;
     // A sentence that goes on with a quotation opened before it starts with its close ("It is a
     // partnership …," X told reporters): what comes before the mark is quoted, what follows is not.
-    const closes = m[0] === "”" || (m[0] === '"' && /[,.!?]$/.test(sentence.slice(0, m.index)) && !/\S/.test(sentence.slice(m.index + 1, m.index + 2)));
-    if (first && closes) {
+    const closes = first && (m[0] === "”" || (m[0] === '"' && /[,.!?]$/.test(sentence.slice(0, m.index)) && !/\S/.test(sentence.slice(m.index + 1, m.index + 2))));
+    if (closes) {
       first = false;
       out.push([offset, at]);
       continue;

@@ -109,7 +109,7 @@ export function countryForms(title: string): string[] {
     const head = words.slice(0, n).join(" ");
     if (words.length <= n) continue;
     const rest = words.slice(n).join(" ");
-    const country = DEMONYMS[head];
+    const country = Object.hasOwn(DEMONYMS, head) ? DEMONYMS[head] : undefined;
     if (country && country !== head) return [`${country} ${rest}`];
     const demonym = COUNTRY_DEMONYM.get(head);
     if (demonym && demonym !== head) return [`${demonym} ${rest}`];

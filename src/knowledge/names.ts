@@ -212,7 +212,8 @@ export function nameMentions(text: string, start: number, end: number, ctx: Name
       heldTitle = [...possessorOf(sentence, text, run), ...run.map((t) => t.norm)];
       continue;
     }
-    const { title, name } = splitTitle(run, (w) => ctx.nlp.isCommonWord(w));
+    // A known first name ("Grace" of "Minister for Trade Grace Ama Boateng") is never a portfolio word.
+    const { title, name } = splitTitle(run, (w) => ctx.nlp.isCommonWord(w) && !ctx.nlp.isKnownPerson(w.charAt(0).toUpperCase() + w.slice(1)));
     let titleWords = title.map((t) => t.norm);
     if (heldTitle && title.length === 0) titleWords = heldTitle;
     heldTitle = null;

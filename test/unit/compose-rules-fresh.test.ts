@@ -31,6 +31,7 @@ const ARTICLES: Record<string, string> = {
     "Customs officers in Antofagasta checked 12,000 containers linked to lithium last year.\n" +
     "The ministers adopted a joint statement on lithium but not on water rights.\n" +
     "Lithium exports reached 41,300 tonnes in 2025, the ministry said.\n" +
+    "The cost of the port upgrade in Antofagasta has not been disclosed.\n" +
     '"We are partners, not a mine," Tomas Quintero, the Andean Community\'s commissioner for mining and energy, told reporters.',
 };
 
@@ -123,6 +124,21 @@ describe("saying what the articles lack", () => {
     expect(analyseQuestion("how do i get a visa for Peru", small.view.lexicon).advice).toBe(true);
     expect(analyseQuestion("How did Peru's minister react?", small.view.lexicon).advice).toBe(false);
     expect(analyseQuestion("What is the best way to open the quota, according to Brand?", small.view.lexicon).advice).toBe(false);
+  });
+
+  it("keeps news questions that only look like advice or either-or questions, and reads 'has not been disclosed'", () => {
+    const q = (text: string) => analyseQuestion(text, small.view.lexicon);
+    expect(q("What did the ministry recommend on lithium?").advice).toBe(false);
+    expect(q("Can I get the figure for lithium exports?").advice).toBe(false);
+    expect(q("Did the EU or Chile propose the quota?").type).toBe("yes-no");
+    expect(q("What did Brand say about the law, and did Quispe praise her?").parts[1]?.speaker?.text).not.toBe("Brand");
+    const a = answer("How much will the port upgrade cost?");
+    expect(a.abstained).toBe(true);
+    expect(a.text).toMatch(/^The articles don't give that; they say: “The cost of the port upgrade in Antofagasta has not been disclosed/);
+  });
+
+  it("reads '2nd' as 'second' when it numbers a meeting", () => {
+    expect(answer("What did the EU and Chile agree at the 2nd Raw Materials Dialogue?").coverage).toBe("full");
   });
 
   it("declines a meeting numbered otherwise than the article numbers it", () => {
