@@ -132,7 +132,7 @@ const BACKGROUND_SHARE = 0.5;
 const ADVICE =
   /\b(?:how (?:do|can|should|could) i|should i|where (?:can|should|do) i|(?:do|would|can|could) you recommend|(?:best|easiest|cheapest|quickest|safest|good|nice)\s+(?:[\p{L}-]+\s+){0,3}?to\s+(?:buy|visit|get|go|travel|learn|invest|apply|recycle|find|try|use|start))\b/u;
 // Words that name a stance ("what was her line on Taiwan"): what someone said, not a word to find.
-const STANCE_WORDS = new Set(["line", "position", "stance", "view", "views", "take", "message"]);
+const STANCE_BEFORE = /\b(line|position|stance|view|views|take|message)\s+(?:on|about|regarding|towards?)\b/g;
 // "… or something softer?", "… or rather …": the question asks which, not whether (not "Did the EU or China …?").
 const EITHER_OR = /\bor\s+(?:something|anything|somewhere|someone|rather|instead|just|only|merely|more|less)\b(?![^?]*\bor\s+(?:not|no)\b)[^?]*\??$/u;
 // "What did X tell reporters about who …": the wh-word is the topic of X's words.
@@ -335,15 +335,17 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
   const typeWords = new Set(["when", "where", "why", "who", "whom", "whose", "how"]);
   const focus: FocusTerm[] = [];
   const seen = new Set<string>();
+  const headWords = head !== null && which !== null ? headWordsAt(lower, which.index) : [];
+  // "what was her line on Taiwan": the stance asked for is what she said, not a word to find.
+  const stances = new Set([...lower.matchAll(STANCE_BEFORE)].map((m) => m[1]));
   const skip = (t: Token) =>
     inEntity(t) ||
     typeWords.has(t.norm) ||
     QUESTION_NOISE.has(t.norm) ||
     quantityWords.has(t.norm) ||
     unknown.some((u) => u.toLowerCase().split(/\s+/).includes(t.norm)) ||
-    (head !== null && which !== null && headWordsAt(lower, which.index).includes(t.norm)) ||
-    // "what was her line on Taiwan": the stance asked for is what she said, not a word to find.
-    (STANCE_WORDS.has(t.norm) && new RegExp(`\\b${t.norm}\\s+(?:on|about|regarding|towards?)\\b`).test(lower)) ||
+    headWords.includes(t.norm) ||
+    stances.has(t.norm) ||
     /^(?:19|20)\d\d$/.test(t.norm);
   for (let i = 0; i < words.length; i++) {
     const t = words[i] as Token;
@@ -491,12 +493,14 @@ function speakerPattern(q: string): boolean {
   return new RegExp(`\\b(?:did|does|do|has|have|had)\\s+.+?\\s+(?:${SPEAKING})\\b|\\baccording to\\b`, "i").test(q);
 }
 
+const AUX_WORD = new RegExp(`^(?:${AUX})$`);
+
 /** Every word of the head after "which"/"what" that names a kind ("which think tank": think, tank): the kind asked for, not the topic. */
 function headWordsAt(lower: string, at: number): string[] {
   const rest = lower.slice(at).split(/[^\p{L}\p{N}'’-]+/u).slice(1, 6);
   const out: string[] = [];
   for (const w of rest) {
-    if ((STOPWORDS.has(w) && !["state", "states"].includes(w)) || new RegExp(`^(?:${AUX})$`).test(w) || /ed$/.test(w)) break;
+    if ((STOPWORDS.has(w) && !["state", "states"].includes(w)) || AUX_WORD.test(w) || /ed$/.test(w)) break;
     if (HEAD_KINDS.some(([re]) => re.test(w))) out.push(w);
   }
   return out;
@@ -507,13 +511,7 @@ function headWordsAt(lower: string, at: number): string[] {
  * names a kind ("which state news agency" -> "agency"), or null.
  */
 function headWordAt(lower: string, at: number): string | null {
-  const rest = lower.slice(at).split(/[^\p{L}\p{N}'’-]+/u).slice(1, 6);
-  let head: string | null = null;
-  for (const w of rest) {
-    if ((STOPWORDS.has(w) && !["state", "states"].includes(w)) || new RegExp(`^(?:${AUX})$`).test(w) || /ed$/.test(w)) break;
-    if (HEAD_KINDS.some(([re]) => re.test(w))) head = w;
-  }
-  return head;
+  return headWordsAt(lower, at).at(-1) ?? null;
 }
 
 function headKind(lower: string, at: number): EntityKind | "event" | "date" | "quantity" | null {
@@ -551,13 +549,11 @@ function questionEntities(q: string, lexicon: QuestionLexicon): EntityMatch[] {
     if (!owner || !/^['’]s?\s+$/.test(q.slice(owner.end, m.start)) || !m.alias.split(" ").some((w) => ROLE_WORDS.has(w))) return true;
     const people = m.ids.map((id) => gazetteer.entities[id]).filter((e) => e?.kind === "person");
     if (people.length === 0) return true;
-    // The owner's own words, not ones every body's name has ("union", "european").
-    const generic = (w: string) => ORGANISATION_WORDS.has(w) || TITLE_WORDS.has(w) || Object.hasOwn(DEMONYMS, w) || STOPWORDS.has(w);
     const ownerWords = new Set(
       owner.ids
         .flatMap((id) => [id, ...(gazetteer.related.get(id) ?? [])])
         .flatMap((id) => (gazetteer.entities[id]?.aliases ?? []).flatMap((a) => a.split(" ")))
-        .filter((w) => !generic(w)),
+        .filter((w) => !genericNameWord(w)),
     );
     return people.some((e) => e?.aliases.some((a) => a.split(" ").some((w) => ownerWords.has(w))));
   });
@@ -568,23 +564,32 @@ function questionEntities(q: string, lexicon: QuestionLexicon): EntityMatch[] {
   return [...kept, ...loose, ...misspeltNames(q, kept, lexicon)].sort((a, b) => a.start - b.start);
 }
 
+// Aliases of five letters or more by their length, once per gazetteer: a slip is one letter longer or shorter at most.
+/** Words every body's name may have ("union", "european"): they tie a title to no owner in particular. */
+const genericNameWord = (w: string) => ORGANISATION_WORDS.has(w) || TITLE_WORDS.has(w) || Object.hasOwn(DEMONYMS, w) || STOPWORDS.has(w);
+
+const ALIAS_LENGTHS = new WeakMap<Gazetteer, Map<number, string[]>>();
+function aliasesByLength(gazetteer: Gazetteer): Map<number, string[]> {
+  let index = ALIAS_LENGTHS.get(gazetteer);
+  if (!index) {
+    const built = new Map<number, string[]>();
+    for (const a of gazetteer.byAlias.keys()) {
+      if (a.replace(/ /g, "").length < 5) continue;
+      const same = built.get(a.length);
+      if (same) same.push(a);
+      else built.set(a.length, [a]);
+    }
+    ALIAS_LENGTHS.set(gazetteer, built);
+    index = built;
+  }
+  return index;
+}
+
 /**
  * A name typed one letter off ("von der Leyn", "Kalas"): the one name of the articles it is one edit
  * from. Only words no article uses and English does not know, of five letters or more, and only when
  * exactly one name is that close.
  */
-// Aliases of five letters or more by their length, once per gazetteer: a slip is one letter longer or shorter at most.
-const ALIAS_LENGTHS = new WeakMap<Gazetteer, Map<number, string[]>>();
-function aliasesByLength(gazetteer: Gazetteer): Map<number, string[]> {
-  let index = ALIAS_LENGTHS.get(gazetteer);
-  if (!index) {
-    index = new Map();
-    for (const a of gazetteer.byAlias.keys()) if (a.replace(/ /g, "").length >= 5) index.set(a.length, [...(index.get(a.length) ?? []), a]);
-    ALIAS_LENGTHS.set(gazetteer, index);
-  }
-  return index;
-}
-
 function misspeltNames(q: string, found: readonly EntityMatch[], lexicon: QuestionLexicon): EntityMatch[] {
   const { gazetteer, nlp } = lexicon;
   const ws = tokens(q);

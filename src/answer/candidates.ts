@@ -83,16 +83,28 @@ export function candidatesFor(q: QuestionAnalysis, passages: readonly Passage[],
       }
     });
   }
+  // "at the seventh round" when an article reports the eighth: another meeting (read once per article).
+  const asked = numberedMeetings(q.text);
+  const numbered = new Map<string, boolean>();
+  const sameMeeting = (source: string) => {
+    let ok = numbered.get(source);
+    if (ok === undefined) {
+      const event = corpus.eventOf(source);
+      ok = asked.length === 0 || ordinalHolds(asked, `${corpus.article(source)?.text ?? ""} ${event?.name ?? ""}`);
+      numbered.set(source, ok);
+    }
+    return ok;
+  };
   const out: Candidate[] = [];
   for (const [key, prior] of best) {
     const [source = "", index] = key.split("\t");
     const i = Number(index);
-    const single = candidate(q, corpus, source, [i], prior);
+    const single = candidate(q, corpus, source, [i], prior, sameMeeting(source));
     if (single) out.push(single);
     const analysis = corpus.analysis(source);
     const article = corpus.article(source);
     if (article && i > 0 && sameParagraph(analysis.sentences, article.text, i) && continuesPrevious(analysis, article.text, i) && analysis.facts[i - 1]?.role === "body") {
-      const pair = candidate(q, corpus, source, [i - 1, i], prior);
+      const pair = candidate(q, corpus, source, [i - 1, i], prior, sameMeeting(source));
       if (pair) out.push(pair);
     }
   }
@@ -106,7 +118,7 @@ function sameParagraph(sentences: readonly Span[], text: string, i: number): boo
   return a !== undefined && b !== undefined && !/[\r\n]/.test(text.slice(a.end, b.start));
 }
 
-function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, indexes: readonly number[], prior: number): Candidate | null {
+function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, indexes: readonly number[], prior: number, sameMeeting: boolean): Candidate | null {
   const article = corpus.article(source);
   if (!article) return null;
   const analysis = corpus.analysis(source);
@@ -121,7 +133,8 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
   const entities = new Set(facts.flatMap((f) => f?.entities ?? []));
   // A quotation spread over two sentences is its speaker's, whichever of them names the speaker ("“This is not
   // aid. …,” X told reporters"): the speakers of every sentence the quote spans.
-  const quoted = analysis.facts.filter((f) => f.start < span.end && f.end > span.start);
+  // (the quote is completed by at most one sentence on either side)
+  const quoted = analysis.facts.slice(Math.max(0, (indexes[0] ?? 0) - 1), (indexes.at(-1) ?? 0) + 2).filter((f) => f.start < span.end && f.end > span.start);
   const speakers = new Set(quoted.flatMap((f) => f.speakers));
   const addressees = new Set(facts.flatMap((f) => f?.addressees ?? []));
   // Entities the previous sentence names count when this one reads on from it.
@@ -144,8 +157,9 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
   const speakerOk = !q.speaker || speaksHere(q.speaker.ids.flatMap((id) => [id, ...(related.get(id) ?? [])]), speakers, entities, corpus);
   const speakerThere = q.speaker !== null && speakerOk && q.speaker.ids.some((id) => atEvent.has(id));
   const atMeeting = (x: number) => atEvent.has(x) && (kindOf(x) !== "place" || q.aboutMeeting || speakerThere);
-  const here = (id: number) => entities.has(id) || inherited.includes(id) || atMeeting(id) || onTopic(id);
+  const named = (id: number) => entities.has(id) || inherited.includes(id) || atMeeting(id);
   const onTopic = (id: number) => topical.includes(id) && kindOf(id) !== "person";
+  const here = (id: number) => named(id) || onTopic(id);
   // "Beijing's pledge", "hand Moscow": a capital stands for its country and the other way round —
   // but not where the question places something in a city ("the tallest building in Brussels").
   // A body named inside a longer name the gazetteer matched instead ("Chinese Foreign Ministry spokesman Wang Wenbin").
@@ -168,7 +182,7 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
     entityTotal += e.weight;
     if (e === q.speaker ? speakerOk : present(e)) entityHit += e.weight;
     // Named only by the headline: the sentence is about it, but one that names it says more.
-    if (e !== q.speaker && !e.ids.some((id) => entities.has(id) || inherited.includes(id) || atMeeting(id)) && e.ids.some(onTopic)) entityHit -= e.weight / 2;
+    if (e !== q.speaker && !e.ids.some(named) && e.ids.some(onTopic)) entityHit -= e.weight / 2;
   }
   let total = 0;
   let hit = 0;
@@ -192,7 +206,7 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
     speaker: speakerOk,
     addressee: addresseeOk,
     type: typeHolds(q, text, entities, speakers, corpus, event),
-    time: timeHolds(q, text, article.text, event, article.meta.date.value) && reportsWhenAsked(q, text, speakers.size > 0),
+    time: sameMeeting && timeHolds(q, text, article.text, event, article.meta.date.value) && reportsWhenAsked(q, text, speakers.size > 0),
     missing,
   };
   const score =
@@ -203,7 +217,7 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
 }
 
 /** Index terms of a text in order, hyphenated words split ("dual-use goods" -> "dual use good"). */
-function termSequence(text: string): string {
+export function termSequence(text: string): string {
   return terms(text.replace(/[-‐–]/g, " ")).join(" ");
 }
 
@@ -368,8 +382,6 @@ function reportsWhenAsked(q: QuestionAnalysis, text: string, spoken: boolean): b
  * text, or its event's date in the metadata) must have one.
  */
 function timeHolds(q: QuestionAnalysis, sentence: string, articleText: string, event: SummitEvent | undefined, date: string | null): boolean {
-  // "at the seventh round" when the article reports the eighth: another meeting.
-  if (!ordinalHolds(q.text, `${articleText} ${event?.name ?? ""}`)) return false;
   const years = q.years;
   if (years.length === 0) return true;
   // "Did the group deliver its report in March 2027?" asked of an article written in 2026: it cannot say what happened later.
@@ -404,16 +416,19 @@ const ordinalWord = (o: string) => {
   const n = Number.parseInt(o, 10);
   return Number.isNaN(n) ? o.toLowerCase() : (ORDINAL_WORDS[n - 1] ?? o.toLowerCase());
 };
+const ORDINAL_OR_NOUN = new RegExp(`\\b(?:${ORDINAL_WORDS.join("|")}|${MEETING_NOUNS})\\b`, "gi");
+interface NumberedMeeting {
+  readonly ordinal: string;
+  readonly noun: string;
+}
 /** The meetings a text numbers, as "seventh round". Case is ignored for the ordinal and the noun, not for the name between. */
-const numberedMeetings = (text: string) =>
-  [...text.replace(new RegExp(`\\b(${ORDINAL_WORDS.join("|")}|${MEETING_NOUNS})\\b`, "gi"), (w) => w.toLowerCase()).matchAll(ORDINAL_MEETING)].map((m) => ({
+const numberedMeetings = (text: string): NumberedMeeting[] =>
+  [...text.replace(ORDINAL_OR_NOUN, (w) => w.toLowerCase()).matchAll(ORDINAL_MEETING)].map((m) => ({
     ordinal: ordinalWord(m[1] ?? ""),
     noun: m[2] ?? "",
   }));
 /** No ordinal the question gives a meeting ("the seventh round") is contradicted by the article, which numbers that kind of meeting otherwise. */
-function ordinalHolds(question: string, article: string): boolean {
-  const asked = numberedMeetings(question);
-  if (asked.length === 0) return true;
+function ordinalHolds(asked: readonly NumberedMeeting[], article: string): boolean {
   const told = numberedMeetings(article);
   // "its first ASEAN meeting", "the first summit since 2019": "first" is as often a first-ever as a number.
   return asked.every(({ ordinal, noun }) => {

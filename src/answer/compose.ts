@@ -1,6 +1,7 @@
 import type { Article, ArticleRef, Citation, Coverage, Passage } from "../types.js";
 import type { QuestionAnalysis } from "./analyse-question.js";
-import { candidatesFor, locative, SEPARATE_MEETING, type Candidate } from "./candidates.js";
+import { candidatesFor, locative, SEPARATE_MEETING, termSequence, type Candidate } from "./candidates.js";
+import { LruMap } from "../util/lru.js";
 import { articleRef, citationOf, type CorpusView } from "./evidence.js";
 import { dateWords, eventDatePhrase, eventPhrase, nameOf, nearestLeadIn, notQuotedText, topicOf, unknownNamesText } from "./framing.js";
 import { DATE, DAY, yearsIn } from "./answer-type.js";
@@ -333,9 +334,7 @@ const YES_NO_OWN_FOCUS = 0.4;
 const YES_NO_ELSEWHERE = 0.3;
 /** Whether the candidate's own words hold the focus word (its context not counted). */
 function holds(f: QuestionAnalysis["focus"][number], c: Candidate): boolean {
-  const forms = [f.term, ...f.alternatives];
-  const seq = forms.some((t) => t.includes(" ")) ? ` ${terms(c.text.replace(/[-‐–]/g, " ")).join(" ")} ` : "";
-  return forms.some((t) => c.terms.has(t) || (t.includes(" ") && seq.includes(` ${t} `))) || (f.opposites?.some((t) => c.terms.has(t)) ?? false) || (f.speech === true && c.speakers.size > 0);
+  return heldBy(f, c.text) || (f.opposites?.some((t) => c.terms.has(t)) ?? false) || (f.speech === true && c.speakers.size > 0);
 }
 /** Share of the question's focus weight the candidate's own words hold. */
 function ownFocus(q: QuestionAnalysis, c: Candidate): number {
@@ -364,10 +363,17 @@ function focusClauses(q: QuestionAnalysis, text: string): string[] {
   });
 }
 
-/** Whether a clause holds the focus word (any of its forms). */
-function heldBy(f: QuestionAnalysis["focus"][number], clause: string): boolean {
-  const seq = ` ${terms(clause.replace(/[-‐–]/g, " ")).join(" ")} `;
-  return [f.term, ...f.alternatives].some((t) => seq.includes(` ${t} `));
+// Texts as their index terms in order, read once each: yes/no checks ask every focus word of every candidate.
+const sequences = new LruMap<string, string>(2000);
+/** Whether a text (a candidate or a clause of one) holds the focus word, in any of its forms. */
+function heldBy(f: QuestionAnalysis["focus"][number], text: string): boolean {
+  let seq = sequences.get(text);
+  if (seq === undefined) {
+    seq = ` ${termSequence(text)} `;
+    sequences.set(text, seq);
+  }
+  const words = seq;
+  return [f.term, ...f.alternatives].some((t) => words.includes(` ${t} `));
 }
 
 function focusClause(q: QuestionAnalysis, text: string): string {

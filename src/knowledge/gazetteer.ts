@@ -1,6 +1,6 @@
 import { CAPITALS, DEMONYMS, REGION_BLOCS, NAME_PARTICLES, ORGANISATION_WORDS, PLACE_WORDS, ROLE_WORDS, TITLE_WORDS } from "./lexicon.js";
 import { initialsOf, isAcronym, tokens, type AcronymDefinition, type NameMention, type Token } from "./names.js";
-import type { Nlp } from "./nlp.js";
+import { isKnownFirstName, type Nlp } from "./nlp.js";
 
 /*
  * The people, organisations and places of the corpus, each with the names it
@@ -155,7 +155,7 @@ export function buildGazetteer(input: GazetteerInput, nlp: Nlp): Gazetteer {
   const drafts = new Map<string, Draft>();
   // Words in front of a name that are all common English words ("international partnerships") end a title; a first name does not.
   // A first name compromise knows ("Lucía" of "Uruguayan Foreign Minister Lucía Ferreyra Olmos") is a name, even where it is also a word.
-  const firstName = (w: string) => !TITLE_WORDS.has(w) && !ORGANISATION_WORDS.has(w) && nlp.isKnownPerson(w.charAt(0).toUpperCase() + w.slice(1));
+  const firstName = (w: string) => !TITLE_WORDS.has(w) && !ORGANISATION_WORDS.has(w) && isKnownFirstName(nlp, w);
   const titleLike = (prefix: string) => {
     const words = prefix.trim().split(" ");
     return words.every((w) => nlp.isCommonWord(w) || TITLE_WORDS.has(w) || ORGANISATION_WORDS.has(w)) && !firstName(words.at(-1) ?? "");
@@ -280,20 +280,21 @@ export function indexEntities(entities: readonly Entity[]): Gazetteer {
     }
   }
   const lengthsByFirstWord = new Map([...lengths].map(([w, ls]) => [w, [...ls].sort((a, b) => b - a)]));
-  for (const [region, bloc] of Object.entries(REGION_BLOCS)) {
-    const a = (byAlias.get(region) ?? []).filter((id) => entities[id]?.kind === "place");
-    const b = (byAlias.get(bloc) ?? []).filter((id) => entities[id]?.kind !== "person");
-    if (a.length !== 1 || b.length !== 1 || a[0] === b[0]) continue;
-    related.set(a[0] as number, [...(related.get(a[0] as number) ?? []), b[0] as number]);
-    related.set(b[0] as number, [...(related.get(b[0] as number) ?? []), a[0] as number]);
-  }
+  /** The one place named `part` and the one body or place named `whole`, related both ways; the pair, or null. */
+  const relate = (part: string, whole: string): [number, number] | null => {
+    const a = (byAlias.get(part) ?? []).filter((id) => entities[id]?.kind === "place");
+    const b = (byAlias.get(whole) ?? []).filter((id) => entities[id]?.kind === "place" || entities[id]?.kind === "organisation");
+    if (a.length !== 1 || b.length !== 1 || a[0] === b[0]) return null;
+    const [x, y] = [a[0] as number, b[0] as number];
+    related.set(x, [...(related.get(x) ?? []), y]);
+    related.set(y, [...(related.get(y) ?? []), x]);
+    return [x, y];
+  };
+  // "Europe" and the European Union, when the articles name both.
+  for (const [region, bloc] of Object.entries(REGION_BLOCS)) relate(region, bloc);
   for (const [capital, country] of Object.entries(CAPITALS)) {
-    const a = (byAlias.get(capital) ?? []).filter((id) => entities[id]?.kind === "place");
-    const b = (byAlias.get(country) ?? []).filter((id) => entities[id]?.kind === "place" || entities[id]?.kind === "organisation");
-    if (a.length !== 1 || b.length !== 1 || a[0] === b[0]) continue;
-    related.set(a[0] as number, [...(related.get(a[0] as number) ?? []), b[0] as number]);
-    related.set(b[0] as number, [...(related.get(b[0] as number) ?? []), a[0] as number]);
-    countryOf.set(a[0] as number, b[0] as number);
+    const pair = relate(capital, country);
+    if (pair) countryOf.set(pair[0], pair[1]);
   }
   return { entities, byAlias, maxAliasWords, lengthsByFirstWord, related, countryOf };
 }

@@ -1,6 +1,6 @@
 import { normaliseWord, STOPWORDS } from "../text/terms.js";
 import { CALENDAR_WORDS, DEMONYMS, HONORIFICS, NAME_PARTICLES, ORGANISATION_WORDS, PLACE_WORDS, PORTFOLIO_WORDS, ROLE_WORDS, TITLE_WORDS } from "./lexicon.js";
-import type { Nlp } from "./nlp.js";
+import { isKnownFirstName, type Nlp } from "./nlp.js";
 
 /*
  * Proper names as news text writes them: runs of capitalised words ("Ursula
@@ -213,7 +213,7 @@ export function nameMentions(text: string, start: number, end: number, ctx: Name
       continue;
     }
     // A known first name ("Grace" of "Minister for Trade Grace Ama Boateng") is never a portfolio word.
-    const { title, name } = splitTitle(run, (w) => ctx.nlp.isCommonWord(w) && !ctx.nlp.isKnownPerson(w.charAt(0).toUpperCase() + w.slice(1)));
+    const { title, name } = splitTitle(run, (w) => ctx.nlp.isCommonWord(w) && !isKnownFirstName(ctx.nlp, w));
     let titleWords = title.map((t) => t.norm);
     if (heldTitle && title.length === 0) titleWords = heldTitle;
     heldTitle = null;

@@ -100,6 +100,11 @@ async function create(): Promise<Nlp> {
 }
 
 /** Damerau-Levenshtein distance of exactly one (one insertion, deletion, substitution or swap of neighbours). */
+/** Whether a lower-case word is a first name compromise knows ("lucia", "grace"), even where it is also a word. */
+export function isKnownFirstName(nlp: Nlp, word: string): boolean {
+  return word.length > 0 && nlp.isKnownPerson(word.charAt(0).toUpperCase() + word.slice(1));
+}
+
 export function oneEditApart(a: string, b: string): boolean {
   if (a === b || Math.abs(a.length - b.length) > 1) return false;
   let i = 0;
