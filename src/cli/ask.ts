@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import type { App } from "../app.js";
 import { AppError } from "../errors.js";
 import { renderAnswer } from "../render/terminal.js";
+import { jsonForTerminal } from "../text/terminal-safe.js";
 import type { Answer } from "../types.js";
 import { EXIT, type CliIo } from "./io.js";
 
@@ -51,11 +52,11 @@ export async function askCommand(args: string[], io: CliIo, app: App): Promise<n
   const question = positionals.join(" ");
   try {
     const answer = await app.ask(question);
-    io.stdout.write(values.json ? `${JSON.stringify(answerJson(answer))}\n` : `${renderAnswer(answer, { debug: values.debug })}\n`);
+    io.stdout.write(values.json ? `${jsonForTerminal(answerJson(answer))}\n` : `${renderAnswer(answer, { debug: values.debug })}\n`);
     return EXIT.ok;
   } catch (error) {
     if (values.json && error instanceof AppError) {
-      io.stdout.write(`${JSON.stringify({ question, error: { code: error.code, message: error.userMessage } })}\n`);
+      io.stdout.write(`${jsonForTerminal({ question, error: { code: error.code, message: error.userMessage } })}\n`);
       return EXIT.failed;
     }
     throw error;

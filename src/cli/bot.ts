@@ -2,6 +2,7 @@ import type { App } from "../app.js";
 import type { Config } from "../config.js";
 import { createBot } from "../discord/bot.js";
 import type { Logger } from "../log.js";
+import { forTerminal } from "../text/terminal-safe.js";
 import { EXIT, type CliIo } from "./io.js";
 
 /**
@@ -27,12 +28,12 @@ export async function botCommand(io: CliIo, app: App, config: Config, log: Logge
     await bot.client.destroy();
     throw error;
   }
-  io.stderr.write(`Bot running as ${bot.client.user?.tag ?? "?"}. Press Ctrl-C to stop.\n`);
+  io.stderr.write(`${forTerminal(`Bot running as ${bot.client.user?.tag ?? "?"}.`)} Press Ctrl-C to stop.\n`);
   const outcome = await Promise.race([stopped, bot.fatal]);
   log.info("bot.stopping", { inFlight: bot.inFlight });
   await bot.stop();
   if (outcome !== "stopped") {
-    io.stderr.write(`${outcome.userMessage}\n`);
+    io.stderr.write(`${forTerminal(outcome.userMessage)}\n`);
     return EXIT.failed;
   }
   return EXIT.ok;

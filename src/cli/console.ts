@@ -3,13 +3,8 @@ import type { App } from "../app.js";
 import { AppError, isAppError } from "../errors.js";
 import { renderAnswer, renderArticles, renderIngestSummary } from "../render/terminal.js";
 import { cleanQuestion } from "../text/question.js";
+import { forTerminal, printableLength } from "../text/terminal-safe.js";
 import { EXIT, type CliIo } from "./io.js";
-
-/** Model text must not move the cursor, clear the screen or fake the bot's own headers with escape codes. */
-function withoutControlCharacters(text: string): string {
-  // eslint-disable-next-line no-control-regex -- matching terminal escape sequences is the point
-  return text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|[\p{Cc}\p{Cf}]/gu, (c) => (c === "\n" || c === "\t" ? c : ""));
-}
 
 const HELP = `Ask a question about the EU–China summit articles, e.g.
   What did von der Leyen say about dual-use goods?
@@ -30,7 +25,8 @@ export async function consoleCommand(io: CliIo, app: App, reportError: (e: unkno
   const rl = createInterface({ input: io.stdin, output: io.stdout as NodeJS.WritableStream, terminal: Boolean(io.stdout.isTTY) });
   // Take the iterator now: lines typed (or piped) while the index loads are buffered, not lost.
   const lines = rl[Symbol.asyncIterator]();
-  const say = (s: string) => io.stdout.write(`${s}\n`);
+  // Everything printed may quote a question, a file name or an error about them.
+  const say = (s: string) => io.stdout.write(`${forTerminal(s)}\n`);
   say("Summit bot dev console. Loading the articles and the index…");
   try {
     const summary = await app.ready();
@@ -71,20 +67,24 @@ export async function consoleCommand(io: CliIo, app: App, reportError: (e: unkno
         if (question !== typed) say(`(understood as: ${question})`);
         // A language model's text is shown as it arrives, under a header that says it is a draft,
         // then the checked answer is printed in full.
+        let drafting = false;
         let shown = 0;
         const answer = await app.ask(question, {
           onPartial: (text) => {
-            if (shown === 0) say("── draft from the model, not yet checked against the articles ──");
+            if (!drafting) say("── draft from the model, not yet checked against the articles ──");
+            drafting = true;
             // A new generation (the corpus changed under the first) starts over.
             if (text.length < shown) {
               say("\n── starting over ──");
               shown = 0;
             }
-            io.stdout.write(withoutControlCharacters(text.slice(shown)));
-            shown = text.length;
+            // Model text must not move the cursor, clear the screen or fake the bot's own headers.
+            const upTo = Math.max(shown, printableLength(text));
+            io.stdout.write(forTerminal(text.slice(shown, upTo)));
+            shown = upTo;
           },
         });
-        if (shown > 0) {
+        if (drafting) {
           const used = answer.generation?.outcome === "used";
           say(`\n── ${used ? "checked answer" : `not verified (${answer.generation?.reason ?? "unknown reason"}); quoting the articles instead`} ──`);
         }

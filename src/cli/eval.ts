@@ -5,6 +5,7 @@ import { withConfig, type Config } from "../config.js";
 import { AppError } from "../errors.js";
 import { readQaFile } from "../eval/qa-file.js";
 import { runEval, type CategoryTotals, type EvalTotals, type GenerationTotals, type QuestionResult } from "../eval/run-eval.js";
+import { forTerminal, jsonForTerminal } from "../text/terminal-safe.js";
 import { EXIT, type CliIo } from "./io.js";
 
 export const EVAL_USAGE = "Usage: npm run eval -- --qa FILE.jsonl [--json] [--retrieval hybrid|lexical|dense] [--mode extractive|llm]";
@@ -86,9 +87,9 @@ export async function evalCommand(args: string[], io: CliIo, config: Config, mak
       llm: answerMode === "extractive" ? { ...c.llm, provider: "none" } : c.llm,
     })),
   );
-  const report = await runEval(app, items, values.json ? undefined : (r) => io.stdout.write(`${resultLine(r)}\n`));
+  const report = await runEval(app, items, values.json ? undefined : (r) => io.stdout.write(`${forTerminal(resultLine(r))}\n`));
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ retrieval: mode, mode: answerMode, embedder: app.embedderId(), ...report.totals })}\n`);
+    io.stdout.write(`${jsonForTerminal({ retrieval: mode, mode: answerMode, embedder: app.embedderId(), ...report.totals })}\n`);
   } else {
     io.stdout.write(
       `\nRetrieval mode: ${mode}; answers: ${answerMode}; embedder: ${app.embedderId()}\n${renderTotals(report.totals)}\n\n${renderCategories(report.totals.byCategory)}\n`,

@@ -1,11 +1,15 @@
 import type { APIActionRowComponent, APIButtonComponentWithCustomId, APIEmbed, APIEmbedField } from "discord-api-types/v10";
+import { escapeMarkdown } from "discord.js";
+import { truncate } from "../text/graphemes.js";
 import type { Answer, Article, Basis, Citation, Passage, SummitEvent } from "../types.js";
 
 /*
- * Answers and lists as Discord message payloads (plain JSON, no discord.js),
- * within Discord's limits. Text that comes from articles or from members is
- * escaped so it can neither format the message nor mention anyone; the
- * payloads also set allowed_mentions to none.
+ * Answers and lists as Discord message payloads (plain JSON; of discord.js
+ * only its markdown escaping), within Discord's limits. Text that comes from
+ * articles, metadata or members is escaped (escapeText) so it can neither
+ * format the message, link, nor mention anyone; the payloads also set
+ * allowed_mentions to none. Text is shortened only by `truncate`, on grapheme
+ * boundaries.
  */
 
 export const LIMITS = {
@@ -44,29 +48,37 @@ export interface DiscordMessage {
 const NO_MENTIONS = { parse: [] as [], repliedUser: false as const };
 
 /**
- * Escapes markdown so article and member text is shown as written, and breaks
- * mentions (@everyone, <@id>, <#id>, <@&id>) so they render as plain text.
+ * The one escaping of text from articles, metadata (titles, outlets, event
+ * names), a model or a member for every part of a message where Discord
+ * renders markdown: content, embed titles, descriptions, field names and
+ * values. Shown as written, it can neither format the message, nor link
+ * anywhere, nor mention anyone.
+ *
+ * discord.js's escapeMarkdown does bold, italics, underline, strikethrough,
+ * spoilers, code, backslashes (and, when asked, headings, lists and numbered
+ * lists), leaving URLs intact. It does not cover:
+ * - masked links: its option escapes only the "[" of a whole `[text](url)`
+ *   on one line, so every "[" and "]" is escaped here instead;
+ * - block quotes ("> ", ">>> ") and subtext ("-# "), and headings or lists
+ *   indented by more than two spaces: a line starting with #, > or - is escaped here;
+ * - mentions (@everyone, <@id>, <@&id>, <#id>), slash-command mentions
+ *   (</name:id>), custom emoji (<:name:id>), timestamps (<t:…>) and guide links
+ *   (<id:…>), which are not markdown: a zero-width space breaks them here.
+ * Embed footers, thread names, autocomplete choices and button labels are
+ * shown as plain text by Discord (escaping would show the backslashes), so
+ * they are only shortened, never escaped; the payloads' allowed_mentions is
+ * empty in any case.
  */
 export function escapeText(text: string): string {
-  return text
-    .replace(/([\\*_~`|[\]])/g, "\\$1")
+  return escapeMarkdown(text, { heading: true, bulletedList: true, numberedList: true, maskedLink: false })
+    .replace(/[[\]]/g, "\\$&")
     .replace(/^(\s*)([#>-])/gm, "$1\\$2")
     .replace(/@(everyone|here)/gi, "@\u200b$1")
-    .replace(/<([@#][!&]?\d|\/|a?:)/g, "<\u200b$1");
+    .replace(/<([@#][!&]?\d|\/|a?:|t:|id:)/g, "<\u200b$1");
 }
 
-/**
- * Shortens `text` to at most `max` characters, ending at a sentence end when
- * one is late enough, else at a word end, and marks the cut with "…".
- */
-export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const room = text.slice(0, max - 1);
-  const sentence = Math.max(room.lastIndexOf(". "), room.lastIndexOf("? "), room.lastIndexOf("! "), room.lastIndexOf(".\n"));
-  if (sentence >= max * 0.5) return `${room.slice(0, sentence + 1)} …`.slice(0, max);
-  const word = room.search(/\s+\S*$/);
-  return `${(word > 0 ? room.slice(0, word) : room).trimEnd()}…`;
-}
+/** Re-exported: the commands shorten thread names and choices with the same helper. */
+export { truncate };
 
 const inferred = (basis: Basis) => (basis === "inferred" ? " (inferred)" : "");
 
@@ -179,7 +191,7 @@ export function renderAnswer(answer: Answer, options: { answerId: string; eventN
       : answer.text.split("\n").map((line) => fitQuoteLine(escapeQuoteLine(line), LIMITS.description));
   const pages = splitLines(lines.join("\n"), LIMITS.description);
   const fields: APIEmbedField[] = answer.citations.map((c) => ({
-    name: truncate(`[${c.n}] ${c.title}${inferred(c.basis.title)}`, LIMITS.fieldName),
+    name: truncate(`[${c.n}] ${escapeText(c.title)}${inferred(c.basis.title)}`, LIMITS.fieldName),
     value: truncate(`${sourceLine(c)}, characters ${c.start}–${c.end}`, LIMITS.fieldValue),
   }));
   const about = options.eventName ? ` about ${options.eventName}` : "";
@@ -205,10 +217,14 @@ export function renderAnswer(answer: Answer, options: { answerId: string; eventN
   return messages;
 }
 
-/** Escapes an answer line but keeps its [n] citation markers working. */
+/**
+ * Escapes an answer line but keeps its [n] citation markers working. A
+ * "[n]" followed by "(" is article text posing as a citation that links
+ * elsewhere (`[1](https://…)`): it is escaped like any other text.
+ */
 function escapeQuoteLine(line: string): string {
   return line
-    .split(/(\[\d+\])/)
+    .split(/(\[\d+\](?!\())/)
     .map((part, i) => (i % 2 === 1 ? part : escapeText(part)))
     .join("");
 }
@@ -218,7 +234,7 @@ export function renderEvidence(answer: Pick<Answer, "question" | "citations">): 
   if (answer.citations.length === 0) return [notice("This answer quotes no article.")];
   const embeds: APIEmbed[] = answer.citations.map((c) => ({
     color: COLOR.answer,
-    title: truncate(`[${c.n}] ${c.title}${inferred(c.basis.title)}`, LIMITS.title),
+    title: truncate(`[${c.n}] ${escapeText(c.title)}${inferred(c.basis.title)}`, LIMITS.title),
     description: truncate(`> ${escapeText(c.quote).replace(/\n/g, "\n> ")}`, LIMITS.description),
     footer: { text: truncate(`${c.outlet ?? "outlet unknown"}${inferred(c.basis.outlet)}, ${c.date ?? "date unknown"}${inferred(c.basis.date)} · ${c.source}, characters ${c.start}–${c.end}`, LIMITS.footer) },
   }));
@@ -230,7 +246,7 @@ export function renderSearch(query: string, passages: readonly Passage[], articl
   if (passages.length === 0) return [notice(`No passage matches “${truncate(query, 200)}”.`)];
   const fields = passages.slice(0, LIMITS.fields).map((p, i) => {
     const a = article(p.chunk.source);
-    const title = a ? `${a.meta.title.value}${inferred(a.meta.title.basis)}` : p.chunk.source;
+    const title = escapeText(a ? a.meta.title.value : p.chunk.source) + (a ? inferred(a.meta.title.basis) : "");
     return {
       name: truncate(`${i + 1}. ${title} — score ${p.score.toFixed(2)}`, LIMITS.fieldName),
       value: truncate(`${escapeText(p.chunk.text.replace(/\s+/g, " "))}\n*${escapeText(p.chunk.source)}, characters ${p.chunk.start}–${p.chunk.end}*`, LIMITS.fieldValue),
@@ -242,7 +258,7 @@ export function renderSearch(query: string, passages: readonly Passage[], articl
 /** The articles of the corpus (/sources). */
 export function renderArticleList(articles: readonly Article[]): DiscordMessage[] {
   const fields = articles.map((a) => ({
-    name: truncate(`${a.meta.title.value}${inferred(a.meta.title.basis)}`, LIMITS.fieldName),
+    name: truncate(`${escapeText(a.meta.title.value)}${inferred(a.meta.title.basis)}`, LIMITS.fieldName),
     value: truncate(
       `${a.meta.outlet.value ? `${escapeText(a.meta.outlet.value)}${inferred(a.meta.outlet.basis)}` : "outlet unknown"}, ` +
         `${a.meta.date.value ? `${a.meta.date.value}${inferred(a.meta.date.basis)}` : "date unknown"} · ${escapeText(a.source)}`,
@@ -259,10 +275,10 @@ export function renderEvents(events: readonly SummitEvent[], articles: readonly 
     const about = articles.filter((a) => a.meta.event.value === e.id);
     const covered = about.length ? about.map((a) => `• ${escapeText(a.meta.title.value)} (${escapeText(a.source)})`).join("\n") : "no article";
     return {
-      name: truncate(e.name, LIMITS.fieldName),
+      name: truncate(escapeText(e.name), LIMITS.fieldName),
       value: truncate(
         `${escapeText(e.place.value)}${inferred(e.place.basis)} · ${e.date.value}${inferred(e.date.basis)}\n` +
-          `With: ${e.participants.map(escapeText).join(", ")}\n${covered}\nUse event: ${e.id}`,
+          `With: ${e.participants.map(escapeText).join(", ")}\n${covered}\nUse event: ${escapeText(e.id)}`,
         LIMITS.fieldValue,
       ),
     };

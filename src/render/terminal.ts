@@ -1,8 +1,12 @@
 import type { IngestSummary } from "../ingest/sync-index.js";
+import { truncate } from "../text/graphemes.js";
+import { forTerminal } from "../text/terminal-safe.js";
 import type { Answer, Article, Citation } from "../types.js";
 
 /*
  * Plain-text renderings for a terminal. Pure functions: data in, string out.
+ * Each exported rendering passes through forTerminal, because nearly every
+ * string in it (article text, titles, file names, model text) came from outside.
  */
 
 const WIDTH = 88;
@@ -43,7 +47,7 @@ export function renderAnswer(answer: Answer, options: { debug?: boolean } = {}):
     }
   }
   if (options.debug) out.push("", renderTrace(answer));
-  return out.join("\n");
+  return forTerminal(out.join("\n"));
 }
 
 const fmt = (x: number) => x.toFixed(3);
@@ -60,7 +64,7 @@ export function renderTrace(answer: Answer): string {
     const lex = `${fmt(p.lexical)}(${p.lexicalRank ?? "-"})`.padEnd(13);
     const dense = `${fmt(p.dense)}(${p.denseRank ?? "-"})`.padEnd(11);
     out.push(`  ${String(i + 1).padStart(2)} ${fmt(p.score)}  ${lex}  ${dense}  ${p.chunk.source.padEnd(27)} ${p.chunk.start}–${p.chunk.end}`);
-    out.push(wrap(p.chunk.text.replace(/\s+/g, " ").slice(0, 160) + (p.chunk.text.length > 160 ? "…" : ""), WIDTH, "       "));
+    out.push(wrap(truncate(p.chunk.text.replace(/\s+/g, " "), 160), WIDTH, "       "));
   });
   out.push(
     `  timings: lexical ${ms(t.lexicalMs)}, query embedding ${ms(t.embedMs)}, dense ${ms(t.denseMs)}, compose ${ms(t.composeMs)}, total ${ms(t.totalMs)}`,
@@ -75,11 +79,11 @@ export function renderTrace(answer: Answer): string {
       );
     }
   }
-  return out.join("\n");
+  return forTerminal(out.join("\n"));
 }
 
 export function renderArticles(articles: readonly Article[]): string {
-  return articles
+  return forTerminal(articles
     .map((a, i) => {
       const m = a.meta;
       const inferred = (basis: string) => (basis === "inferred" ? INFERRED : "");
@@ -88,7 +92,7 @@ export function renderArticles(articles: readonly Article[]): string {
         `   ${m.outlet.value ?? "outlet unknown"}${inferred(m.outlet.basis)} · ${m.date.value ?? "date unknown"}${inferred(m.date.basis)} · ${m.place.value ?? "place unknown"} · ${a.source}`,
       ].join("\n");
     })
-    .join("\n");
+    .join("\n"));
 }
 
 const secs = (x: number) => `${(x / 1000).toFixed(2)} s`;
@@ -103,7 +107,7 @@ export function renderIngestSummary(s: IngestSummary): string {
   ];
   for (const f of s.skipped) lines.push(`Skipped ${f.source}: ${f.reason}.`);
   if (s.writeError) lines.push(`NOT SAVED: ${s.writeError}`);
-  return lines.join("\n");
+  return forTerminal(lines.join("\n"));
 }
 
 function list(xs: readonly string[]): string {

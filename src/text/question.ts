@@ -1,4 +1,5 @@
 import { AppError } from "../errors.js";
+import { graphemeCount } from "./graphemes.js";
 
 /*
  * Questions arrive from chat clients and terminals: pasted markdown, zero-width
@@ -9,8 +10,12 @@ import { AppError } from "../errors.js";
 /** Past this many raw characters the text is refused before any further work. */
 const HARD_LIMIT_FACTOR = 4;
 
+/**
+ * The limit applies to the cleaned text in UTF-16 code units, the unit of
+ * every later limit (Discord's, the prompt's); `maxChars` is that limit.
+ */
 export function cleanQuestion(raw: string, maxChars: number): string {
-  if (raw.length > maxChars * HARD_LIMIT_FACTOR) throw tooLong(raw.length, maxChars);
+  if (raw.length > maxChars * HARD_LIMIT_FACTOR) throw tooLong(raw, raw.length, maxChars);
   const text = raw
     .toWellFormed()
     .normalize("NFKC")
@@ -28,7 +33,7 @@ export function cleanQuestion(raw: string, maxChars: number): string {
   if (!/[\p{L}\p{N}]/u.test(text)) {
     throw new AppError("EMPTY_QUESTION", "Please type a question, for example: What did von der Leyen say about dual-use goods?");
   }
-  if (text.length > maxChars) throw tooLong(text.length, maxChars);
+  if (text.length > maxChars) throw tooLong(raw, text.length, maxChars);
   const letters = text.match(/\p{L}/gu) ?? [];
   const latin = text.match(/\p{Script=Latin}/gu) ?? [];
   if (letters.length > 0 && latin.length / letters.length < 0.5) {
@@ -40,9 +45,19 @@ export function cleanQuestion(raw: string, maxChars: number): string {
   return text;
 }
 
-function tooLong(length: number, maxChars: number): AppError {
+/**
+ * The refusal states the length the member typed, in graphemes (a flag or
+ * an accented letter is one), not the counted length: normalising can spell
+ * one character out as many (NFKC turns "ﷺ" into 18 letters), and an emoji
+ * counts as two code units. When only the counted length is over, it says why.
+ */
+function tooLong(raw: string, counted: number, maxChars: number): AppError {
+  const typed = graphemeCount(raw);
+  const n = (x: number) => x.toLocaleString("en");
   return new AppError(
     "QUESTION_TOO_LONG",
-    `Your question is ${length.toLocaleString("en")} characters long; the limit is ${maxChars.toLocaleString("en")}. Please ask something shorter.`,
+    typed > maxChars
+      ? `Your question is ${n(typed)} characters long; the limit is ${n(maxChars)}. Please ask something shorter.`
+      : `Your question is ${n(typed)} characters long, but it counts as ${n(counted)}: emoji, and symbols such as "ﷺ" that stand for several letters, count as more than one. The limit is ${n(maxChars)}. Please ask something shorter, or with plain letters.`,
   );
 }

@@ -40,10 +40,12 @@ function hookedEmbedder(real: EmbeddingProvider, hold: { promise: Promise<void> 
   };
 }
 
-export async function startBot(root: string, env: Env = {}): Promise<BotUnderTest> {
+export async function startBot(root: string, env: Env = {}, options: { prepareCorpus?: (dir: string) => Promise<void> } = {}): Promise<BotUnderTest> {
   const fake = await startFakeDiscord();
   const corpusDir = path.join(root, "corpus");
   await copySeeds(corpusDir).catch(() => undefined);
+  // Articles a test adds to the seeds, before the index is built.
+  await options.prepareCorpus?.(corpusDir);
   const dataDir = path.join(root, `data-${fake.applicationId}`);
   const config = testConfig({
     ...(await tinyModelEnv(path.join(root, "models"))),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { answerOf } from "../../fixtures/answers.js";
 import {
   embedLength,
   escapeText,
@@ -21,22 +22,7 @@ function citation(n: number, quote: string, extra: Partial<Citation> = {}): Cita
   return { n, source: `00${n}_x.txt`, title: `Title ${n}`, outlet: "Kyodo News", date: "2023-12-07", basis, quote, start: 10 * n, end: 10 * n + quote.length, ...extra };
 }
 
-function answer(citations: Citation[], extra: Partial<Answer> = {}): Answer {
-  return {
-    question: "What did von der Leyen say?",
-    text: citations.map((c) => `“${c.quote}” [${c.n}]`).join("\n"),
-    coverage: "full",
-    abstained: false,
-    citations,
-    passages: [],
-    articles: [],
-    closest: [],
-    confidence: 0.8,
-    timings: { embedMs: 1, lexicalMs: 1, denseMs: 1, composeMs: 1, totalMs: 4 },
-    retrieval: { mode: "hybrid", embedder: "test" },
-    ...extra,
-  };
-}
+const answer = (citations: Citation[], extra: Partial<Answer> = {}): Answer => answerOf(citations, extra);
 
 /** Every limit Discord enforces on a message. */
 function expectWithinLimits(m: DiscordMessage): void {
