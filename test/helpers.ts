@@ -38,6 +38,26 @@ export async function tinyModelEnv(root: string): Promise<Env> {
   };
 }
 
+/**
+ * The environment of an app that answers with the fake model server at
+ * `baseUrl`: the tiny test embedder, a copy of the prompts in `promptsDir`,
+ * no retries, and its index in `<root>/data`.
+ */
+export async function fakeLlmEnv(root: string, baseUrl: string, corpus: string, promptsDir: string): Promise<Env> {
+  return {
+    ...(await tinyModelEnv(path.join(root, "models"))),
+    CORPUS_DIR: corpus,
+    DATA_DIR: path.join(root, "data"),
+    LLM_PROVIDER: "openai",
+    LLM_MODEL: "fake-model",
+    LLM_BASE_URL: baseUrl,
+    LLM_API_KEY: "test-key",
+    LLM_MAX_RETRIES: "0",
+    LLM_TIMEOUT_MS: "5000",
+    PROMPTS_DIR: promptsDir,
+  };
+}
+
 /** A config for tests: quiet logs, the given folders, anything else from `env`. */
 export function testConfig(env: Env): Config {
   return loadConfig({ LOG_LEVEL: "silent", ...env }, REPO);

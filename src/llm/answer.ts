@@ -13,8 +13,9 @@ import { verifyAnswer } from "./verify.js";
  * A generated answer: the model writes from numbered passages, then every
  * claim is checked against what it cites (verify.ts) before anyone sees it.
  * Whenever the model cannot give a verified answer — it fails, times out,
- * abstains, or loses most of its claims in verification — the extractive
- * answer is used instead, and the trace says why.
+ * abstains, loses most of its claims in verification, or follows something
+ * other than the question (an order planted in an article, a link no passage
+ * states) — the extractive answer is used instead, and the trace says why.
  */
 
 export interface LlmDeps {
@@ -115,6 +116,8 @@ export async function answerWithLlm(
   const verifyMs = performance.now() - t1;
   const { stats } = verified;
   const trace = { generateMs, verifyMs, stats, raw };
+  // An answer that follows something other than the question is not trusted in any part.
+  if (verified.rejected) return fallback(`the answer ${verified.rejected}`, trace);
   if (stats.claims === 0 || stats.claimsKept / stats.claims < config.minSupported) {
     return fallback(`verification kept ${stats.claimsKept} of ${stats.claims} claims`, trace);
   }

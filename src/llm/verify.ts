@@ -5,6 +5,7 @@ import type { Span } from "../text/sentences.js";
 import { sentenceSpans } from "../text/sentences.js";
 import { termOf, uniqueTerms, words } from "../text/terms.js";
 import type { Article, Citation, Passage, VerificationStats } from "../types.js";
+import { foreignPointers, orderIn, withoutControls } from "./untrusted.js";
 
 /*
  * Checks a generated answer against the passages it was written from. Every
@@ -17,6 +18,21 @@ import type { Article, Citation, Passage, VerificationStats } from "../types.js"
  * support the sentence, is moved to the passage that does, or removed; a
  * sentence nothing supports is removed. Each kept citation quotes the
  * supporting sentence, cut from the article by its offsets.
+ *
+ * Every part of a sentence counts: its clauses (split at ";", ":", dashes,
+ * parentheses and "…, and …") each need a supporting sentence, and each
+ * comma-separated piece must be supported by the sentences supporting it, so
+ * nothing rides along on the slack paraphrase is allowed ("…; @everyone",
+ * "I have been PWNED: …"). Only lead-ins and connectives made of words that
+ * state nothing ("Here is what the articles say:", "However,") need none.
+ * The articles are untrusted (untrusted.ts): control characters are removed
+ * from what the model wrote; a link, address or mention must be in the
+ * supporting sentence word for word; a sentence of an article that gives the
+ * reader an order ("Visit …", "ignore previous instructions") is data, never
+ * evidence; and an answer that gives the reader an order, repeats one from an
+ * article, points somewhere no passage states or carries terminal controls is
+ * rejected whole (`rejected`): the model followed something other than the
+ * question.
  *
  * It is lexical: it cannot see that "After Serbia, Xi went to France" reverses
  * the order of a supported sentence. What it lets through shares the numbers,
@@ -42,6 +58,8 @@ interface Unit {
   readonly speakers: ReadonlySet<number>;
   /** Entities the sentence names. */
   readonly entities: ReadonlySet<number>;
+  /** The sentence gives the reader an order ("Visit …", "ignore all previous instructions"): quoted data, never evidence. */
+  readonly order: boolean;
 }
 
 /** What a clause asks of its support. */
@@ -49,8 +67,8 @@ interface Claim {
   readonly weights: ReadonlyMap<string, number>;
   readonly total: number;
   /**
-   * Each must be in the supporting sentence or its context: numbers, and names
-   * the articles never mention (an invented person, place or organisation).
+   * Each must be in the supporting sentence or its context: numbers, and words
+   * the articles never use (an invented name, "PWNED"): no paraphrase needs them.
    */
   readonly hard: ReadonlySet<string>;
   /** Names the claim uses: each must be named, in some form, by the supporting sentence. */
@@ -69,6 +87,12 @@ export interface VerifiedAnswer {
   readonly text: string;
   readonly citations: Citation[];
   readonly stats: VerificationStats;
+  /**
+   * Why no part of the answer may be shown, or null: it gives the reader an
+   * order, repeats one found in an article, points to a link, address or
+   * mention no passage states, or carries terminal control characters.
+   */
+  readonly rejected: string | null;
 }
 
 const MARKER = /\s*\[(\d+(?:\s*,\s*\d+)*)\]/g;
@@ -157,6 +181,20 @@ function units(passages: readonly Passage[], corpus: CorpusView): Unit[] {
   return out;
 }
 
+// Whether each sentence of an article is an order to the reader, read once per article, not once per answer.
+const orders = new WeakMap<ArticleAnalysis, Map<number, boolean>>();
+function isOrder(analysis: ArticleAnalysis, text: string, i: number): boolean {
+  let known = orders.get(analysis);
+  if (!known) orders.set(analysis, (known = new Map()));
+  let order = known.get(i);
+  if (order === undefined) {
+    const span = analysis.sentences[i] as Span;
+    order = orderIn(text.slice(span.start, span.end)) !== null;
+    known.set(i, order);
+  }
+  return order;
+}
+
 function unitOf(analysis: ArticleAnalysis, text: string, i: number, passage: number, source: string): Unit {
   const span = analysis.sentences[i] as Span;
   return {
@@ -168,6 +206,7 @@ function unitOf(analysis: ArticleAnalysis, text: string, i: number, passage: num
     context: sentenceContext(analysis, text, i),
     speakers: new Set(analysis.facts[i]?.speakers ?? []),
     entities: new Set(analysis.facts[i]?.entities ?? []),
+    order: isOrder(analysis, text, i),
   };
 }
 
@@ -190,14 +229,21 @@ const normaliseQuote = (s: string) =>
     .replace(/\s+/g, " ")
     .trim();
 
+/** What the verifier knows of words: their weight, whether the articles use them, whether English does. */
+interface Vocabulary {
+  readonly idf: (term: string) => number;
+  readonly known: (term: string) => boolean;
+  /** A common English word ("due", "trip"): a paraphrase may use it though no article does. Without it only invented names must be in the support. */
+  readonly common?: (word: string) => boolean;
+}
+
 /**
  * `negated`: whether the whole sentence the clause comes from has a negation (its clauses share it).
  * `speakers`: who the sentence has speaking, when the corpus knowledge can tell.
  */
 function claimOf(
   text: string,
-  idf: (term: string) => number,
-  known: (term: string) => boolean,
+  { idf, known, common }: Vocabulary,
   negated = NEGATION.test(text),
   who: { speakers: readonly number[]; institutions: readonly number[] } = { speakers: [], institutions: [] },
 ): Claim {
@@ -208,7 +254,8 @@ function claimOf(
     const t = termOf(w.word);
     if (!t) return;
     const isName = i > 0 && /^\p{Lu}/u.test(w.word);
-    if (/\d/.test(w.word) || (isName && !known(t))) hard.add(t);
+    // Numbers, and words neither the articles nor English use ("PWNED", an invented name): no paraphrase needs them.
+    if (/\d/.test(w.word) || (!known(t) && (isName || (common !== undefined && !common(w.word))))) hard.add(t);
     else if (isName) nameTerms.add(t);
   });
   const quotes = [...text.matchAll(/["“]([^"”]{3,})["”]/g)].map((m) => normaliseQuote(m[1] ?? "")).filter((q) => q.split(" ").length >= 2);
@@ -247,24 +294,111 @@ function best(claim: Claim, candidates: readonly Unit[], threshold: number): Uni
 }
 
 /** Best share of its term weight that any sentence of `text` gives `claim`, or 0 when none passes the other checks. */
-export function supportInText(claim: string, text: string, idf: (term: string) => number, known: (term: string) => boolean, threshold = 0): number {
+export function supportInText(
+  claim: string,
+  text: string,
+  idf: (term: string) => number,
+  known: (term: string) => boolean,
+  threshold = 0,
+  common?: (word: string) => boolean,
+): number {
   // Every sentence of the text, read exactly as verifyAnswer reads a passage's sentences.
   const analysis = analyseArticle(text);
   const textUnits = analysis.sentences.map((_, i) => unitOf(analysis, text, i, 0, ""));
-  // As in verifyAnswer: every clause must be supported; the weakest clause decides.
-  const shares = clausesOf(claim)
-    .map((c) => claimOf(c, idf, known, NEGATION.test(claim)))
+  const vocabulary = { idf, known, common };
+  const negated = NEGATION.test(claim);
+  // As in verifyAnswer: every clause must be supported, the weakest clause decides, and every piece must rest on the supporting sentences.
+  const clauses = clausesOf(claim);
+  const found = clauses
+    .map((c) => claimOf(c, vocabulary, negated))
     .filter((c) => c.weights.size >= 2)
-    .map((c) => Math.max(0, ...textUnits.map((u) => support(c, u, threshold) ?? 0)));
-  return shares.length ? Math.min(...shares) : 0;
+    .map((c) => textUnits.reduce<{ unit: Unit | null; share: number }>((top, u) => {
+      const share = support(c, u, threshold) ?? 0;
+      return share > top.share ? { unit: u, share } : top;
+    }, { unit: null, share: 0 }));
+  if (found.length === 0 || found.some((f) => f.unit === null)) return 0;
+  const supporting = found.map((f) => f.unit as Unit);
+  const pieces = clauses.flatMap((c) => splitOutsideQuotes(c, PIECE_BREAK));
+  if (!pieces.every((p) => covered(claimOf(p, vocabulary, negated), supporting))) return 0;
+  return Math.min(...found.map((f) => f.share));
 }
 
-/** A sentence joining several statements is checked statement by statement. */
+// Where a sentence joins statements: ";", ":", dashes between words (not "EU–China"), "…, and …", "… but …".
+const CLAUSE_BREAK = /;\s*|:\s+|\s*—\s*|\s+[-–]{1,2}\s+|,\s+(?=(?:and|but|so|while|whereas|where|which|who|although|though|then)\b)|\s+(?=(?:and then|but)\s)/gi;
+// Pieces of a clause: each must be supported too, so nothing rides along on a clause's slack.
+const PIECE_BREAK = /,\s+/g;
+
+/** `text` split at `breaks`, except inside quotation marks: a quote is checked whole, word for word. */
+function splitOutsideQuotes(text: string, breaks: RegExp): string[] {
+  const out: string[] = [];
+  let from = 0;
+  for (const m of text.matchAll(breaks)) {
+    const before = text.slice(0, m.index);
+    const open = (before.match(/“/g) ?? []).length - (before.match(/”/g) ?? []).length;
+    if ((before.match(/"/g) ?? []).length % 2 === 1 || open > 0) continue;
+    out.push(text.slice(from, m.index));
+    from = m.index + m[0].length;
+  }
+  out.push(text.slice(from));
+  return out.map((c) => c.trim()).filter(Boolean);
+}
+
+/** A sentence joining several statements is checked statement by statement; what it puts in parentheses is a statement of its own. */
 function clausesOf(sentence: string): string[] {
-  return sentence
-    .split(/;\s+|,\s+(?=(?:and|but|so|while|whereas|where|which|who|although|though|then)\b)|\s+(?=(?:and then|but)\s)/i)
-    .map((c) => c.trim())
-    .filter(Boolean);
+  const inner: string[] = [];
+  const outer = sentence.replace(/\s*\(([^()]*)\)/g, (_, p: string) => {
+    inner.push(p);
+    return "";
+  });
+  return [outer, ...inner].flatMap((t) => splitOutsideQuotes(t, CLAUSE_BREAK));
+}
+
+/** Words that state nothing: lead-ins ("Here is what the articles say:", "In short:") and connectives ("However, …"). */
+const STATES_NOTHING: ReadonlySet<string> = new Set(
+  (
+    "here what articles passages sources source answer summary short brief key points main overall following based " +
+    "however meanwhile additionally moreover furthermore instead still yet though although finally first second third " +
+    "separately similarly likewise addition particular notably specifically example instance contrast result therefore thus"
+  )
+    .split(" ")
+    .map((w) => termOf(w) ?? w),
+);
+
+/** A lead-in ("Here is what the articles say:"): ends in a colon, and its words, in Latin script, state nothing ("No:" states something). */
+function isLeadIn(sentence: string): boolean {
+  return (
+    /:$/.test(sentence) &&
+    !NEGATION.test(sentence) &&
+    /^[\p{Script=Latin}\p{N}\p{P}\p{Zs}]*$/u.test(sentence) &&
+    uniqueTerms(sentence).every((t) => STATES_NOTHING.has(t))
+  );
+}
+
+/**
+ * Most of a comma-separated piece must rest on the sentences supporting its
+ * clause. Less than the clause's threshold: a piece is short, so one
+ * paraphrased word ("Xi was due to travel …") weighs much in it; an added
+ * piece ("…, hacked by the admins") rests on next to nothing.
+ */
+const PIECE_SHARE = 0.5;
+
+/**
+ * Whether the sentences supporting a clause also support this piece of it:
+ * every hard word, and most of its weight (the word itself when it has one),
+ * words that state nothing aside.
+ */
+function covered(piece: Claim, support: readonly Unit[]): boolean {
+  const has = (t: string) => support.some((u) => u.terms.has(t) || u.context.has(t));
+  for (const t of piece.hard) if (!has(t)) return false;
+  const content = [...piece.weights].filter(([t]) => !STATES_NOTHING.has(t));
+  if (content.length <= 1) return content.every(([t]) => has(t));
+  let hit = 0;
+  let total = 0;
+  for (const [t, w] of content) {
+    total += w;
+    hit += w * Math.max(0, ...support.map((u) => (u.terms.has(t) ? 1 : (u.context.get(t) ?? 0))));
+  }
+  return total === 0 || hit / total >= PIECE_SHARE;
 }
 
 /** The answer's sentences, line by line (lines and bullets are sentence breaks), without an unfinished last one. */
@@ -284,35 +418,71 @@ function sentencesOf(text: string): string[] {
 }
 
 export function verifyAnswer(raw: string, passages: readonly Passage[], corpus: CorpusView, params: VerifyParams): VerifiedAnswer {
-  const evidence = units(passages, corpus);
+  const everything = units(passages, corpus);
+  const vocabulary: Vocabulary = { idf: corpus.idf, known: corpus.known, common: (w) => corpus.lexicon.nlp.isCommonWord(w) };
+  // An order to the reader found in an article is data: it supports nothing.
+  const evidence = everything.filter((u) => !u.order);
+  // Links and mentions are read against the passages' sentences that report something, never against an order.
+  const textOf = (us: readonly Unit[]) => us.map((u) => u.text).join("\n");
+  const evidenceText = textOf(evidence);
   const stats = { claims: 0, claimsKept: 0, claimsRemoved: 0, citationsGiven: 0, citationsKept: 0, citationsMoved: 0, citationsDropped: 0, citationsAdded: 0 };
   const kept: { sentence: string; units: Unit[] }[] = [];
+  const cleaned = withoutControls(normaliseMarkers(raw));
+  let rejected: string | null = cleaned.acting ? "carries terminal control characters" : null;
 
-  for (const sentence of sentencesOf(normaliseMarkers(raw))) {
+  for (const sentence of sentencesOf(cleaned.text)) {
     const given = [...new Set([...sentence.matchAll(MARKER)].flatMap((m) => (m[1] ?? "").split(",").map((n) => Number(n.trim()))))];
     const bare = sentence.replace(MARKER, "").replace(/\s+([.,;:!?])/g, "$1").trim();
     stats.citationsGiven += given.length;
-    // A short lead-in ("Here is what the articles say:") states nothing; anything else must be supported.
-    if (/:$/.test(bare) && uniqueTerms(bare).length < 4 && !NEGATION.test(bare) && /^[\p{Script=Latin}\p{N}\p{P}\p{Zs}]*$/u.test(bare)) {
+    const remove = () => {
+      stats.claimsRemoved++;
+      stats.citationsDropped += given.length;
+    };
+    // A link, address or mention no passage states came from somewhere other than the passages' news.
+    const pointer = foreignPointers(sentence, evidenceText)[0];
+    if (pointer === undefined && isLeadIn(bare)) {
       stats.citationsDropped += given.length;
       kept.push({ sentence: bare, units: [] });
       continue;
     }
     stats.claims++;
+    const clauses = clausesOf(bare);
+    const pieces = clauses.flatMap((c) => splitOutsideQuotes(c, PIECE_BREAK));
+    const order = [bare, ...clauses, ...pieces].map(orderIn).find((o) => o !== null);
+    if (pointer !== undefined || order !== undefined) {
+      const planted = pointer === undefined ? undefined : everything.find((u) => u.order && u.text.includes(pointer));
+      rejected ??=
+        order !== undefined
+          ? `gives the reader an instruction ("${order}")`
+          : planted
+            ? `follows an instruction found in passage ${planted.passage}`
+            : `points to ${pointer}, which no passage states`;
+      remove();
+      continue;
+    }
     const speakers = claimSpeakers(bare, corpus);
-    const clauses = clausesOf(bare).map((c) => claimOf(c, corpus.idf, corpus.known, NEGATION.test(bare), speakers));
-    const meaningful = clauses.filter((c) => c.weights.size >= 2);
+    const negated = NEGATION.test(bare);
+    const meaningful = clauses.map((c) => claimOf(c, vocabulary, negated, speakers)).filter((c) => c.weights.size >= 2);
     // Each clause needs a supporting sentence in a cited passage; failing that, anywhere.
     const cited = evidence.filter((u) => given.includes(u.passage));
     const fromCited = meaningful.map((c) => best(c, cited, params.threshold));
     const supportedByCited = meaningful.length > 0 && fromCited.every((u) => u !== null);
-    const units = supportedByCited ? (fromCited as Unit[]) : meaningful.map((c) => best(c, evidence, params.threshold));
-    if (meaningful.length === 0 || units.some((u) => u === null)) {
-      stats.claimsRemoved++;
-      stats.citationsDropped += given.length;
+    const found = supportedByCited ? fromCited : meaningful.map((c) => best(c, evidence, params.threshold));
+    if (meaningful.length === 0 || found.some((u) => u === null)) {
+      // Supported only with an article's order to the reader: the model did what the article told it to.
+      const withOrders = meaningful.map((c) => best(c, everything, params.threshold));
+      const obeyed = withOrders.find((u) => u?.order);
+      if (meaningful.length > 0 && obeyed && withOrders.every((u) => u !== null)) rejected ??= `follows an instruction found in passage ${obeyed.passage}`;
+      remove();
       continue;
     }
-    const supporting = [...new Set(units as Unit[])];
+    const supporting = [...new Set(found as Unit[])];
+    // Every piece must rest on those sentences, and every link or mention be in them word for word.
+    const piecesHold = pieces.every((p) => covered(claimOf(p, vocabulary, negated), supporting));
+    if (!piecesHold || foreignPointers(sentence, textOf(supporting)).length > 0) {
+      remove();
+      continue;
+    }
     const keptPassages = new Set(supporting.map((u) => u.passage));
     const keptGiven = given.filter((n) => keptPassages.has(n)).length;
     stats.citationsKept += keptGiven;
@@ -346,5 +516,5 @@ export function verifyAnswer(raw: string, passages: readonly Passage[], corpus: 
     const m = /^(.*?)([.!?]*)$/s.exec(sentence);
     return `${m?.[1] ?? sentence} ${uniqueMarkers.map((n) => `[${n}]`).join("")}${m?.[2] ?? ""}`;
   });
-  return { text: stats.claimsKept ? parts.join(" ") : "", citations, stats };
+  return { text: stats.claimsKept ? parts.join(" ") : "", citations, stats, rejected };
 }

@@ -8,7 +8,7 @@ import type { Env } from "../../src/config.js";
 import { memoryLogger } from "../../src/log.js";
 import type { Answer } from "../../src/types.js";
 import { startFakeLlm, type ChatRequest, type FakeLlm, type Reply } from "../fakes/fake-llm.js";
-import { cleanup, copySeeds, REPO, tempDir, testConfig, tinyModelEnv } from "../helpers.js";
+import { cleanup, copySeeds, fakeLlmEnv, REPO, tempDir, testConfig } from "../helpers.js";
 import { blockedRequests } from "../setup-no-network.js";
 
 /*
@@ -30,18 +30,7 @@ beforeAll(async () => {
   promptsDir = path.join(root, "prompts");
   await cp(path.join(REPO, "prompts"), promptsDir, { recursive: true });
   fake = await startFakeLlm((req) => script(req));
-  env = {
-    ...(await tinyModelEnv(path.join(root, "models"))),
-    CORPUS_DIR: path.join(root, "corpus"),
-    DATA_DIR: path.join(root, "data"),
-    LLM_PROVIDER: "openai",
-    LLM_MODEL: "fake-model",
-    LLM_BASE_URL: fake.baseUrl,
-    LLM_API_KEY: "test-key",
-    LLM_MAX_RETRIES: "0",
-    LLM_TIMEOUT_MS: "5000",
-    PROMPTS_DIR: promptsDir,
-  };
+  env = await fakeLlmEnv(root, fake.baseUrl, path.join(root, "corpus"), promptsDir);
   await createApp(testConfig(env)).ingest();
 }, 60_000);
 
