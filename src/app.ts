@@ -27,6 +27,8 @@ export interface AppOverrides {
   readonly log?: Logger;
   /** Used instead of loading the configured embedder. */
   readonly embedder?: EmbeddingProvider;
+  /** Aborted to stop (Ctrl-C / SIGTERM): an index build in progress stops with STOPPED and leaves the index as it was. */
+  readonly signal?: AbortSignal;
 }
 
 export interface AskOptions {
@@ -89,6 +91,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       hnsw: config.hnsw,
       log,
       force,
+      ...(overrides.signal ? { signal: overrides.signal } : {}),
     });
     return { corpus, view: createCorpusView(corpus, index.knowledge, index.lexical, nlp), index, embedder: emb, summary };
   };

@@ -17,7 +17,8 @@ export type ErrorCode =
   | "UNKNOWN_EVENT"
   | "PROMPT_INVALID"
   | "LLM_UNAVAILABLE"
-  | "BAD_USAGE";
+  | "BAD_USAGE"
+  | "STOPPED";
 
 /**
  * Refusals of what a person typed or configured: the message says it all, and
@@ -59,4 +60,11 @@ export function newErrorId(): string {
 export function errorDetail(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** Throws STOPPED once `signal` (Ctrl-C / SIGTERM in the CLI) has aborted: the one check long work makes between its stages. */
+export function throwIfStopped(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new AppError("STOPPED", "Stopped (Ctrl-C or SIGTERM); the index in the data folder was left as it was.");
+  }
 }

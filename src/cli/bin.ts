@@ -17,6 +17,14 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     stop.abort();
   });
 }
+// `npm run -s ask … | head`: the reader has gone, so the rest of the output has nowhere to go. Stop
+// quietly, as other command-line tools do, instead of an EPIPE stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    process.exit();
+  });
+}
 // A long-running bot must survive a stray rejection; it is reported, not fatal.
 process.on("unhandledRejection", (reason) => {
   process.stderr.write(`${new Date().toISOString()} ERROR unhandled_rejection ${JSON.stringify(String((reason as Error)?.stack ?? reason))}\n`);

@@ -8,8 +8,9 @@ export interface CliIo {
   readonly stderr: { write(chunk: string): unknown };
   readonly env: Env;
   readonly cwd: string;
-  /** Aborted to stop a long-running command (the bot) gracefully. */
+  /** Aborted to stop a command gracefully: the bot drains, an index build stops before switching CURRENT. */
   readonly signal?: AbortSignal;
 }
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 70 } as const;
+/** `stopped` is what a shell reports for a command ended by Ctrl-C (128 + SIGINT). */
+export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 70, stopped: 130 } as const;

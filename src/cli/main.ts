@@ -2,6 +2,7 @@ import { createApp, type App, type AppOverrides } from "../app.js";
 import { loadConfig, type Config } from "../config.js";
 import { errorDetail, INPUT_ERRORS, isAppError, newErrorId } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
+import { forTerminal } from "../text/terminal-safe.js";
 import { askCommand, ASK_USAGE } from "./ask.js";
 import { botCommand } from "./bot.js";
 import { deployCommandsCommand } from "./deploy-commands.js";
@@ -31,11 +32,11 @@ export async function runMain(argv: readonly string[], io: CliIo, overrides: App
   try {
     config = loadConfig(io.env, io.cwd);
   } catch (error) {
-    io.stderr.write(`${isAppError(error) ? error.userMessage : errorDetail(error)}\n`);
+    io.stderr.write(`${forTerminal(isAppError(error) ? error.userMessage : errorDetail(error))}\n`);
     return EXIT.usage;
   }
-  const log: Logger = overrides.log ?? createLogger({ ...config.log, write: (line) => io.stderr.write(`${line}\n`) });
-  const makeApp = (c: Config): App => createApp(c, { ...overrides, log });
+  const log: Logger = overrides.log ?? createLogger({ ...config.log, write: (line) => io.stderr.write(`${forTerminal(line)}\n`) });
+  const makeApp = (c: Config): App => createApp(c, { ...overrides, log, ...(io.signal ? { signal: io.signal } : {}) });
 
   /** A user-facing message for `error`; unexpected errors get an id that points to the logged stack. */
   const reportError = (error: unknown): string => {
@@ -69,15 +70,20 @@ export async function runMain(argv: readonly string[], io: CliIo, overrides: App
         io.stdout.write(`${USAGE}\n`);
         return command === undefined ? EXIT.usage : EXIT.ok;
       default:
-        io.stderr.write(`Unknown command "${command}".\n${USAGE}\n`);
+        io.stderr.write(`${forTerminal(`Unknown command "${command}".`)}\n${USAGE}\n`);
         return EXIT.usage;
     }
   } catch (error) {
     if ((error as { code?: unknown }).code?.toString().startsWith("ERR_PARSE_ARGS")) {
-      io.stderr.write(`${errorDetail(error)}\n${USAGE}\n`);
+      io.stderr.write(`${forTerminal(errorDetail(error))}\n${USAGE}\n`);
       return EXIT.usage;
     }
-    io.stderr.write(`${reportError(error)}\n`);
+    // Stopping was asked for: say so, without an error line in the log.
+    if (isAppError(error) && error.code === "STOPPED") {
+      io.stderr.write(`${forTerminal(error.userMessage)}\n`);
+      return EXIT.stopped;
+    }
+    io.stderr.write(`${forTerminal(reportError(error))}\n`);
     if (isAppError(error)) return error.code === "BAD_USAGE" ? EXIT.usage : EXIT.failed;
     return EXIT.internal;
   }

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
@@ -8,6 +8,7 @@ import { deserializeKnowledge, serializeKnowledge, type CorpusKnowledge } from "
 import type { Chunk } from "../types.js";
 import { DenseIndex } from "./dense-index.js";
 import { LexicalIndex } from "./lexical-index.js";
+import { ensureDir } from "../util/fs.js";
 
 /*
  * On-disk layout of the data folder:
@@ -24,8 +25,11 @@ import { LexicalIndex } from "./lexical-index.js";
  * next write, for readers that had just started on it.
  */
 
-/** Version of the build layout; a build of another version is rebuilt, not read. 2: binary lexical index. 3: knowledge.json. */
-export const SCHEMA_VERSION = 3;
+/**
+ * Version of the build layout; a build of another version is rebuilt, not read. 2: binary lexical index. 3: knowledge.json.
+ * 4: checksums of every file in the manifest, and of the manifest itself.
+ */
+export const SCHEMA_VERSION = 4;
 
 const manifestSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
@@ -44,6 +48,25 @@ const manifestSchema = z.object({
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
+
+const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
+const checksumSchema = z.string().regex(/^[0-9a-f]{64}$/);
+
+/*
+ * What manifest.json holds on disk: the manifest, the sha256 of every other
+ * file of the build, and the sha256 of all that (`checksum`, over its
+ * JSON.stringify without the field). A flipped byte anywhere in the build is
+ * found before a file is parsed or handed to hnswlib, whose reader trusts its
+ * input (a damaged graph can crash the process or return wrong neighbours);
+ * the manifest's own checksum covers changes that still parse, such as a digit
+ * of `nextLabel` or of an article's hash.
+ */
+const storedManifestSchema = manifestSchema.extend({
+  files: z.object({ chunks: checksumSchema, dense: checksumSchema, lexical: checksumSchema, knowledge: checksumSchema }),
+  checksum: checksumSchema,
+});
+
+type FileChecksums = z.infer<typeof storedManifestSchema>["files"];
 
 const chunksSchema = z.array(
   z.object({
@@ -93,29 +116,68 @@ export async function loadCurrentIndex(dataDir: string): Promise<LoadResult> {
   if (!/^[\w.-]+$/.test(name)) return { status: "corrupt", reason: "CURRENT does not name a build" };
   const dir = path.join(dataDir, "builds", name);
   try {
-    const manifest: unknown = JSON.parse(await readFile(path.join(dir, FILES.manifest), "utf8"));
+    const manifest = await readManifest(dir);
     const version = (manifest as { schemaVersion?: unknown } | null)?.schemaVersion;
     if (typeof version === "number" && version !== SCHEMA_VERSION) {
       return { status: "outdated", reason: `it has layout version ${version}; this version of the bot reads ${SCHEMA_VERSION}` };
     }
     return { status: "ok", index: await readBuild(dir, manifest), dir };
   } catch (error) {
-    return { status: "corrupt", reason: `${path.relative(dataDir, dir)}: ${errorDetail(error)}` };
+    // A damaged file is named in the reason: "builds/<id>/dense.hnsw: checksum mismatch".
+    return { status: "corrupt", reason: `${path.relative(dataDir, dir)}${error instanceof DamagedFile ? "/" : ": "}${errorDetail(error)}` };
   }
 }
 
+/** A file of a build that is missing, unreadable, or not the bytes the manifest recorded. */
+class DamagedFile extends Error {
+  constructor(file: string, problem: string) {
+    super(`${file}: ${problem}`);
+  }
+}
+
+async function readManifest(dir: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path.join(dir, FILES.manifest), "utf8"));
+  } catch (error) {
+    throw new DamagedFile(FILES.manifest, errorDetail(error));
+  }
+}
+
+/** The bytes of a build's file, checked against the manifest before anything parses them. */
+async function readVerified(dir: string, file: string, expected: string): Promise<Buffer> {
+  const bytes = await readFile(path.join(dir, file)).catch((error: unknown) => {
+    throw new DamagedFile(file, errorDetail(error));
+  });
+  if (sha256(bytes) !== expected) throw new DamagedFile(file, "checksum mismatch");
+  return bytes;
+}
+
 async function readBuild(dir: string, manifestJson: unknown): Promise<SearchIndex> {
+  // Checked on the JSON as read (keys in file order), before the schema drops or reorders anything.
+  const { checksum, ...content } = (manifestJson ?? {}) as Record<string, unknown>;
+  if (typeof checksum !== "string" || sha256(JSON.stringify(content)) !== checksum) {
+    throw new DamagedFile(FILES.manifest, "checksum mismatch");
+  }
+  const { files } = storedManifestSchema.parse(manifestJson);
   const manifest = manifestSchema.parse(manifestJson);
-  const chunkList = chunksSchema.parse(JSON.parse(await readFile(path.join(dir, FILES.chunks), "utf8")));
+  // Every file is verified before any is parsed: a damaged one is named, whichever it is.
+  const [chunkBytes, lexicalBytes, knowledgeBytes] = await Promise.all([
+    readVerified(dir, FILES.chunks, files.chunks),
+    readVerified(dir, FILES.lexical, files.lexical),
+    readVerified(dir, FILES.knowledge, files.knowledge),
+    readVerified(dir, FILES.dense, files.dense),
+  ]);
+  const chunkList = chunksSchema.parse(JSON.parse(chunkBytes.toString("utf8")));
   if (chunkList.length !== manifest.chunkCount) {
     throw new Error(`chunks.json holds ${chunkList.length} chunks, manifest says ${manifest.chunkCount}`);
   }
   const chunks = new Map(chunkList.map((c) => [c.id, c]));
-  const lexical = LexicalIndex.deserialize(await readFile(path.join(dir, FILES.lexical)));
+  const lexical = LexicalIndex.deserialize(lexicalBytes);
   if (lexical.size !== chunks.size) throw new Error(`lexical index holds ${lexical.size} chunks, expected ${chunks.size}`);
   for (const id of chunks.keys()) if (!lexical.has(id)) throw new Error(`lexical index lacks chunk ${id}`);
+  // hnswlib reads the file itself; it was verified just above, and a build is never changed once written.
   const dense = await DenseIndex.read(path.join(dir, FILES.dense), manifest.embedder.dimensions, manifest.hnsw, [...chunks.keys()]);
-  const knowledge = deserializeKnowledge(await readFile(path.join(dir, FILES.knowledge), "utf8"));
+  const knowledge = deserializeKnowledge(knowledgeBytes.toString("utf8"));
   if (knowledge.fingerprint !== manifest.knowledge.fingerprint) throw new Error("knowledge.json does not match the manifest");
   return { manifest, chunks, lexical, dense, knowledge };
 }
@@ -134,35 +196,42 @@ async function flush(target: string): Promise<void> {
   }
 }
 
-async function writeDurably(file: string, data: string | Uint8Array): Promise<void> {
+/** Writes `data` durably and returns its sha256, for the manifest. */
+async function writeDurably(file: string, data: string | Uint8Array): Promise<string> {
   await writeFile(file, data);
   await flush(file);
+  return sha256(data);
 }
 
 /**
  * Writes `index` as a new build and makes it current. Returns the build's
- * folder. Callers hold the write lock (see lock.ts).
+ * folder. Callers hold the write lock (see lock.ts); `beforeCommit` throws if
+ * they no longer may make it current (lock lost, or stopped), and then CURRENT is left alone.
  */
-export async function writeIndex(dataDir: string, index: SearchIndex, log: Logger): Promise<string> {
+export async function writeIndex(dataDir: string, index: SearchIndex, log: Logger, beforeCommit: () => void = () => undefined): Promise<string> {
   const builds = path.join(dataDir, "builds");
-  await mkdir(builds, { recursive: true });
+  await ensureDir(builds);
   const id = index.manifest.buildId;
   const tmp = path.join(builds, `${id}.tmp`);
   const final = path.join(builds, id);
-  await mkdir(tmp, { recursive: true });
-  await writeDurably(path.join(tmp, FILES.chunks), JSON.stringify([...index.chunks.values()]));
-  await writeDurably(path.join(tmp, FILES.lexical), index.lexical.serialize());
-  await writeDurably(path.join(tmp, FILES.knowledge), serializeKnowledge(index.knowledge));
+  await mkdir(tmp);
+  const chunks = await writeDurably(path.join(tmp, FILES.chunks), JSON.stringify([...index.chunks.values()]));
+  const lexical = await writeDurably(path.join(tmp, FILES.lexical), index.lexical.serialize());
+  const knowledge = await writeDurably(path.join(tmp, FILES.knowledge), serializeKnowledge(index.knowledge));
   await index.dense.write(path.join(tmp, FILES.dense));
   await flush(path.join(tmp, FILES.dense));
+  // hnswlib writes the graph itself: its checksum is of the bytes as they landed on disk.
+  const files: FileChecksums = { chunks, dense: sha256(await readFile(path.join(tmp, FILES.dense))), lexical, knowledge };
+  const content = { ...index.manifest, files };
   // The manifest goes last: a folder with one is complete.
-  await writeDurably(path.join(tmp, FILES.manifest), JSON.stringify(index.manifest, null, 2));
+  await writeDurably(path.join(tmp, FILES.manifest), JSON.stringify({ ...content, checksum: sha256(JSON.stringify(content)) }, null, 2));
   await flush(tmp);
   await rename(tmp, final);
   await flush(builds);
   const previous = await readFile(path.join(dataDir, "CURRENT"), "utf8").then((s) => s.trim(), () => null);
   const pointer = path.join(dataDir, `CURRENT.${randomBytes(4).toString("hex")}.tmp`);
   await writeDurably(pointer, `${id}\n`);
+  beforeCommit();
   await rename(pointer, path.join(dataDir, "CURRENT"));
   await flush(dataDir);
   await removeOldBuilds(dataDir, [id, previous], log);
@@ -174,8 +243,6 @@ export function newBuildId(now: Date = new Date()): string {
   return `${now.toISOString().replace(/[-:.]/g, "").replace("T", "-")}-${randomBytes(3).toString("hex")}`;
 }
 
-const STALE_TMP_MS = 60 * 60 * 1000;
-
 /**
  * Deletes builds other than the new one and the one it replaced (a process
  * that started reading that one a moment ago can still finish), and abandoned
@@ -183,26 +250,41 @@ const STALE_TMP_MS = 60 * 60 * 1000;
  */
 async function removeOldBuilds(dataDir: string, keep: (string | null)[], log: Logger): Promise<void> {
   const builds = path.join(dataDir, "builds");
-  const stale = async (p: string) => Date.now() - (await stat(p)).mtimeMs > STALE_TMP_MS;
-  const remove = async (p: string) => {
-    try {
-      await rm(p, { recursive: true, force: true });
-    } catch (error) {
-      log.warn("index.cleanup_failed", { path: p, reason: errorDetail(error) });
-    }
-  };
   try {
     for (const name of await readdir(builds)) {
-      const dir = path.join(builds, name);
-      if (keep.includes(name)) continue;
-      if (name.endsWith(".tmp") && !(await stale(dir))) continue;
-      await remove(dir);
-    }
-    for (const name of await readdir(dataDir)) {
-      const file = path.join(dataDir, name);
-      if (/^CURRENT\..*\.tmp$/.test(name) && (await stale(file))) await remove(file);
+      if (!keep.includes(name) && !name.endsWith(".tmp")) await removeLogged(path.join(builds, name), log);
     }
   } catch (error) {
-    log.warn("index.cleanup_failed", { path: dataDir, reason: errorDetail(error) });
+    log.warn("index.cleanup_failed", { path: builds, reason: errorDetail(error) });
+  }
+  await removeAbandonedBuilds(dataDir, log);
+}
+
+/**
+ * Deletes half-written builds (builds/<id>.tmp) and CURRENT.*.tmp files. Only
+ * a writer makes them, and writers hold the write lock, so callers that hold it
+ * know every one is left from a writer that died or was stopped. Never throws.
+ */
+export async function removeAbandonedBuilds(dataDir: string, log: Logger): Promise<number> {
+  let removed = 0;
+  for (const p of await abandonedBuilds(dataDir)) if (await removeLogged(p, log)) removed++;
+  if (removed > 0) log.info("index.abandoned_removed", { dataDir, count: removed });
+  return removed;
+}
+
+/** The paths removeAbandonedBuilds would remove (none when the folders cannot be read). */
+export async function abandonedBuilds(dataDir: string): Promise<string[]> {
+  const list = async (dir: string, abandoned: (name: string) => boolean) =>
+    (await readdir(dir).catch(() => [] as string[])).filter(abandoned).map((name) => path.join(dir, name));
+  return [...(await list(path.join(dataDir, "builds"), (name) => name.endsWith(".tmp"))), ...(await list(dataDir, (name) => /^CURRENT\..*\.tmp$/.test(name)))];
+}
+
+async function removeLogged(p: string, log: Logger): Promise<boolean> {
+  try {
+    await rm(p, { recursive: true, force: true });
+    return true;
+  } catch (error) {
+    log.warn("index.cleanup_failed", { path: p, reason: errorDetail(error) });
+    return false;
   }
 }

@@ -566,6 +566,6 @@ describe("summit CLI (runMain)", () => {
 
 describe("exit codes", () => {
   it("are the numbers the README documents", () => {
-    expect(EXIT).toEqual({ ok: 0, failed: 1, usage: 2, internal: 70 });
+    expect(EXIT).toEqual({ ok: 0, failed: 1, usage: 2, internal: 70, stopped: 130 });
   });
 });

@@ -2,13 +2,14 @@ import { createHash } from "node:crypto";
 import { readdir, readFile, rm, stat, utimes, writeFile, mkdir, appendFile, truncate } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app.js";
 import type { Env } from "../../src/config.js";
 import { loadNlp } from "../../src/knowledge/nlp.js";
 import { loadCorpus } from "../../src/corpus/load-corpus.js";
 import { LexicalIndex } from "../../src/index/lexical-index.js";
-import { loadCurrentIndex, SCHEMA_VERSION, writeIndex, type SearchIndex } from "../../src/index/store.js";
+import { withWriteLock } from "../../src/index/lock.js";
+import { loadCurrentIndex, newBuildId, SCHEMA_VERSION, writeIndex, type SearchIndex } from "../../src/index/store.js";
 import { createEmbedder } from "../../src/ingest/embedders/create-embedder.js";
 import type { EmbeddingProvider } from "../../src/ingest/embedders/provider.js";
 import { syncIndex } from "../../src/ingest/sync-index.js";
@@ -128,9 +129,12 @@ describe("ingest", () => {
     expect(hnsw.rebuilt).toMatch(/HNSW/);
 
     // An index whose lexical part was analysed by other rules (e.g. other stopwords) is rebuilt too.
+    // (The manifest is rewritten as that version would have written it: with its checksum.)
     const manifestFile = path.join(await currentBuild(), "manifest.json");
     const manifest = JSON.parse(await readFile(manifestFile, "utf8"));
-    await writeFile(manifestFile, JSON.stringify({ ...manifest, lexical: { analyzer: "en-porter-v0:old" } }));
+    delete manifest.checksum;
+    const older = { ...manifest, lexical: { analyzer: "en-porter-v0:old" } };
+    await writeFile(manifestFile, JSON.stringify({ ...older, checksum: createHash("sha256").update(JSON.stringify(older)).digest("hex") }));
     const analyser = await createApp(testConfig(hnswEnv)).ingest();
     expect(analyser.rebuilt).toMatch(/text analyser changed/);
   });
@@ -156,6 +160,47 @@ describe("ingest", () => {
       const reloaded = await loadCurrentIndex(dataDir);
       expect(reloaded.status, what).toBe("ok");
     }
+  });
+
+  it("finds a flipped byte in any file of a build before parsing it, names the file, and rebuilds", async () => {
+    const app = createApp(testConfig(env()));
+    await app.ingest();
+    const flip = async (file: string, at: (size: number) => number) => {
+      const bytes = await readFile(file);
+      const i = at(bytes.length);
+      bytes[i] = (bytes[i] ?? 0) ^ 0x10;
+      await writeFile(file, bytes);
+    };
+    const damage: [string, string, (build: string) => Promise<void>][] = [
+      // In the vectors: hnswlib reads it without complaint and answers with wrong neighbours.
+      ["a byte of a vector in the HNSW file", "dense.hnsw", (b) => flip(path.join(b, "dense.hnsw"), (n) => n - 200)],
+      // In the header: hnswlib trusts its sizes and offsets, and can crash the process.
+      ["a byte of the HNSW header", "dense.hnsw", (b) => flip(path.join(b, "dense.hnsw"), () => 17)],
+      ["a byte of a chunk's text", "chunks.json", (b) => flip(path.join(b, "chunks.json"), (n) => Math.floor(n / 2))],
+      ["a byte of the lexical index", "lexical.bin", (b) => flip(path.join(b, "lexical.bin"), (n) => n - 3)],
+      ["a byte of the knowledge", "knowledge.json", (b) => flip(path.join(b, "knowledge.json"), (n) => Math.floor(n / 2))],
+      // Still valid JSON with the schema's types: only the manifest's own checksum sees it.
+      [
+        "a digit of nextLabel in the manifest",
+        "manifest.json",
+        async (b) => {
+          const file = path.join(b, "manifest.json");
+          await writeFile(file, (await readFile(file, "utf8")).replace(/"nextLabel": (\d)/, (_, d: string) => `"nextLabel": ${(Number(d) + 1) % 10}`));
+        },
+      ],
+    ];
+    for (const [what, file, harm] of damage) {
+      await harm(await currentBuild());
+      const log = memoryLogger();
+      // What `npm run ingest` does: it must not call a damaged index up to date.
+      const summary = await createApp(testConfig(env()), { log }).ingest();
+      expect(summary.rebuilt, what).toMatch(new RegExp(`^the stored index is damaged \\(builds/[\\w-]+/${file.replace(".", "\\.")}: checksum mismatch\\)$`));
+      expect(summary.wrote, what).toBe(true);
+      expect(log.lines.some((l) => l.includes('"level":"warn"') && l.includes("index.rebuild") && l.includes(`${file}: checksum mismatch`)), what).toBe(true);
+      expect((await loadCurrentIndex(dataDir)).status, what).toBe("ok");
+    }
+    const answer = await app.ask("Which countries did Xi visit after France?");
+    expect(answer.text).toContain("Serbia");
   });
 
   it("rebuilds an index written in an older layout and says so", async () => {
@@ -255,13 +300,46 @@ describe("ingest", () => {
     await expect(stat(path.join(dataDir, "write.lock"))).rejects.toThrow();
   });
 
-  it("takes over a lock left by a process that no longer runs", async () => {
-    await mkdir(dataDir, { recursive: true });
-    await writeFile(path.join(dataDir, "write.lock"), JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), since: "2020-01-01" }));
+  it("takes over a lock its holder stopped refreshing, whatever pid it names", async () => {
+    const lock = path.join(dataDir, "write.lock");
+    await mkdir(lock, { recursive: true });
+    // pid 1 is alive (init, or in a container the restarted process itself): staleness must not depend on it.
+    await writeFile(path.join(lock, "owner.json"), JSON.stringify({ pid: 1, host: hostname(), since: "2020-01-01", token: "dead" }));
+    const old = new Date(Date.now() - 60_000);
+    await utimes(lock, old, old);
     const log = memoryLogger();
     const summary = await createApp(testConfig(env()), { log }).ingest();
     expect(summary.wrote).toBe(true);
     expect(log.lines.some((l) => l.includes("index.lock_stale"))).toBe(true);
+    await expect(stat(lock)).rejects.toThrow();
+  });
+
+  it("waits a bounded time for a live holder, then says who holds the lock and what to do", async () => {
+    const lock = path.join(dataDir, "write.lock");
+    await mkdir(lock, { recursive: true });
+    await writeFile(path.join(lock, "owner.json"), JSON.stringify({ pid: 4242, host: "builder", since: "2026-01-01T00:00:00Z", token: "live" }));
+    let ran = false;
+    const waiting = withWriteLock(dataDir, silentLogger, async () => (ran = true), 300);
+    await expect(waiting).rejects.toMatchObject({ code: "INDEX_BUSY", userMessage: expect.stringMatching(/pid 4242 on builder.*Try again when it finishes/) });
+    expect(ran).toBe(false);
+  });
+
+  it("never makes its build current after losing the lock, and leaves the new holder's lock alone", async () => {
+    await createApp(testConfig(env())).ingest();
+    const before = await readFile(path.join(dataDir, "CURRENT"), "utf8");
+    const loaded = await loadCurrentIndex(dataDir);
+    if (loaded.status !== "ok") throw new Error(loaded.status);
+    const owner = path.join(dataDir, "write.lock", "owner.json");
+    const attempt = withWriteLock(dataDir, silentLogger, async (lease) => {
+      // What another process does when it took this one for dead: the lock now names it.
+      await writeFile(owner, JSON.stringify({ pid: 1, host: "elsewhere", since: "", token: "theirs" }));
+      await vi.waitFor(() => expect(() => lease.assertHeld()).toThrow(), { timeout: 10_000, interval: 50 });
+      const index = { ...loaded.index, manifest: { ...loaded.index.manifest, buildId: newBuildId() } };
+      return writeIndex(dataDir, index, silentLogger, () => lease.assertHeld());
+    });
+    await expect(attempt).rejects.toMatchObject({ code: "INDEX_BUSY", userMessage: expect.stringContaining("lost the write lock") });
+    expect(await readFile(path.join(dataDir, "CURRENT"), "utf8")).toBe(before);
+    expect(JSON.parse(await readFile(owner, "utf8")).token).toBe("theirs");
   });
 
   it("keeps tombstones across reloads and compacts the graph when a quarter is dead", async () => {
