@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { Stats } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { open, readdir, realpath } from "node:fs/promises";
 import path from "node:path";
 import { AppError, errorDetail } from "../errors.js";
 import type { Logger } from "../log.js";
@@ -35,6 +35,22 @@ export function sha256(bytes: Uint8Array | string): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
+/**
+ * Control characters other than tab, newline, carriage return and form feed
+ * (which are layout): the rest of C0, DEL and C1. NUL is refused before this.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0001-\u0008\u000b\u000e-\u001f\u007f-\u009f]/g;
+/**
+ * Most control characters a text may have, as a share of its characters. A
+ * real article has none or a stray one (a form feed, an old editor's ^Z):
+ * far below one in a hundred even for a short piece. Bytes that are not text
+ * but happen to be valid UTF-8 (a file of control bytes, a binary record
+ * format) are mostly control characters. One in twenty sits between the two
+ * with room on both sides.
+ */
+const MAX_CONTROL_SHARE = 1 / 20;
+
 /** Why `bytes` cannot be an article, or the decoded text. */
 function decodeArticle(bytes: Buffer): { text: string } | { reason: string } {
   if (bytes.length === 0) return { reason: "the file is empty" };
@@ -45,19 +61,43 @@ function decodeArticle(bytes: Buffer): { text: string } | { reason: string } {
   } catch {
     return { reason: "the file is not valid UTF-8: re-save it as UTF-8 text" };
   }
+  const controls = text.match(CONTROL)?.length ?? 0;
+  if (controls > text.length * MAX_CONTROL_SHARE) {
+    return { reason: `the file is not text: ${controls} of its ${text.length} characters are control characters` };
+  }
   if (text.trim().length === 0) return { reason: "the file holds only whitespace" };
   return { text };
 }
+
+/** Whether `real` (a resolved path) is the folder `realDir` (resolved too) or inside it. */
+function inside(realDir: string, real: string): boolean {
+  const rel = path.relative(realDir, real);
+  return rel.split(path.sep)[0] !== ".." && !path.isAbsolute(rel);
+}
+
+/*
+ * The last part of the path must not be a link (it was resolved already), and
+ * opening must not wait: a FIFO swapped in after the check would block the read.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
 /**
  * Reads every .txt/.md file of the corpus folder. Files that cannot be
  * articles are skipped with a logged reason; an empty or missing folder is
  * an error the user is told how to fix.
+ *
+ * A symbolic link is followed only when it leads to a file inside the corpus
+ * folder (another name for an article, or a file in one of its subfolders):
+ * one leading anywhere else (`passwd.txt -> /etc/passwd`) would index and
+ * quote a file nobody put in the corpus, so it is skipped.
  */
 export async function loadCorpus(dir: string, files: CorpusFiles, log: Logger): Promise<Corpus> {
   let names: string[];
+  let realDir: string;
   try {
     names = (await readdir(dir)).sort();
+    // The folder itself may be reached through a link; what counts is where it really is.
+    realDir = await realpath(dir);
   } catch (error) {
     throw new AppError(
       "EMPTY_CORPUS",
@@ -70,9 +110,9 @@ export async function loadCorpus(dir: string, files: CorpusFiles, log: Logger): 
   const articles: Article[] = [];
   const skipped: SkippedFile[] = [];
   const seen = new Map<string, string>();
-  const skip = (source: string, reason: string) => {
+  const skip = (source: string, reason: string, fields: Record<string, unknown> = {}) => {
     skipped.push({ source, reason });
-    log.warn("corpus.skip", { source, reason });
+    log.warn("corpus.skip", { source, reason, ...fields });
   };
 
   for (const name of names) {
@@ -82,17 +122,26 @@ export async function loadCorpus(dir: string, files: CorpusFiles, log: Logger): 
       skip(name, "a README describes the folder; it is not read as an article");
       continue;
     }
-    const file = path.join(dir, name);
     let bytes: Buffer;
     let info: Stats;
     try {
-      info = await stat(file);
-      if (!info.isFile()) continue;
-      if (info.size > MAX_ARTICLE_BYTES) {
-        skip(name, `the file is ${info.size} bytes; articles are limited to ${MAX_ARTICLE_BYTES}`);
+      const real = await realpath(path.join(dir, name));
+      if (!inside(realDir, real)) {
+        skip(name, "it is a symbolic link to a file outside the corpus folder; only files inside the folder are read", { target: real });
         continue;
       }
-      bytes = await readFile(file);
+      const handle = await open(real, OPEN_FLAGS);
+      try {
+        info = await handle.stat();
+        if (!info.isFile()) continue;
+        if (info.size > MAX_ARTICLE_BYTES) {
+          skip(name, `the file is ${info.size} bytes; articles are limited to ${MAX_ARTICLE_BYTES}`);
+          continue;
+        }
+        bytes = await handle.readFile();
+      } finally {
+        await handle.close();
+      }
     } catch (error) {
       skip(name, `unreadable: ${errorDetail(error)}`);
       continue;
@@ -117,6 +166,14 @@ export async function loadCorpus(dir: string, files: CorpusFiles, log: Logger): 
       size: info.size,
       meta: metadata.articles.get(name) ?? inferMeta(decoded.text, name),
     });
+  }
+
+  // An entry nothing reads is most likely a renamed or deleted article: say so once per entry.
+  const considered = new Set([...articles.map((a) => a.source), ...skipped.map((s) => s.source)]);
+  for (const source of metadata.articles.keys()) {
+    if (considered.has(source)) continue;
+    const reason = names.includes(source) ? "the file is not read as an article" : "no such file in the corpus folder";
+    log.warn("metadata.article_unused", { file: files.metadata, source, reason });
   }
 
   if (articles.length === 0) {

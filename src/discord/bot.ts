@@ -83,7 +83,7 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
     gate: new ConcurrencyGate({ max: discord.maxConcurrent, queue: discord.maxQueued }),
     answers: new LruMap<string, SentAnswer>(2000),
     conversations: new LruMap<string, Turn>(5000),
-    feedback: new FeedbackStore(config.dataDir),
+    feedback: new FeedbackStore(config.dataDir, log),
     now: () => performance.now(),
     shuttingDown: () => stopping,
   };
