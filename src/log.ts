@@ -42,6 +42,15 @@ function textValue(value: unknown): string {
   return JSON.stringify(v);
 }
 
+/**
+ * One record, one line: JSON.stringify leaves the Unicode line and paragraph
+ * separators (and NEL) raw, and a reader that splits on them would see a
+ * second, forged record after a file name or a model's error text holding one.
+ */
+function oneLine(line: string): string {
+  return line.replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 export function createLogger(options: LoggerOptions, bound: Fields = {}): Logger {
   const now = options.now ?? (() => new Date());
   const emit = (level: LogLevel, event: string, fields: Fields = {}) => {
@@ -51,12 +60,12 @@ export function createLogger(options: LoggerOptions, bound: Fields = {}): Logger
     if (options.format === "json") {
       const record: Fields = { time: now().toISOString(), level, event };
       for (const [k, v] of Object.entries(all)) record[k] = serialise(v);
-      options.write(JSON.stringify(record));
+      options.write(oneLine(JSON.stringify(record)));
       return;
     }
     const parts = [now().toISOString(), level.toUpperCase(), event];
     for (const [k, v] of Object.entries(all)) if (v !== undefined) parts.push(`${k}=${textValue(v)}`);
-    options.write(parts.join(" "));
+    options.write(oneLine(parts.join(" ")));
   };
   return {
     debug: (e, f) => emit("debug", e, f),

@@ -1,12 +1,13 @@
 import { readEnv, type Env } from "../config.js";
 import { isAppError } from "../errors.js";
+import { forTerminal, jsonForTerminal } from "../text/terminal-safe.js";
 import { runMain } from "./main.js";
 
 let env: Env;
 try {
   env = readEnv(process.cwd());
 } catch (error) {
-  process.stderr.write(`${isAppError(error) ? error.userMessage : String(error)}\n`);
+  process.stderr.write(`${forTerminal(isAppError(error) ? error.userMessage : String(error))}\n`);
   process.exit(2);
 }
 // Ctrl-C / SIGTERM stop long-running commands gracefully; a second one exits at once.
@@ -27,7 +28,7 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 // A long-running bot must survive a stray rejection; it is reported, not fatal.
 process.on("unhandledRejection", (reason) => {
-  process.stderr.write(`${new Date().toISOString()} ERROR unhandled_rejection ${JSON.stringify(String((reason as Error)?.stack ?? reason))}\n`);
+  process.stderr.write(`${new Date().toISOString()} ERROR unhandled_rejection ${jsonForTerminal(String((reason as Error)?.stack ?? reason))}\n`);
 });
 
 process.exitCode = await runMain(process.argv.slice(2), {

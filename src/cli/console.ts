@@ -21,6 +21,9 @@ Commands:
  * The dev console: one question per line, answers rendered for a terminal.
  * A bad question or a failed command prints a message and the loop goes on.
  */
+/** Where every line of a model's unchecked draft starts. */
+const DRAFT_MARGIN = "│ ";
+
 export async function consoleCommand(io: CliIo, app: App, reportError: (e: unknown) => string): Promise<number> {
   const rl = createInterface({ input: io.stdin, output: io.stdout as NodeJS.WritableStream, terminal: Boolean(io.stdout.isTTY) });
   // Take the iterator now: lines typed (or piped) while the index loads are buffered, not lost.
@@ -71,16 +74,17 @@ export async function consoleCommand(io: CliIo, app: App, reportError: (e: unkno
         let shown = 0;
         const answer = await app.ask(question, {
           onPartial: (text) => {
-            if (!drafting) say("── draft from the model, not yet checked against the articles ──");
+            if (!drafting) io.stdout.write(`── draft from the model, not yet checked against the articles ──\n${DRAFT_MARGIN}`);
             drafting = true;
             // A new generation (the corpus changed under the first) starts over.
             if (text.length < shown) {
-              say("\n── starting over ──");
+              io.stdout.write(`\n── starting over ──\n${DRAFT_MARGIN}`);
               shown = 0;
             }
-            // Model text must not move the cursor, clear the screen or fake the bot's own headers.
+            // Model text must not move the cursor or clear the screen, and every line of it is in the margin,
+            // so a draft cannot print a header of the console's own ("── checked answer ──").
             const upTo = Math.max(shown, printableLength(text));
-            io.stdout.write(forTerminal(text.slice(shown, upTo)));
+            io.stdout.write(forTerminal(text.slice(shown, upTo)).replace(/\n/g, `\n${DRAFT_MARGIN}`));
             shown = upTo;
           },
         });

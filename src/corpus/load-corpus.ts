@@ -133,7 +133,10 @@ export async function loadCorpus(dir: string, files: CorpusFiles, log: Logger): 
       const handle = await open(real, OPEN_FLAGS);
       try {
         info = await handle.stat();
-        if (!info.isFile()) continue;
+        if (!info.isFile()) {
+          skip(name, "it is not a regular file (a folder, pipe or device)");
+          continue;
+        }
         if (info.size > MAX_ARTICLE_BYTES) {
           skip(name, `the file is ${info.size} bytes; articles are limited to ${MAX_ARTICLE_BYTES}`);
           continue;

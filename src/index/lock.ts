@@ -144,7 +144,9 @@ async function take(dir: string): Promise<Lock | null> {
   return {
     lease: {
       assertHeld() {
-        if (Atomics.load(lost, 0) === 1) {
+        // The worker's flag, and the token itself: a process frozen past STALE_MS (SIGSTOP, a paused VM) may
+        // resume here before its worker's next beat has noticed the takeover.
+        if (Atomics.load(lost, 0) === 1 || ownerTokenSync(dir) !== token) {
           throw new AppError(
             "INDEX_BUSY",
             `This process lost the write lock on ${dir} (another process took it over, or it was removed), so the index it built was not made current. Run the ingest again.`,
@@ -207,6 +209,7 @@ export async function withWriteLock<T>(dataDir: string, log: Logger, fn: (lease:
     try {
       await ensureDir(dataDir);
       lock = await take(dir);
+      if (!lock) await breakIfStale(dir, log);
     } catch (error) {
       // A folder we cannot write to cannot be corrupted by a second writer either: go on,
       // and let the write itself report the problem.
@@ -214,7 +217,6 @@ export async function withWriteLock<T>(dataDir: string, log: Logger, fn: (lease:
       return fn({ assertHeld: () => undefined });
     }
     if (lock) break;
-    await breakIfStale(dir, log);
     const owner = await readOwner(dir);
     if (Date.now() > deadline) {
       const who = owner ? `pid ${owner.pid} on ${owner.host}, since ${owner.since}` : "owner unknown";
@@ -227,10 +229,13 @@ export async function withWriteLock<T>(dataDir: string, log: Logger, fn: (lease:
     waited = true;
     await sleep(POLL_MS, undefined, signal ? { signal } : {}).catch(() => undefined);
   }
+  const mine = lock;
   try {
-    return await fn(lock.lease);
+    return await fn(mine.lease);
   } finally {
-    await lock.release();
+    // The work is done (or failed on its own); failing to remove the lock (a disk gone read-only) must not
+    // hide that. The lock goes stale and is taken over.
+    await mine.release().catch((error: unknown) => log.warn("index.lock_release_failed", { file: dir, reason: errorDetail(error) }));
   }
 }
 

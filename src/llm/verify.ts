@@ -5,7 +5,7 @@ import type { Span } from "../text/sentences.js";
 import { sentenceSpans } from "../text/sentences.js";
 import { termOf, uniqueTerms, words } from "../text/terms.js";
 import type { Article, Citation, Passage, VerificationStats } from "../types.js";
-import { foreignPointers, orderIn, withoutControls } from "./untrusted.js";
+import { foreignPointers, orderIn, pointersIn, withoutControls } from "./untrusted.js";
 
 /*
  * Checks a generated answer against the passages it was written from. Every
@@ -189,7 +189,10 @@ function isOrder(analysis: ArticleAnalysis, text: string, i: number): boolean {
   let order = known.get(i);
   if (order === undefined) {
     const span = analysis.sentences[i] as Span;
-    order = orderIn(text.slice(span.start, span.end)) !== null;
+    // Read as an answer's sentence is read: an order may sit in any clause or piece of it ("…; to read it, visit …").
+    const sentence = text.slice(span.start, span.end);
+    const clauses = clausesOf(sentence);
+    order = [sentence, ...clauses, ...clauses.flatMap((c) => splitOutsideQuotes(c, PIECE_BREAK))].some((t) => orderIn(t) !== null);
     known.set(i, order);
   }
   return order;
@@ -374,6 +377,18 @@ function isLeadIn(sentence: string): boolean {
   );
 }
 
+// Words by which a clause speaks to the reader or about "us" ("so should you", "and we should too").
+const READER_WORDS = /\b(?:you|your|yours|we|us|our|ours|let['’]s|should|must|ought|shall)\b/i;
+
+/**
+ * Whether a piece with no word of content speaks to the reader: support is
+ * measured on content words, so "…; so should you" would ride along on the
+ * clause before it. Pieces like "he said" or "which it did" state nothing new.
+ */
+function addressesReader(pieces: readonly string[]): boolean {
+  return pieces.some((p) => uniqueTerms(p).length === 0 && READER_WORDS.test(p));
+}
+
 /**
  * Most of a comma-separated piece must rest on the sentences supporting its
  * clause. Less than the clause's threshold: a piece is short, so one
@@ -439,7 +454,8 @@ export function verifyAnswer(raw: string, passages: readonly Passage[], corpus: 
       stats.citationsDropped += given.length;
     };
     // A link, address or mention no passage states came from somewhere other than the passages' news.
-    const pointer = foreignPointers(sentence, evidenceText)[0];
+    // Read on the text as shown, without its markers: "https://good.example[1].evil.example" is shown joined up.
+    const pointer = foreignPointers(sentence, evidenceText)[0] ?? foreignPointers(bare, evidenceText)[0];
     if (pointer === undefined && isLeadIn(bare)) {
       stats.citationsDropped += given.length;
       kept.push({ sentence: bare, units: [] });
@@ -479,7 +495,10 @@ export function verifyAnswer(raw: string, passages: readonly Passage[], corpus: 
     const supporting = [...new Set(found as Unit[])];
     // Every piece must rest on those sentences, and every link or mention be in them word for word.
     const piecesHold = pieces.every((p) => covered(claimOf(p, vocabulary, negated), supporting));
-    if (!piecesHold || foreignPointers(sentence, textOf(supporting)).length > 0) {
+    // The model's own words never carry a link, address or mention, even one an article gives: an article can
+    // order readers to one in words no rule knows. The citation's quote still shows the article's sentence.
+    const pointsSomewhere = pointersIn(bare).length > 0;
+    if (!piecesHold || pointsSomewhere || addressesReader(pieces)) {
       remove();
       continue;
     }

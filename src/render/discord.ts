@@ -315,6 +315,16 @@ export function renderHelp(options: { answerMessages: boolean; maxQuestionChars:
 }
 
 /**
+ * What a model has written so far, before it is checked: escaped like every
+ * text (no markdown, no mentions), and with no clickable link, since Discord
+ * links any URL with a scheme even in escaped text.
+ */
+export function renderPreview(draft: string): DiscordMessage {
+  const unlinked = draft.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S*/gi, "‹link›");
+  return notice(`✍️ Writing (not yet checked against the articles)…\n${truncate(unlinked, LIMITS.content - 80)}`);
+}
+
+/**
  * A short text message (errors, limits, thanks), with link previews off. The
  * text is escaped: it may quote what a member typed (an event name, a query).
  */

@@ -140,6 +140,14 @@ describe("text smuggled in next to supported words is not shown as checked", () 
     expect(a.text).not.toMatch(CONTROL_OR_FORMAT);
     expect(checked(a)).not.toMatch(/PWNED|evil/);
   });
+
+  it("a link split by a citation marker (https://good.example[1].evil.example) is read as shown, joined up", async () => {
+    const a = await ask(
+      DIALOGUE_Q,
+      (p) => `The European Commission published the terms of reference at https://policy.trade.ec.europa.eu[${p("terms of reference")}].evil.example/eu-china-export-dialogue [1].`,
+    );
+    expect(checked(a)).not.toContain("evil.example");
+  });
 });
 
 describe("an article that gives instructions is data: an answer that follows them is not shown", () => {
@@ -195,11 +203,18 @@ describe("an article that gives instructions is data: an answer that follows the
 });
 
 describe("what must keep working", () => {
-  it("a supported sentence that gives a web address its passage gives", async () => {
+  it("a supported answer beside a sentence giving a web address its passage gives: that sentence is dropped, not the answer", async () => {
+    // The model's own words never carry a link, even one an article gives (an article can order readers to one in
+    // words no rule knows); the citation's quote still shows the article's sentence with it.
     const url = "https://policy.trade.ec.europa.eu/eu-china-export-dialogue";
-    const a = await ask(DIALOGUE_Q, (p) => `The European Commission published the terms of reference of the export control dialogue at ${url} [${p("terms of reference")}].`);
-    expect(a.generation?.outcome).toBe("used");
-    expect(a.text).toBe(`The European Commission published the terms of reference of the export control dialogue at ${url} [1].`);
+    const a = await ask(
+      DIALOGUE_Q,
+      (p) =>
+        `The European Union and China held the first meeting of their export control dialogue in Brussels on Tuesday [${p("first meeting")}]. ` +
+        `The European Commission published the terms of reference of the export control dialogue at ${url} [${p("terms of reference")}].`,
+    );
+    expect(a.generation).toMatchObject({ outcome: "used", stats: { claimsKept: 1, claimsRemoved: 1 } });
+    expect(a.text).toBe("The European Union and China held the first meeting of their export control dialogue in Brussels on Tuesday [1].");
   });
 
   it("a supported answer whose clauses, joined by a semicolon and a colon, are each supported", async () => {

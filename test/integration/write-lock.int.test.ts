@@ -7,7 +7,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -74,6 +74,8 @@ function maxHolders(journal: string): number {
 }
 
 const unshareWorks = spawnSync("unshare", ["--pid", "--fork", "--map-root-user", "true"]).status === 0;
+// A private mount namespace in which a folder can be made read-only without privileges.
+const roMountWorks = spawnSync("unshare", ["--mount", "--map-root-user", "bash", "-c", "mount --bind -o ro /tmp /tmp && mount -o remount,bind,ro /tmp /tmp"]).status === 0;
 
 let root: string;
 let modelEnv: Env;
@@ -137,6 +139,25 @@ describe("write lock between real processes", () => {
     },
     60_000,
   );
+});
+
+describe("write lock on a folder gone read-only", () => {
+  it.skipIf(!roMountWorks)("runs the work without the lock, with a warning, when a stale lock sits in a read-only folder (not a crash)", async () => {
+    const dataDir = path.join(root, "ro-data");
+    const journal = path.join(root, "ro-journal");
+    await mkdir(path.join(dataDir, "write.lock"), { recursive: true });
+    // A lock its holder left behind when the disk went read-only: long stale.
+    const old = new Date(Date.now() - 60_000);
+    await utimes(path.join(dataDir, "write.lock"), old, old);
+    const ro = `mount --bind -o ro ${dataDir} ${dataDir} && mount -o remount,bind,ro ${dataDir} ${dataDir} && exec "$0" "$@"`;
+    const p = start("unshare", ["--mount", "--map-root-user", "bash", "-c", ro, process.execPath, ...TSX, CONTENDER, dataDir, journal, "0", "10000"], {});
+    await p.line(/^ready$/);
+    p.child.stdin!.write("go\n");
+    const outcome = await Promise.race([p.line(/^locked/), p.line(/^failed/)]);
+    expect(outcome).toMatch(/^locked/);
+    expect((await p.exited).code).toBe(0);
+    expect(await readFile(journal, "utf8")).toMatch(/^enter \d+\nexit \d+\n$/);
+  });
 });
 
 describe("stopping and odd paths (real CLI processes)", () => {

@@ -89,6 +89,16 @@ describe("loadCorpus", () => {
     expect(log.lines.filter((l) => l.includes("corpus.skip"))).toHaveLength(2);
   });
 
+  it("skips, with a logged reason, a folder named like an article", async () => {
+    const corpus = await folder();
+    await writeFile(path.join(corpus, "article.txt"), ARTICLE);
+    await mkdir(path.join(corpus, "notes.txt"));
+    const { sources, skipped, log } = await load(corpus);
+    expect(sources).toEqual(["article.txt"]);
+    expect(skipped).toEqual([{ source: "notes.txt", reason: "it is not a regular file (a folder, pipe or device)" }]);
+    expect(log.lines.filter((l) => l.includes("corpus.skip"))).toHaveLength(1);
+  });
+
   it("logs each metadata entry whose article is not there, naming the file", async () => {
     const corpus = await folder();
     await writeFile(path.join(corpus, "article.txt"), ARTICLE);

@@ -37,4 +37,13 @@ describe("logger", () => {
     expect(record).toMatchObject({ DISCORD_TOKEN: "[redacted]", apiKey: "[redacted]", authorization: "[redacted]", model: "bge" });
     expect(lines[0]).not.toMatch(/abc\.def|sk-123|xyz/);
   });
+
+  it.each(["json", "text"] as const)("keeps a value holding a line or paragraph separator on one line (%s), so no record can be forged", (format) => {
+    const { log, lines } = capture(format);
+    const forged = 'a.txt\u2028{"time":"2026-01-02T03:04:05.000Z","level":"error","event":"forged.event"}\u0085x\u2029y';
+    log.warn("corpus.skip", { source: forged });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.split(/[\n\r\u0085\u2028\u2029]/)).toHaveLength(1);
+    if (format === "json") expect(JSON.parse(lines[0] ?? "").source).toBe(forged);
+  });
 });

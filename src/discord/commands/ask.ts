@@ -1,5 +1,5 @@
 import { MessageFlags, type ChatInputCommandInteraction } from "discord.js";
-import { LIMITS, notice, renderAnswer, truncate } from "../../render/discord.js";
+import { renderAnswer, renderPreview } from "../../render/discord.js";
 import { rememberAnswer, type BotContext } from "../context.js";
 import { cleanQuestion } from "../../text/question.js";
 import type { Command } from "./command.js";
@@ -24,7 +24,7 @@ function previewer(interaction: ChatInputCommandInteraction, ctx: BotContext) {
     const text = latest;
     latest = null;
     last = ctx.now();
-    const preview = notice(`✍️ Writing (not yet checked against the articles)…\n${truncate(text, LIMITS.content - 80)}`);
+    const preview = renderPreview(text);
     inFlight = interaction
       .editReply({ content: preview.content ?? "", embeds: [], components: [], allowedMentions: preview.allowedMentions, flags: MessageFlags.SuppressEmbeds })
       .then(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { answerOf } from "../../fixtures/answers.js";
-import { escapeText, LIMITS, renderAnswer, renderArticleList, renderEvents, renderEvidence, renderSearch } from "../../../src/render/discord.js";
+import { escapeText, LIMITS, renderAnswer, renderArticleList, renderEvents, renderEvidence, renderPreview, renderSearch } from "../../../src/render/discord.js";
 import type { Answer, Article, Citation, Passage, SummitEvent } from "../../../src/types.js";
 
 /*
@@ -88,5 +88,15 @@ describe("rendered messages", () => {
     expect(title.length).toBeLessThanOrEqual(LIMITS.title);
     expect(title.isWellFormed()).toBe(true);
     expect(title.endsWith("😀…")).toBe(true);
+  });
+});
+
+describe("the preview of a model's unchecked text", () => {
+  it("is escaped and has no clickable link, whatever the model wrote", () => {
+    const m = renderPreview("See https://evil.example/login and [1](https://evil.example) @everyone <@123456789012345678> — # heading");
+    expect(m.content).not.toMatch(/https?:\/\//);
+    expect(m.content).toContain("‹link›");
+    expect(m.content).not.toMatch(/(?<!\\)\[1\]\(|@everyone|<@\d/);
+    expect(m.allowedMentions).toMatchObject({ parse: [] });
   });
 });
