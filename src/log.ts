@@ -3,6 +3,7 @@
  * stdout stays clean for answers and JSON). Fields are flat key/values; a
  * request id travels in `fields.req` when there is one.
  */
+import { safeJson } from "./text/terminal-safe.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 type Fields = Record<string, unknown>;
@@ -37,18 +38,9 @@ function serialise(value: unknown): unknown {
 
 function textValue(value: unknown): string {
   const v = serialise(value);
-  if (typeof v === "string") return /[\s="]/.test(v) ? JSON.stringify(v) : v;
+  if (typeof v === "string") return /[\s="\p{Cc}\p{Cf}]/u.test(v) ? JSON.stringify(v) : v;
   if (typeof v === "object" && v !== null && "stack" in v) return JSON.stringify((v as { stack?: string }).stack);
   return JSON.stringify(v);
-}
-
-/**
- * One record, one line: JSON.stringify leaves the Unicode line and paragraph
- * separators (and NEL) raw, and a reader that splits on them would see a
- * second, forged record after a file name or a model's error text holding one.
- */
-function oneLine(line: string): string {
-  return line.replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 export function createLogger(options: LoggerOptions, bound: Fields = {}): Logger {
@@ -60,12 +52,13 @@ export function createLogger(options: LoggerOptions, bound: Fields = {}): Logger
     if (options.format === "json") {
       const record: Fields = { time: now().toISOString(), level, event };
       for (const [k, v] of Object.entries(all)) record[k] = serialise(v);
-      options.write(oneLine(JSON.stringify(record)));
+      options.write(safeJson(JSON.stringify(record)));
       return;
     }
     const parts = [now().toISOString(), level.toUpperCase(), event];
     for (const [k, v] of Object.entries(all)) if (v !== undefined) parts.push(`${k}=${textValue(v)}`);
-    options.write(oneLine(parts.join(" ")));
+    // Every value with a control or format character is JSON-quoted above, so the whole line can be escaped as JSON is.
+    options.write(safeJson(parts.join(" ")));
   };
   return {
     debug: (e, f) => emit("debug", e, f),

@@ -35,7 +35,7 @@ export async function runMain(argv: readonly string[], io: CliIo, overrides: App
     io.stderr.write(`${forTerminal(isAppError(error) ? error.userMessage : errorDetail(error))}\n`);
     return EXIT.usage;
   }
-  const log: Logger = overrides.log ?? createLogger({ ...config.log, write: (line) => io.stderr.write(`${forTerminal(line)}\n`) });
+  const log: Logger = overrides.log ?? createLogger({ ...config.log, write: (line) => io.stderr.write(`${line}\n`) });
   const makeApp = (c: Config): App => createApp(c, { ...overrides, log, ...(io.signal ? { signal: io.signal } : {}) });
 
   /** A user-facing message for `error`; unexpected errors get an id that points to the logged stack. */

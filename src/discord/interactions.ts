@@ -10,7 +10,7 @@ import { INPUT_ERRORS, isAppError, newErrorId } from "../errors.js";
 import { notice, renderEvidence, type DiscordMessage } from "../render/discord.js";
 import type { Command } from "./commands/command.js";
 import { guildAllowed, type BotContext } from "./context.js";
-import type { FeedbackEntry } from "./feedback-store.js";
+import { isAnswerId, type FeedbackEntry } from "./feedback-store.js";
 import { BusyError } from "./limits.js";
 
 /*
@@ -189,9 +189,10 @@ async function button(interaction: ButtonInteraction, deps: InteractionDeps): Pr
       const sent = deps.answers.get(rest[0] ?? "");
       if (!sent) outcome = "forgotten";
       await respond(interaction, sent ? renderEvidence(sent) : [notice(MESSAGES.forgottenAnswer)], true);
-    } else if (kind === "feedback" && (rest[0] === "up" || rest[0] === "down")) {
+    } else if (kind === "feedback" && (rest[0] === "up" || rest[0] === "down") && isAnswerId(rest[1] ?? "")) {
       const vote = rest[0];
       const answerId = rest[1] ?? "";
+      // Answered at once from memory; the store keeps the last vote per member and answer across restarts.
       const voteKey = `${answerId}:${interaction.user.id}`;
       if (deps.votes.get(voteKey) === vote) {
         outcome = "repeated_vote";

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
@@ -143,6 +144,21 @@ async function readManifest(dir: string): Promise<unknown> {
   }
 }
 
+/** sha256 of a file read in pieces: the HNSW graph (150 MB at 100k chunks) is never held whole just to hash it. */
+async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const piece of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(piece as Buffer);
+  return hash.digest("hex");
+}
+
+/** Checks a file that another reader (hnswlib) loads itself against the manifest. */
+async function verifyStreamed(dir: string, file: string, expected: string): Promise<void> {
+  const actual = await sha256OfFile(path.join(dir, file)).catch((error: unknown) => {
+    throw new DamagedFile(file, errorDetail(error));
+  });
+  if (actual !== expected) throw new DamagedFile(file, "checksum mismatch");
+}
+
 /** The bytes of a build's file, checked against the manifest before anything parses them. */
 async function readVerified(dir: string, file: string, expected: string): Promise<Buffer> {
   const bytes = await readFile(path.join(dir, file)).catch((error: unknown) => {
@@ -165,7 +181,7 @@ async function readBuild(dir: string, manifestJson: unknown): Promise<SearchInde
     readVerified(dir, FILES.chunks, files.chunks),
     readVerified(dir, FILES.lexical, files.lexical),
     readVerified(dir, FILES.knowledge, files.knowledge),
-    readVerified(dir, FILES.dense, files.dense),
+    verifyStreamed(dir, FILES.dense, files.dense),
   ]);
   const chunkList = chunksSchema.parse(JSON.parse(chunkBytes.toString("utf8")));
   if (chunkList.length !== manifest.chunkCount) {
@@ -221,7 +237,7 @@ export async function writeIndex(dataDir: string, index: SearchIndex, log: Logge
   await index.dense.write(path.join(tmp, FILES.dense));
   await flush(path.join(tmp, FILES.dense));
   // hnswlib writes the graph itself: its checksum is of the bytes as they landed on disk.
-  const files: FileChecksums = { chunks, dense: sha256(await readFile(path.join(tmp, FILES.dense))), lexical, knowledge };
+  const files: FileChecksums = { chunks, dense: await sha256OfFile(path.join(tmp, FILES.dense)), lexical, knowledge };
   const content = { ...index.manifest, files };
   // The manifest goes last: a folder with one is complete.
   await writeDurably(path.join(tmp, FILES.manifest), JSON.stringify({ ...content, checksum: sha256(JSON.stringify(content)) }, null, 2));

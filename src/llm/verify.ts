@@ -191,8 +191,8 @@ function isOrder(analysis: ArticleAnalysis, text: string, i: number): boolean {
     const span = analysis.sentences[i] as Span;
     // Read as an answer's sentence is read: an order may sit in any clause or piece of it ("…; to read it, visit …").
     const sentence = text.slice(span.start, span.end);
-    const clauses = clausesOf(sentence);
-    order = [sentence, ...clauses, ...clauses.flatMap((c) => splitOutsideQuotes(c, PIECE_BREAK))].some((t) => orderIn(t) !== null);
+    const { clauses, pieces } = partsOf(sentence);
+    order = [sentence, ...clauses, ...pieces].some((t) => orderIn(t) !== null);
     known.set(i, order);
   }
   return order;
@@ -311,7 +311,7 @@ export function supportInText(
   const vocabulary = { idf, known, common };
   const negated = NEGATION.test(claim);
   // As in verifyAnswer: every clause must be supported, the weakest clause decides, and every piece must rest on the supporting sentences.
-  const clauses = clausesOf(claim);
+  const { clauses, pieces } = partsOf(claim);
   const found = clauses
     .map((c) => claimOf(c, vocabulary, negated))
     .filter((c) => c.weights.size >= 2)
@@ -321,8 +321,7 @@ export function supportInText(
     }, { unit: null, share: 0 }));
   if (found.length === 0 || found.some((f) => f.unit === null)) return 0;
   const supporting = found.map((f) => f.unit as Unit);
-  const pieces = clauses.flatMap((c) => splitOutsideQuotes(c, PIECE_BREAK));
-  if (!pieces.every((p) => covered(claimOf(p, vocabulary, negated), supporting))) return 0;
+  if (!piecesHold(pieces, vocabulary, negated, supporting)) return 0;
   return Math.min(...found.map((f) => f.share));
 }
 
@@ -354,6 +353,20 @@ function clausesOf(sentence: string): string[] {
     return "";
   });
   return [outer, ...inner].flatMap((t) => splitOutsideQuotes(t, CLAUSE_BREAK));
+}
+
+/** A sentence's clauses, and the comma-separated pieces of each, read the same way for answers and for articles. */
+function partsOf(sentence: string): { clauses: string[]; pieces: string[] } {
+  const clauses = clausesOf(sentence);
+  return { clauses, pieces: clauses.flatMap((c) => splitOutsideQuotes(c, PIECE_BREAK)) };
+}
+
+/**
+ * Whether every piece rests on the sentences supporting its clauses, and none
+ * without content speaks to the reader.
+ */
+function piecesHold(pieces: readonly string[], vocabulary: Vocabulary, negated: boolean, supporting: readonly Unit[]): boolean {
+  return !addressesReader(pieces) && pieces.every((p) => covered(claimOf(p, vocabulary, negated), supporting));
 }
 
 /** Words that state nothing: lead-ins ("Here is what the articles say:", "In short:") and connectives ("However, …"). */
@@ -462,8 +475,7 @@ export function verifyAnswer(raw: string, passages: readonly Passage[], corpus: 
       continue;
     }
     stats.claims++;
-    const clauses = clausesOf(bare);
-    const pieces = clauses.flatMap((c) => splitOutsideQuotes(c, PIECE_BREAK));
+    const { clauses, pieces } = partsOf(bare);
     const order = [bare, ...clauses, ...pieces].map(orderIn).find((o) => o !== null);
     if (pointer !== undefined || order !== undefined) {
       const planted = pointer === undefined ? undefined : everything.find((u) => u.order && u.text.includes(pointer));
@@ -494,11 +506,10 @@ export function verifyAnswer(raw: string, passages: readonly Passage[], corpus: 
     }
     const supporting = [...new Set(found as Unit[])];
     // Every piece must rest on those sentences, and every link or mention be in them word for word.
-    const piecesHold = pieces.every((p) => covered(claimOf(p, vocabulary, negated), supporting));
     // The model's own words never carry a link, address or mention, even one an article gives: an article can
     // order readers to one in words no rule knows. The citation's quote still shows the article's sentence.
     const pointsSomewhere = pointersIn(bare).length > 0;
-    if (!piecesHold || pointsSomewhere || addressesReader(pieces)) {
+    if (!piecesHold(pieces, vocabulary, negated, supporting) || pointsSomewhere) {
       remove();
       continue;
     }

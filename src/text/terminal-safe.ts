@@ -56,5 +56,14 @@ const JSON_UNSAFE = /[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
  * overrides raw, so those are written as \u escapes too. The data is the same.
  */
 export function jsonForTerminal(value: unknown): string {
-  return JSON.stringify(value).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return safeJson(JSON.stringify(value));
+}
+
+/**
+ * JSON text with what JSON.stringify leaves raw (DEL, C1 controls, bidi
+ * overrides, and the line and paragraph separators that split a record in
+ * two for readers that break lines on them) written as \u escapes.
+ */
+export function safeJson(json: string): string {
+  return json.replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

@@ -177,6 +177,14 @@ describe("buttons", () => {
     expect(JSON.stringify(entry)).not.toContain(voter.userId);
   });
 
+  it("refuses a vote on a malformed answer id before thanking anyone, and stores nothing", async () => {
+    const click = t.fake.buttonClick({ customId: "feedback:up:", ...newUser() });
+    const reply = await t.fake.waitForRequest(callbackFor(click.id));
+    expect(contentOf((reply.body as { data: unknown }).data)).toMatch(/I don't know that command/);
+    const stored = await readFile(path.join(t.dataDir, "feedback.jsonl"), "utf8").catch(() => "");
+    expect(stored).not.toContain('"answerId":""');
+  });
+
   it("explains when an answer is no longer in memory", async () => {
     const click = t.fake.buttonClick({ customId: "sources:unknown123", ...newUser() });
     const reply = await t.fake.waitForRequest(callbackFor(click.id));

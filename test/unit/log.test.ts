@@ -44,6 +44,10 @@ describe("logger", () => {
     log.warn("corpus.skip", { source: forged });
     expect(lines).toHaveLength(1);
     expect(lines[0]?.split(/[\n\r\u0085\u2028\u2029]/)).toHaveLength(1);
+    // Nothing in it acts on a terminal either: the logger's lines are safe wherever they are written.
+    log.warn("corpus.skip", { source: "a\u001bc\u009b2J\u202e.txt" });
+    // eslint-disable-next-line no-control-regex -- the point of the check
+    expect(lines[1]).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
     if (format === "json") expect(JSON.parse(lines[0] ?? "").source).toBe(forged);
   });
 });
