@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".data/", "coverage/", "models/", "scratch/"] },
+  { ignores: ["node_modules/", ".data/", "coverage/", "models/", "scratch/", "dist/", "test/bench/stock/node_modules/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

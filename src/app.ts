@@ -8,11 +8,13 @@ import { retrieve } from "./answer/retrieve.js";
 import type { Config } from "./config.js";
 import { loadCorpus, type Corpus } from "./corpus/load-corpus.js";
 import { AppError, errorDetail, isAppError, newErrorId } from "./errors.js";
-import type { SearchIndex } from "./index/store.js";
+import { currentBuildDir, type SearchIndex } from "./index/store.js";
+import { watchCurrent, type WatchCurrentOptions } from "./index/watch-current.js";
 import { withQueryCache } from "./ingest/embedders/cached.js";
 import { createEmbedder } from "./ingest/embedders/create-embedder.js";
 import type { EmbeddingProvider } from "./ingest/embedders/provider.js";
-import { syncIndex, type IngestSummary } from "./ingest/sync-index.js";
+import { logProgress } from "./ingest/progress.js";
+import { readCurrentIfUpToDate, syncIndex, type IngestProgress, type IngestSummary } from "./ingest/sync-index.js";
 import { silentLogger, type Logger } from "./log.js";
 import { cleanQuestion } from "./text/question.js";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
@@ -29,6 +31,8 @@ export interface AppOverrides {
   readonly embedder?: EmbeddingProvider;
   /** Aborted to stop (Ctrl-C / SIGTERM): an index build in progress stops with STOPPED and leaves the index as it was. */
   readonly signal?: AbortSignal;
+  /** Hears the progress of every index build; by default an `ingest.progress` log line every few seconds of a long build. */
+  readonly onProgress?: (p: IngestProgress) => void;
 }
 
 export interface AskOptions {
@@ -48,14 +52,22 @@ export interface App {
   ask(question: string, options?: AskOptions): Promise<Answer>;
   /** The best-matching passages for `query`, best first, without composing an answer. */
   search(query: string, options?: { limit?: number; event?: string }): Promise<Passage[]>;
-  /** Re-reads the corpus and updates the index (`force` rebuilds it). */
-  ingest(options?: { force?: boolean }): Promise<IngestSummary>;
+  /** Re-reads the corpus and updates the index (`force` rebuilds it); `onProgress` hears this build instead of the app's listener. */
+  ingest(options?: { force?: boolean; onProgress?: (p: IngestProgress) => void }): Promise<IngestSummary>;
   articles(): Promise<readonly Article[]>;
   events(): Promise<readonly SummitEvent[]>;
   /** The embedder in use (after `ready`). */
   embedderId(): string | null;
+  /** The summary of the index answering now (after `ready`; a reload replaces it), or null before. */
+  indexSummary(): IngestSummary | null;
   /** A follow-up as a question that stands on its own, given the previous question. */
   standaloneQuestion(previous: string, followUp: string): Promise<string>;
+  /**
+   * Picks up the builds other processes (`npm run ingest`) make current, while
+   * running: see `reloadFromDisk`. Returns the function that stops following
+   * (closes the watcher, so the process can exit).
+   */
+  followIndex(options?: Pick<WatchCurrentOptions, "debounceMs" | "pollMs" | "useFsWatch">): () => void;
 }
 
 interface State {
@@ -79,7 +91,8 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     return embedder;
   };
 
-  const load = async (force: boolean): Promise<State> => {
+  const defaultProgress = overrides.onProgress ?? logProgress(log);
+  const load = async (force: boolean, onProgress = defaultProgress): Promise<State> => {
     const corpus = await loadCorpus(config.corpusDir, { metadata: config.metadataFile, aliases: config.aliasesFile }, log);
     const [emb, nlp] = await Promise.all([getEmbedder(), loadNlp()]);
     const { index, summary } = await syncIndex({
@@ -91,23 +104,121 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       hnsw: config.hnsw,
       log,
       force,
+      onProgress,
       ...(overrides.signal ? { signal: overrides.signal } : {}),
     });
     return { corpus, view: createCorpusView(corpus, index.knowledge, index.lexical, nlp), index, embedder: emb, summary };
   };
 
-  const ensure = (force = false): Promise<State> => {
+  const ensure = (force = false, onProgress?: (p: IngestProgress) => void): Promise<State> => {
     if (!state || force) {
-      const next = load(force);
+      const next = load(force, onProgress);
       state = next;
-      next.catch(() => {
-        if (state === next) state = null;
-      });
+      next.then(
+        (s) => {
+          // What embedderId() and indexSummary() report: the state in use, not one a question started with.
+          if (state === next) {
+            loadedEmbedder = s.embedder.id;
+            loadedSummary = s.summary;
+          }
+        },
+        () => {
+          if (state === next) state = null;
+        },
+      );
     }
     return state;
   };
 
+  /*
+   * Following builds other processes make current (followIndex). A reload
+   * reads the corpus and the build CURRENT names without ever writing or
+   * locking (readCurrentIfUpToDate), and replaces `state` only when it is
+   * complete: a question keeps the state it started with to its end, the next
+   * one gets the new state, and a reload that fails leaves the old one.
+   */
+  let reloading: Promise<void> | null = null;
+  let reloadAgain = false;
+  const requestReload = () => {
+    if (reloading) {
+      // Switches during a reload collapse into one more, of whatever is current by then.
+      reloadAgain = true;
+      return;
+    }
+    reloading = (async () => {
+      do {
+        reloadAgain = false;
+        await reloadFromDisk();
+      } while (reloadAgain);
+    })().finally(() => (reloading = null));
+  };
+
+  const reloadFromDisk = async (): Promise<void> => {
+    // The state in use once a load in progress (this process's own ingest, say) has finished.
+    let current = state;
+    let s: State | null = null;
+    while (current) {
+      s = await current.catch(() => null);
+      if (current === state) break;
+      current = state;
+    }
+    // Nothing loaded (yet, or the load failed): the next question loads the latest build anyway.
+    if (!current || !s) return;
+    const loaded = s.index.manifest.buildId;
+    const dir = await currentBuildDir(config.dataDir);
+    const build = dir ? path.basename(dir) : null;
+    if (build === null || build === loaded) {
+      // Also the builds this process writes itself.
+      log.debug("index.reload_skipped", { build, reason: build ? "already loaded" : "CURRENT names no build" });
+      return;
+    }
+    const t0 = performance.now();
+    try {
+      const corpus = await loadCorpus(config.corpusDir, { metadata: config.metadataFile, aliases: config.aliasesFile }, log);
+      const nlp = await loadNlp();
+      const found = await readCurrentIfUpToDate({ nlp, dataDir: config.dataDir, corpus, embedder: s.embedder, chunking: config.chunking, hnsw: config.hnsw, log });
+      if (found.status !== "ok") {
+        // A damaged build is an error; one made with another embedder (or chunking, HNSW setting), or of
+        // articles that changed since, is a situation to fix in the configuration or to wait out.
+        log[found.status === "unreadable" ? "error" : "warn"]("index.reload_failed", {
+          build,
+          kind: found.status,
+          reason: found.reason,
+          keeping: loaded,
+          ...(found.status === "incompatible" ? { hint: "give the processes sharing DATA_DIR the same embedder settings" } : {}),
+        });
+        return;
+      }
+      const index = found.index;
+      const next: State = { corpus, view: createCorpusView(corpus, index.knowledge, index.lexical, nlp), index, embedder: s.embedder, summary: found.summary };
+      if (index.manifest.buildId === loaded) {
+        // CURRENT switched back while this reload read it.
+        log.debug("index.reload_skipped", { build: loaded, reason: "already loaded" });
+        return;
+      }
+      if (state !== current) {
+        // This process started a load of its own meanwhile, which reads the latest build itself.
+        log.debug("index.reload_skipped", { build: index.manifest.buildId, reason: "another load started meanwhile" });
+        return;
+      }
+      state = Promise.resolve(next);
+      loadedSummary = next.summary;
+      log.info("index.reloaded", {
+        build: index.manifest.buildId,
+        previous: loaded,
+        articles: index.manifest.articles.length,
+        chunks: index.chunks.size,
+        ms: Math.round(performance.now() - t0),
+      });
+    } catch (error) {
+      log.error("index.reload_failed", { build, kind: "error", reason: isAppError(error) ? error.userMessage : errorDetail(error), keeping: loaded });
+    }
+  };
+
   let loadedEmbedder: string | null = null;
+  let loadedSummary: IngestSummary | null = null;
+  /** How many followIndex() calls are active: the app then leaves index builds to `ingest`. */
+  let following = 0;
   let chatModel: Promise<BaseChatModel> | null = null;
   const llm: LlmDeps | null =
     config.llm.provider === "none"
@@ -130,7 +241,6 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     config,
     async ready() {
       const s = await ensure();
-      loadedEmbedder = s.embedder.id;
       if (llm) {
         // Say at start-up, not on the first question, that every generated answer would fall back.
         await checkPrompts(config.llm).catch((error: unknown) =>
@@ -141,8 +251,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     },
     async ingest(options = {}) {
       state = null;
-      const s = await ensure(options.force ?? false);
-      loadedEmbedder = s.embedder.id;
+      const s = await ensure(options.force ?? false, options.onProgress);
       return s.summary;
     },
     async articles() {
@@ -152,7 +261,28 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       return (await ensure()).corpus.events;
     },
     embedderId: () => loadedEmbedder,
+    indexSummary: () => loadedSummary,
     standaloneQuestion: async (previous, followUp) => standaloneQuestion(previous, followUp, await people(), llm),
+    followIndex(options = {}) {
+      let stopped = false;
+      following++;
+      const watcher = watchCurrent(
+        config.dataDir,
+        () => {
+          if (!stopped) requestReload();
+        },
+        { ...options, log },
+      );
+      log.debug("index.following", { dataDir: config.dataDir, fsWatch: watcher.usingFsWatch });
+      // A build made current between loading and now is picked up too.
+      requestReload();
+      return () => {
+        if (stopped) return;
+        stopped = true;
+        following--;
+        watcher.close();
+      };
+    },
     async search(raw, options = {}) {
       const query = cleanQuestion(raw, config.answer.maxQuestionChars);
       const s = await ensure();
@@ -167,14 +297,18 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       let answer = await answerWith(s, question, options);
       // Quotes are cut from the text read at start-up; if a cited file has been
       // edited since, re-read the corpus (re-indexing what changed) and answer again.
+      // Not while following the index (bot, console): that would take the write lock on
+      // the question path, and wait out (with every other question) an ingest running in
+      // another process. There the ingest makes the new build and the reload brings it in.
       const edited = await editedSources(s.corpus, answer.citations.map((c) => c.source), config.corpusDir);
-      if (edited.length) {
+      if (edited.length && following > 0) {
+        log.info("corpus.changed", { req, sources: edited.join(","), action: "answered from the index in use; the next ingest brings the edit in" });
+      } else if (edited.length) {
         log.info("corpus.changed", { req, sources: edited.join(",") });
         if (state && (await state.catch(() => null)) === s) state = null;
         s = await ensure();
         answer = await answerWith(s, question, options);
       }
-      loadedEmbedder = s.embedder.id;
       log.debug("ask", {
         req,
         chars: question.length,

@@ -22,6 +22,11 @@ const bool = z
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 
+/** LLM_PROVIDER values. "ollama" is "openai" with Ollama's OpenAI-compatible endpoint as the default base URL. */
+const LLM_PROVIDERS = ["none", "openai", "ollama"] as const;
+/** Where `ollama serve` listens by default (127.0.0.1 rather than localhost: Ollama does not listen on ::1). */
+export const OLLAMA_BASE_URL = "http://127.0.0.1:11434/v1";
+
 const envSchema = z.object({
   CORPUS_DIR: z.string().min(1).default("seeds"),
   METADATA_FILE: z.string().default(""),
@@ -60,7 +65,18 @@ const envSchema = z.object({
   ABSTAIN_THRESHOLD: num(0, 1).default(0.3),
   MAX_QUESTION_CHARS: int(10, 100_000).default(1000),
 
-  LLM_PROVIDER: z.enum(["none", "openai"]).default("none"),
+  LLM_PROVIDER: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(
+      z.enum(LLM_PROVIDERS, {
+        error: () =>
+          "expected one of: none (quote the articles), openai (OpenAI, or any OpenAI-compatible server at LLM_BASE_URL), " +
+          `ollama (Ollama at ${OLLAMA_BASE_URL} unless LLM_BASE_URL says otherwise)`,
+      }),
+    )
+    .default("none"),
   LLM_MODEL: z.string().default(""),
   LLM_BASE_URL: z.union([z.url(), z.literal("")]).default(""),
   LLM_API_KEY: z.string().default(""),
@@ -141,10 +157,13 @@ export interface DiscordConfig {
 }
 
 export interface LlmConfig {
-  /** "none": extractive answers only. "openai": any OpenAI-compatible chat-completions server. */
+  /**
+   * "none": extractive answers only. "openai": any OpenAI-compatible chat-completions server
+   * (LLM_PROVIDER=ollama is read as "openai" with Ollama's address as the default base URL).
+   */
   readonly provider: "none" | "openai";
   readonly model: string;
-  /** Empty for OpenAI itself; e.g. http://localhost:11434/v1 for Ollama. */
+  /** Empty for OpenAI itself; http://127.0.0.1:11434/v1 for Ollama (the default with LLM_PROVIDER=ollama). */
   readonly baseUrl: string;
   /** Secret: never logged. */
   readonly apiKey: string;
@@ -228,6 +247,12 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   if (e.FUSION_LEXICAL_WEIGHT + e.FUSION_DENSE_WEIGHT === 0) {
     throw new AppError("CONFIG_INVALID", "Invalid configuration: FUSION_LEXICAL_WEIGHT and FUSION_DENSE_WEIGHT cannot both be 0.");
   }
+  if (e.LLM_PROVIDER === "ollama" && !e.LLM_MODEL) {
+    throw new AppError(
+      "CONFIG_INVALID",
+      "Invalid configuration: LLM_PROVIDER=ollama needs LLM_MODEL, the name of a model Ollama has pulled (`ollama list` shows them), e.g. LLM_MODEL=llama3.1.",
+    );
+  }
   if (e.LLM_PROVIDER !== "none" && !e.LLM_MODEL) {
     throw new AppError("CONFIG_INVALID", "Invalid configuration: LLM_PROVIDER is set but LLM_MODEL is empty. Name the model, e.g. LLM_MODEL=gpt-4o-mini or llama3.1.");
   }
@@ -276,9 +301,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       maxQuestionChars: e.MAX_QUESTION_CHARS,
     },
     llm: {
-      provider: e.LLM_PROVIDER,
+      // Ollama is an OpenAI-compatible server: the same client, its address by default, no key needed.
+      provider: e.LLM_PROVIDER === "ollama" ? "openai" : e.LLM_PROVIDER,
       model: e.LLM_MODEL,
-      baseUrl: e.LLM_BASE_URL,
+      baseUrl: e.LLM_BASE_URL || (e.LLM_PROVIDER === "ollama" ? OLLAMA_BASE_URL : ""),
       apiKey: e.LLM_API_KEY,
       temperature: e.LLM_TEMPERATURE,
       maxTokens: e.LLM_MAX_TOKENS,

@@ -17,6 +17,7 @@ export type ErrorCode =
   | "UNKNOWN_EVENT"
   | "PROMPT_INVALID"
   | "LLM_UNAVAILABLE"
+  | "DISCORD_UNREACHABLE"
   | "BAD_USAGE"
   | "STOPPED";
 

@@ -58,6 +58,20 @@ export async function fakeLlmEnv(root: string, baseUrl: string, corpus: string, 
   };
 }
 
+/**
+ * The seeds and a copy of the prompts in `root`, the env of an app answering with the
+ * fake model server at `baseUrl` (fakeLlmEnv), and its index already built.
+ */
+export async function fakeLlmWorld(root: string, baseUrl: string): Promise<{ env: Env; promptsDir: string }> {
+  await copySeeds(path.join(root, "corpus"));
+  const promptsDir = path.join(root, "prompts");
+  await cp(path.join(REPO, "prompts"), promptsDir, { recursive: true });
+  const env = await fakeLlmEnv(root, baseUrl, path.join(root, "corpus"), promptsDir);
+  const { createApp } = await import("../src/app.js");
+  await createApp(testConfig(env)).ingest();
+  return { env, promptsDir };
+}
+
 /** A config for tests: quiet logs, the given folders, anything else from `env`. */
 export function testConfig(env: Env): Config {
   return loadConfig({ LOG_LEVEL: "silent", ...env }, REPO);

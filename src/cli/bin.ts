@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { readEnv, type Env } from "../config.js";
 import { isAppError } from "../errors.js";
 import { forTerminal, jsonForTerminal } from "../text/terminal-safe.js";
@@ -10,12 +11,21 @@ try {
   process.stderr.write(`${forTerminal(isAppError(error) ? error.userMessage : String(error))}\n`);
   process.exit(2);
 }
-// Ctrl-C / SIGTERM stop long-running commands gracefully; a second one exits at once.
+// Ctrl-C / SIGTERM stop long-running commands gracefully; a second one, a moment later, exits at once.
+// "A moment later": under npm (`npm start`, `npm run ingest`) one Ctrl-C arrives twice, from the
+// terminal (to the whole process group) and forwarded by npm, and systemd's default KillMode sends
+// SIGTERM to every process of the unit; a copy within REPEAT_MS is the same request, not a second.
+const REPEAT_MS = 1_000;
 const stop = new AbortController();
+let firstSignalAt = 0;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    if (stop.signal.aborted) process.exit(130);
-    stop.abort();
+    if (!stop.signal.aborted) {
+      firstSignalAt = performance.now();
+      stop.abort();
+    } else if (performance.now() - firstSignalAt > REPEAT_MS) {
+      process.exit(130);
+    }
   });
 }
 // `npm run -s ask … | head`: the reader has gone, so the rest of the output has nowhere to go. Stop

@@ -32,8 +32,8 @@ export interface Bot {
 const FATAL_CLOSE_CODES = new Set([4004, 4010, 4011, 4012, 4013, 4014]);
 
 /** Login failures a person can fix, as messages saying how. */
-function explainLoginFailure(error: unknown, answerMessages: boolean): AppError | null {
-  const text = `${(error as { code?: string })?.code ?? ""} ${errorDetail(error)}`;
+function explainLoginFailure(error: unknown, answerMessages: boolean, apiUrl: string): AppError | null {
+  const text = `${(error as { code?: string })?.code ?? ""} ${errorDetail(error)} ${causeChain(error)}`;
   if (/TokenInvalid|\b401\b|\b4004\b|Authentication failed/i.test(text)) {
     return new AppError("CONFIG_INVALID", "Discord rejected DISCORD_TOKEN (wrong, or reset since). Copy the bot's current token from the Developer Portal (Bot > Reset Token) into .env.", { cause: error });
   }
@@ -44,7 +44,33 @@ function explainLoginFailure(error: unknown, answerMessages: boolean): AppError 
       { cause: error },
     );
   }
+  if (NETWORK_FAILURE.test(text)) {
+    return new AppError(
+      "DISCORD_UNREACHABLE",
+      `Could not reach Discord at ${apiUrl} (${networkCause(error)}). Check this machine's network, proxy or firewall, and DISCORD_API_URL; the bot was not started.`,
+      { cause: error },
+    );
+  }
   return null;
+}
+
+/** What undici and Node report when the connection itself failed (no answer from Discord at all). */
+const NETWORK_FAILURE = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT|UND_ERR_SOCKET|fetch failed/i;
+
+/** The codes and messages of an error's causes, for matching. */
+function causeChain(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = (error as { cause?: unknown })?.cause, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    parts.push(`${(e as { code?: string }).code ?? ""} ${errorDetail(e)}`);
+  }
+  return parts.join(" ");
+}
+
+/** The innermost cause's code or message ("getaddrinfo ENOTFOUND discord.com"). */
+function networkCause(error: unknown): string {
+  let e: unknown = error;
+  for (let depth = 0; depth < 5 && (e as { cause?: unknown })?.cause; depth++) e = (e as { cause: unknown }).cause;
+  return (e as { code?: string })?.code ?? errorDetail(e);
 }
 
 export interface BotOptions {
@@ -113,7 +139,7 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
       log.warn("discord.disconnected", { shard, code: event.code });
       return;
     }
-    const error = explainLoginFailure(new Error(`gateway closed with code ${event.code}`), discord.answerMessages) ??
+    const error = explainLoginFailure(new Error(`gateway closed with code ${event.code}`), discord.answerMessages, discord.apiUrl) ??
       new AppError("CONFIG_INVALID", `Discord closed the connection for good (code ${event.code}); see the README, "Running the Discord bot".`);
     log.error("discord.closed", { shard, code: event.code, message: error.userMessage });
     reportFatal(error);
@@ -135,7 +161,7 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
       try {
         await client.login(discord.token);
       } catch (error) {
-        throw explainLoginFailure(error, discord.answerMessages) ?? error;
+        throw explainLoginFailure(error, discord.answerMessages, discord.apiUrl) ?? error;
       }
       await ready;
       log.info("bot.ready", {

@@ -47,6 +47,28 @@ export interface IngestSummary {
   };
 }
 
+/** Where an index build is (see IngestProgress.phase). */
+export type IngestPhase = "reading" | "embedding" | "analysing" | "writing";
+
+/**
+ * One step of an index build, reported to `SyncOptions.onProgress`: at the start
+ * of each phase, after each article is read and split, after each slice of
+ * chunks is embedded, and every ADD_SLICE vectors added to the HNSW graph. A
+ * build starts with `reading` and 0 articles done; an index already current
+ * reports nothing. The counts are of this build's new and changed articles
+ * and their chunks only (an update of one article counts one).
+ */
+export interface IngestProgress {
+  /** reading and splitting the articles, embedding their chunks, building the search indexes and analysing the corpus, writing the build. */
+  readonly phase: IngestPhase;
+  /** Articles done: read and split while reading, all of whose chunks are embedded from then on. */
+  readonly articlesDone: number;
+  readonly articlesTotal: number;
+  /** Chunks embedded so far, of `chunksTotal` (known once reading is over; while reading, the chunks found so far). */
+  readonly chunksDone: number;
+  readonly chunksTotal: number;
+}
+
 export interface SyncOptions {
   readonly dataDir: string;
   readonly corpus: Corpus;
@@ -60,6 +82,8 @@ export interface SyncOptions {
   readonly force?: boolean;
   /** Aborted to stop (Ctrl-C / SIGTERM): the work stops at the next stage with STOPPED, and CURRENT is not switched. */
   readonly signal?: AbortSignal;
+  /** Called as the build goes on (see IngestProgress); not called when the index is already current. Must not block: it runs between embedding slices. */
+  readonly onProgress?: (p: IngestProgress) => void;
 }
 
 /** Vectors added to the HNSW graph between checks for a stop (about 0.2 s of work at 20k chunks, 0.5 s at 100k). */
@@ -122,6 +146,41 @@ export async function syncIndex(opts: SyncOptions): Promise<{ index: SearchIndex
   );
 }
 
+export type FollowedIndex =
+  | { readonly status: "ok"; readonly index: SearchIndex; readonly summary: IngestSummary }
+  /** No build, a damaged one, or one of another layout version. */
+  | { readonly status: "unreadable"; readonly reason: string }
+  /** Made with another embedder, chunking, analyser or HNSW setting than `opts` name. */
+  | { readonly status: "incompatible"; readonly reason: string }
+  /** Readable, but not of the articles in the corpus now (they changed after it was built). */
+  | { readonly status: "stale"; readonly reason: string };
+
+/**
+ * Reads the build CURRENT names for a process that follows another writer
+ * (app.followIndex): the same read as syncIndex's when the index is up to date
+ * (every file checked against the manifest), but it never builds, writes,
+ * cleans up or takes the write lock; anything syncIndex would rebuild is
+ * reported instead, for the caller to keep what it has.
+ */
+export async function readCurrentIfUpToDate(opts: Omit<SyncOptions, "force" | "signal">): Promise<FollowedIndex> {
+  const t0 = performance.now();
+  const loaded = await loadTwice(opts.dataDir);
+  if (loaded.status === "missing") return { status: "unreadable", reason: "there is no index (no CURRENT)" };
+  if (loaded.status !== "ok") return { status: "unreadable", reason: loaded.reason };
+  const p = plan(loaded, opts);
+  if (!p.base) return { status: "incompatible", reason: p.rebuilt ?? "unknown" };
+  if (!isCurrent(p)) {
+    const parts = [
+      ...(p.added.length ? [`added since: ${p.added.join(", ")}`] : []),
+      ...(p.changed.length ? [`changed since: ${p.changed.join(", ")}`] : []),
+      ...(p.removed.length ? [`removed since: ${p.removed.join(", ")}`] : []),
+      ...(p.knowledgeStale ? ["the metadata or alias file changed since"] : []),
+    ];
+    return { status: "stale", reason: `it does not match the articles on disk (${parts.join("; ")})` };
+  }
+  return { status: "ok", index: p.base, summary: unchangedSummary(p.base, p, opts, t0) };
+}
+
 /**
  * Reads the current build; when that fails, reads once more before calling it
  * damaged, since a writer may have switched builds under the first read.
@@ -168,7 +227,12 @@ async function update(p: Plan, opts: SyncOptions, t0: number, lease: WriteLease)
   let nextLabel = base?.manifest.nextLabel ?? 0;
   const fresh: Chunk[] = [];
   const bySource = new Map(corpus.articles.map((a) => [a.source, a]));
-  for (const source of [...p.added, ...p.changed]) {
+  const toRead = [...p.added, ...p.changed].filter((source) => bySource.has(source));
+  const progress = progressReporter(opts, toRead.length);
+  progress("reading", 0, 0, 0);
+  // The number of fresh chunks once each article is split: an article is done when that many are embedded.
+  const articleEnds: number[] = [];
+  for (const source of toRead) {
     const article = bySource.get(source);
     if (!article) continue;
     throwIfStopped(signal);
@@ -177,7 +241,14 @@ async function update(p: Plan, opts: SyncOptions, t0: number, lease: WriteLease)
       fresh.push(chunk);
       chunks.set(chunk.id, chunk);
     }
+    articleEnds.push(fresh.length);
+    progress("reading", articleEnds.length, 0, fresh.length);
   }
+  let articlesEmbedded = 0;
+  const articlesDone = (embedded: number) => {
+    while (articlesEmbedded < articleEnds.length && (articleEnds[articlesEmbedded] as number) <= embedded) articlesEmbedded++;
+    return articlesEmbedded;
+  };
   const chunkMs = performance.now() - tChunk;
 
   throwIfStopped(signal);
@@ -186,8 +257,10 @@ async function update(p: Plan, opts: SyncOptions, t0: number, lease: WriteLease)
   // default EMBED_BATCH_SIZE. Measured on the seeds (42 chunks, USE-lite): a stop took 3.1 s with
   // one call for all, 2.3–2.5 s in slices (the first batch also warms the model up).
   const vectors: number[][] = [];
+  progress("embedding", articlesDone(0), 0, fresh.length);
   for (const slice of batches(fresh, EMBED_SLICE)) {
     vectors.push(...(await embedder.embedDocuments(slice.map((c) => c.text))));
+    progress("embedding", articlesDone(vectors.length), Math.min(vectors.length, fresh.length), fresh.length);
     // TF.js on the CPU computes synchronously, so its promises resolve without the event loop
     // turning, and a signal is delivered only when it turns.
     await new Promise(setImmediate);
@@ -202,6 +275,7 @@ async function update(p: Plan, opts: SyncOptions, t0: number, lease: WriteLease)
   const embedMs = performance.now() - tEmbed;
 
   throwIfStopped(signal);
+  progress("analysing", toRead.length, fresh.length, fresh.length);
   const tIndex = performance.now();
   // `base` was read from disk by this call alone, so its HNSW graph can be changed in place.
   let dense = base?.dense ?? DenseIndex.create(embedder.dimensions, opts.hnsw, fresh.length);
@@ -211,6 +285,8 @@ async function update(p: Plan, opts: SyncOptions, t0: number, lease: WriteLease)
     if (i % ADD_SLICE === ADD_SLICE - 1) {
       await new Promise(setImmediate);
       throwIfStopped(signal);
+      // Still analysing: lets a reporter say so during minutes of graph building.
+      progress("analysing", toRead.length, fresh.length, fresh.length);
     }
     dense.add((fresh[i] as Chunk).id, vectors[i] as number[]);
   }
@@ -243,6 +319,7 @@ async function update(p: Plan, opts: SyncOptions, t0: number, lease: WriteLease)
   };
   const index: SearchIndex = { manifest, chunks, lexical, dense, knowledge };
   throwIfStopped(signal);
+  progress("writing", toRead.length, fresh.length, fresh.length);
   const tWrite = performance.now();
   manifest.buildMs = Math.round(tWrite - t0);
   let writeError: string | null = null;
@@ -269,6 +346,23 @@ async function update(p: Plan, opts: SyncOptions, t0: number, lease: WriteLease)
       writeError,
       timings: { chunkMs, embedMs, indexMs, denseMs, lexicalMs, knowledgeMs, writeMs, totalMs: performance.now() - t0 },
     },
+  };
+}
+
+/**
+ * Sends progress to `opts.onProgress`, if any. A listener that throws is
+ * logged once and not called again: progress must never fail a build.
+ */
+function progressReporter(opts: SyncOptions, articlesTotal: number) {
+  let listener = opts.onProgress;
+  return (phase: IngestPhase, articlesDone: number, chunksDone: number, chunksTotal: number): void => {
+    if (!listener) return;
+    try {
+      listener({ phase, articlesDone, articlesTotal, chunksDone, chunksTotal });
+    } catch (error) {
+      listener = undefined;
+      opts.log.warn("ingest.progress_failed", { reason: errorDetail(error) });
+    }
   };
 }
 

@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import type { WinkMethods } from "wink-nlp";
 
 /*
@@ -30,11 +31,11 @@ export function loadNlp(): Promise<Nlp> {
 }
 
 async function create(): Promise<Nlp> {
-  const [{ default: winkNLP }, { default: model }, { default: compromise }] = await Promise.all([
-    import("wink-nlp"),
-    import("wink-eng-lite-web-model"),
-    import("compromise"),
-  ]);
+  const [{ default: winkNLP }, { default: model }] = await Promise.all([import("wink-nlp"), import("wink-eng-lite-web-model")]);
+  // compromise's single-file CommonJS build (what `require` resolves to) rather than its ESM
+  // source, which is 527 modules: the same version and code, loaded in about half the time
+  // (`node -e "require('compromise')"` against `await import('compromise')`, run in turn).
+  const compromise = createRequire(import.meta.url)("compromise") as typeof import("compromise").default;
   const wink: WinkMethods = winkNLP(model, []);
   const its = wink.its;
   const idOf = (word: string) => wink.readDoc(word).tokens().out(its.uniqueId)[0] as unknown as number;

@@ -6,6 +6,7 @@ import type { LlmConfig } from "../config.js";
 import { errorDetail } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { GenerationTrace, Passage } from "../types.js";
+import { CircuitBreaker, unavailability } from "./breaker.js";
 import { asData, chatPrompt, textPrompt } from "./prompts.js";
 import { verifyAnswer } from "./verify.js";
 
@@ -22,14 +23,51 @@ export interface LlmDeps {
   readonly config: LlmConfig;
   readonly model: () => Promise<BaseChatModel>;
   readonly log: Logger;
+  /** Skips the model while its server is unavailable; one is made per deps when not given. */
+  readonly breaker?: CircuitBreaker;
+}
+
+const breakers = new WeakMap<LlmDeps, CircuitBreaker>();
+
+/** The breaker of the model server `deps` call: theirs, or one kept for them (the answer and the follow-up rewrite share it). */
+export function breakerOf(deps: LlmDeps): CircuitBreaker {
+  if (deps.breaker) return deps.breaker;
+  let breaker = breakers.get(deps);
+  if (!breaker) {
+    breaker = new CircuitBreaker({ log: deps.log, server: deps.config.baseUrl || "OpenAI" });
+    breakers.set(deps, breaker);
+  }
+  return breaker;
 }
 
 /** The model's word for "the passages do not answer this" (see prompts/answer.system.md): the whole reply. */
 const ABSTAIN_TOKEN = /^\W*NOT_IN_PASSAGES\W*$/;
 
-/** Reasoning models think aloud in <think> blocks before they answer; that is not the answer. */
+/**
+ * Reasoning models think aloud in <think> blocks before they answer; that is not the answer.
+ * A closing tag with no opening one (chat templates that put "<think>" in the prompt) ends reasoning too.
+ */
 export function withoutReasoning(text: string): string {
-  return text.replace(/<think>[\s\S]*?(<\/think>|$)/gi, "");
+  const rest = text.replace(/<think>[\s\S]*?(<\/think>|$)/gi, "");
+  const close = rest.toLowerCase().lastIndexOf("</think>");
+  return close < 0 ? rest : rest.slice(close + "</think>".length);
+}
+
+const THINK_TAG = "<think>";
+
+/**
+ * What may be shown of a reply still being written: no reasoning, and not the
+ * beginning of a <think> tag that the next chunk may complete ("<th" would be
+ * shown, then vanish into the block and make the draft shorter than what the
+ * reader already saw).
+ */
+export function visibleDraft(raw: string): string {
+  // Models put blank lines after their reasoning; the answer, like the checked one, starts at its first word.
+  const text = withoutReasoning(raw).trimStart();
+  for (let n = Math.min(THINK_TAG.length - 1, text.length); n > 0; n--) {
+    if (text.slice(-n).toLowerCase() === THINK_TAG.slice(0, n)) return text.slice(0, -n);
+  }
+  return text;
 }
 
 /** Fills the prompt with the first `config.passages` passages, numbered from 1. */
@@ -83,28 +121,50 @@ export async function answerWithLlm(
     log.info("llm.fallback", { reason });
     return { composed: extractive, trace: { ...base, ...extra, outcome: "fallback" as const, reason } };
   };
+  // While the server is unavailable, quote at once (the breaker warns once per outage, not per question).
+  const admission = breakerOf(deps).admit();
+  if (!admission.allowed) {
+    log.debug("llm.skipped", { reason: admission.reason });
+    return { composed: extractive, trace: { ...base, outcome: "fallback", reason: admission.reason } };
+  }
+  const { permit } = admission;
 
   const shown = passages.slice(0, config.passages);
   let raw = "";
+  let draft = "";
+  let sent = false;
+  let replied = false;
   try {
     const messages = await buildMessages(question, shown, corpus, config);
     const model = await deps.model();
     // The signal bounds the whole answer; the client's own timeout only covers the wait for the first byte.
     signal.throwIfAborted();
+    sent = true;
     const stream = await model.stream(messages, { signal });
     for await (const chunk of stream) {
+      replied = true;
       raw += chunk.text;
-      onPartial?.(withoutReasoning(raw));
+      // Only text the reader may see, and only when there is more of it: a <think> block streams nothing.
+      const next = visibleDraft(raw);
+      if (next !== draft) onPartial?.(next);
+      draft = next;
     }
   } catch (error) {
     const timedOut = (error as Error)?.name === "TimeoutError" || /timed out|aborted due to timeout/i.test(errorDetail(error));
-    log.warn("llm.failed", { error, timedOut });
+    // Only a failure before the server said anything means it is unavailable; a stream cut midway does not.
+    const cause = sent && !replied ? unavailability(error) : null;
+    log.warn("llm.failed", { error, timedOut, ...(cause ? { unavailable: cause } : {}) });
+    if (cause) permit.unavailable(cause);
+    else if (sent) permit.reached();
+    else permit.release();
     const detail = errorDetail(error).split("\n")[0]?.trim();
-    return fallback(timedOut ? `the model took longer than ${config.timeoutMs} ms` : `the model failed: ${detail}`, {
+    const failed = `the model failed: ${detail}${cause && !timedOut ? ` (${cause})` : ""}`;
+    return fallback(timedOut ? `the model took longer than ${config.timeoutMs} ms` : failed, {
       generateMs: performance.now() - t0,
       raw: raw || null,
     });
   }
+  permit.reached();
   const generateMs = performance.now() - t0;
   const written = withoutReasoning(raw).trim();
   if (written === "" || ABSTAIN_TOKEN.test(written)) {

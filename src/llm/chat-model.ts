@@ -1,6 +1,23 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { AsyncCaller, type FailedAttemptHandler } from "@langchain/core/utils/async_caller";
 import type { LlmConfig } from "../config.js";
 import { AppError, errorDetail } from "../errors.js";
+import { isNothingListening } from "./breaker.js";
+
+/**
+ * LangChain's retry policy (no retry on a 4xx or an abort, waits for a 429's
+ * Retry-After, ...), except that a connection nobody could have made (refused:
+ * nothing listens on the port; unknown host) is not retried: LangChain retries
+ * every connection error after 1-2 s of back-off (p-retry, randomised), which
+ * with LLM_MAX_RETRIES=1 made every question to a dead server wait that long
+ * for a second refusal before quoting.
+ */
+const defaultOnFailedAttempt: FailedAttemptHandler = (new AsyncCaller({}) as unknown as { onFailedAttempt: FailedAttemptHandler }).onFailedAttempt;
+
+export const onFailedAttempt: FailedAttemptHandler = (error: unknown) => {
+  if (isNothingListening(error)) throw error;
+  return defaultOnFailedAttempt(error);
+};
 
 /**
  * The configured chat model, through LangChain's provider-neutral
@@ -19,7 +36,9 @@ export async function createChatModel(cfg: LlmConfig): Promise<BaseChatModel> {
       maxTokens: cfg.maxTokens,
       // Bounds waiting for the first byte; the whole stream is bounded by a signal per call.
       timeout: cfg.timeoutMs,
+      // Retries are LangChain's (the openai client it wraps is given maxRetries 0).
       maxRetries: cfg.maxRetries,
+      onFailedAttempt,
     });
     return model as unknown as BaseChatModel;
   } catch (error) {

@@ -1,7 +1,8 @@
 import { rewriteFollowUp, needsContext } from "../answer/follow-up.js";
 import { errorDetail } from "../errors.js";
 import { uniqueTerms } from "../text/terms.js";
-import { withoutReasoning, type LlmDeps } from "./answer.js";
+import { breakerOf, withoutReasoning, type LlmDeps } from "./answer.js";
+import { unavailability } from "./breaker.js";
 import { asData, chatPrompt } from "./prompts.js";
 
 /** The question in a reply that may add chatter ("Sure! Here is the question:"): its last line, unlabelled. */
@@ -40,15 +41,29 @@ export async function standaloneQuestion(
 ): Promise<string> {
   const rules = () => rewriteFollowUp(previous, followUp, people);
   if (!deps || !previous.trim() || !needsContext(followUp, people)) return rules();
+  // The answer and the rewrite share the breaker: while the server is unavailable, the rules rewrite at once.
+  const admission = breakerOf(deps).admit();
+  if (!admission.allowed) {
+    deps.log.debug("llm.rewrite_skipped", { reason: admission.reason });
+    return rules();
+  }
+  const { permit } = admission;
+  let sent = false;
   try {
     const prompt = await chatPrompt(deps.config.promptsDir, "rewrite-follow-up", ["previous", "followUp"]);
     const messages = await prompt.formatMessages({ previous: asData(previous), followUp: asData(followUp) });
     const model = await deps.model();
+    sent = true;
     const reply = await model.invoke(messages, { signal: AbortSignal.timeout(deps.config.timeoutMs) });
+    permit.reached();
     const text = questionIn(withoutReasoning(reply.text));
     return text && onlyKnownWords(text, previous, followUp, people) ? text : rules();
   } catch (error) {
-    deps.log.warn("llm.rewrite_failed", { reason: errorDetail(error) });
+    const cause = sent ? unavailability(error) : null;
+    deps.log.warn("llm.rewrite_failed", { reason: errorDetail(error), ...(cause ? { unavailable: cause } : {}) });
+    if (cause) permit.unavailable(cause);
+    else if (sent) permit.reached();
+    else permit.release();
     return rules();
   }
 }

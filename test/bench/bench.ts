@@ -25,7 +25,8 @@ import { UseLiteEmbeddings } from "../../src/ingest/embedders/use-lite.js";
 import type { EmbeddingProvider } from "../../src/ingest/embedders/provider.js";
 import type { IngestSummary } from "../../src/ingest/sync-index.js";
 import { hashedEmbeddings } from "./hashed-embedder.js";
-import { buildStock, quality, stockSearch, type RetrievalQuality, type StockPipeline } from "./stock-langchain.js";
+import { quality, type RetrievalQuality } from "./retrieval-quality.js";
+import { loadStock, StockSetupError, type StockPipeline } from "./stock-loader.js";
 import { writeSyntheticCorpus } from "./synthetic-corpus.js";
 
 const REPO = path.resolve(import.meta.dirname, "../..");
@@ -55,6 +56,12 @@ const SIZES = values.sizes ? values.sizes.split(",").map(Number) : values.quick 
 const REAL_EMBEDDING_MAX = values.quick ? 0 : 1_000;
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
+// The stock pipeline has its own install (npm run bench:setup): find out now, not after minutes of measuring.
+const { buildStock, stockSearch } = await loadStock().catch((error: unknown) => {
+  if (!(error instanceof StockSetupError)) throw error;
+  log(error.message);
+  process.exit(1);
+});
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const duration = (s: number) => (s < 3600 ? `${Math.ceil(s / 60)} min` : `${round(s / 3600, 1)} h`);
 

@@ -1,14 +1,15 @@
 /*
  * npm run bench:discord [-- --asks 100] [--json]
  *
- * Runs the real bot (`src/cli/bin.ts bot`, in its own process, as `npm start`
- * would) against the local fake Discord, asks the dev-set questions one after
+ * Runs the real bot (`dist/cli/bin.js bot`, in its own process, as `npm start`
+ * does; `npm run build` first) against the local fake Discord, asks the dev-set questions one after
  * another, and measures, on the fake's clock, the time from INTERACTION_CREATE
  * to the deferral and to the final reply. Also reports the bot process's
  * resident memory after start-up and after the asks.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -27,13 +28,17 @@ async function rssMb(pid: number): Promise<number> {
   return Math.round(kb / 1024);
 }
 
+if (!existsSync(path.join(REPO, "dist/cli/bin.js"))) {
+  process.stderr.write("dist/ is missing: run `npm run build` first (the benchmark runs the bot as `npm start` does).\n");
+  process.exit(2);
+}
 const fake = await startFakeDiscord();
 const dataDir = path.join(os.tmpdir(), `summit-bench-discord-${process.pid}`);
 
 /** Starts the bot process; resolves when it says it is running. */
 async function startBotProcess() {
   const t0 = performance.now();
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "src/cli/bin.ts"), "bot"], {
+  const child = spawn(process.execPath, [path.join(REPO, "dist/cli/bin.js"), "bot"], {
     cwd: REPO,
     env: {
       ...process.env,

@@ -25,6 +25,9 @@
  * - A body that is not JSON, or lacks `model`/`messages`: 400 like OpenAI's. Such
  *   requests are not recorded in `requests`.
  * Token counts in `usage` are rough (characters / 4); they are not a tokenizer.
+ * `connections` counts accepted TCP connections. To simulate a dead server, close
+ * the fake (its port then refuses connections); to bring it back, start another
+ * with `{ port }` set to the old one's.
  * Client-side timeouts of the openai SDK only cover the wait for response headers,
  * so `delayMs` and `hang` delay the headers; `chunkDelayMs` delays stream chunks
  * after the headers were sent.
@@ -98,6 +101,11 @@ export type Script = (req: ChatRequest, index: number) => Reply;
 export interface FakeLlmOptions {
   /** Model ids listed by `GET /v1/models` (default `["fake-model"]`). */
   models?: readonly string[];
+  /**
+   * The loopback port to listen on (default: an ephemeral one). To bring a
+   * stopped server "back", start a new fake on the port the old one had.
+   */
+  port?: number;
 }
 
 export interface FakeLlm {
@@ -105,6 +113,8 @@ export interface FakeLlm {
   readonly baseUrl: string;
   /** Chat-completion requests, in arrival order. */
   readonly requests: readonly ChatRequest[];
+  /** TCP connections accepted so far (a client that only connects is counted here, not in `requests`). */
+  readonly connections: number;
   /** Replies are taken from this function per request (scripts can look at the messages). */
   setScript(script: Script): void;
   /**
@@ -241,8 +251,10 @@ interface Waiter {
 class FakeLlmServer implements FakeLlm {
   readonly requests: ChatRequest[] = [];
   baseUrl = "";
+  connections = 0;
   private script: Script;
   private readonly models: readonly string[];
+  private readonly port: number;
   private readonly server: http.Server;
   private readonly waiters = new Set<Waiter>();
   /** Aborted when the server closes: ends pauses, hangs and streams. */
@@ -253,6 +265,7 @@ class FakeLlmServer implements FakeLlm {
   constructor(script: Script | undefined, options: FakeLlmOptions) {
     this.script = script ?? defaultScript;
     this.models = options.models ?? ["fake-model"];
+    this.port = options.port ?? 0;
     this.server = http.createServer((req, res) => {
       req.socket.setNoDelay(true);
       this.handle(req, res).catch((err: unknown) => {
@@ -263,12 +276,13 @@ class FakeLlmServer implements FakeLlm {
         }
       });
     });
+    this.server.on("connection", () => this.connections++);
   }
 
   async listen(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.once("error", reject);
-      this.server.listen(0, "127.0.0.1", () => {
+      this.server.listen(this.port, "127.0.0.1", () => {
         this.server.off("error", reject);
         resolve();
       });

@@ -1,4 +1,4 @@
-import { cp, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Readable } from "node:stream";
@@ -8,7 +8,7 @@ import type { Env } from "../../src/config.js";
 import { memoryLogger } from "../../src/log.js";
 import type { Answer } from "../../src/types.js";
 import { startFakeLlm, type ChatRequest, type FakeLlm, type Reply } from "../fakes/fake-llm.js";
-import { cleanup, copySeeds, fakeLlmEnv, REPO, tempDir, testConfig } from "../helpers.js";
+import { cleanup, fakeLlmWorld, REPO, tempDir, testConfig } from "../helpers.js";
 import { blockedRequests } from "../setup-no-network.js";
 
 /*
@@ -26,12 +26,8 @@ const log = memoryLogger("info");
 
 beforeAll(async () => {
   root = await tempDir();
-  await copySeeds(path.join(root, "corpus"));
-  promptsDir = path.join(root, "prompts");
-  await cp(path.join(REPO, "prompts"), promptsDir, { recursive: true });
   fake = await startFakeLlm((req) => script(req));
-  env = await fakeLlmEnv(root, fake.baseUrl, path.join(root, "corpus"), promptsDir);
-  await createApp(testConfig(env)).ingest();
+  ({ env, promptsDir } = await fakeLlmWorld(root, fake.baseUrl));
 }, 60_000);
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import { AppError } from "../../src/errors.js";
 import { createEmbedder } from "../../src/ingest/embedders/create-embedder.js";
 import { explainLoadFailure, TransformersEmbeddings } from "../../src/ingest/embedders/transformers.js";
 import { USE_LITE_ID } from "../../src/ingest/embedders/use-lite.js";
-import { memoryLogger, silentLogger } from "../../src/log.js";
+import { createLogger, memoryLogger, silentLogger, type Logger } from "../../src/log.js";
 import { cleanup, tempDir, testConfig, tinyModelEnv } from "../helpers.js";
 import { blockedRequests } from "../setup-no-network.js";
 
@@ -103,8 +103,18 @@ describe("TransformersEmbeddings", () => {
 });
 
 describe("createEmbedder", () => {
-  it("falls back to the bundled offline embedder, logging why and how to silence it", async () => {
-    const log = memoryLogger();
+  it("falls back to the bundled offline embedder with one short warning, and why at debug level", async () => {
+    // What an operator sees at the default LOG_LEVEL=info, and what LOG_LEVEL=debug adds.
+    const info: string[] = [];
+    const text = createLogger({ level: "info", format: "text", write: (l) => info.push(l) });
+    const debug = memoryLogger("debug");
+    const both: Logger = {
+      debug: (e, f) => (text.debug(e, f), debug.debug(e, f)),
+      info: (e, f) => (text.info(e, f), debug.info(e, f)),
+      warn: (e, f) => (text.warn(e, f), debug.warn(e, f)),
+      error: (e, f) => (text.error(e, f), debug.error(e, f)),
+      child: () => both,
+    };
     const before = blockedRequests.length;
     const config = testConfig({
       ...env,
@@ -112,14 +122,25 @@ describe("createEmbedder", () => {
       TRANSFORMERS_ALLOW_REMOTE: "true",
       EMBEDDER_FALLBACK: "true",
     });
-    const e = await createEmbedder(config, log);
+    const e = await createEmbedder(config, both);
     expect(e.id).toBe(USE_LITE_ID);
     expect(e.dimensions).toBe(512);
-    const line = log.lines.find((l) => l.includes("embedder.fallback"));
-    expect(line).toBeDefined();
-    expect(line).toContain("nobody/missing-model");
-    expect(line).toContain("could not be reached");
+    // One line, short: what was wanted, what is used, how to skip the attempt and how to see why.
+    expect(info).toHaveLength(1);
+    const [line = ""] = info;
+    expect(line).toMatch(/^\S+ WARN embedder\.fallback /);
+    expect(line).not.toContain("\n");
+    expect(line.length).toBeLessThan(200);
+    expect(line).toContain("wanted=nobody/missing-model");
+    expect(line).toContain(`using=${USE_LITE_ID}`);
     expect(line).toContain("EMBEDDER=use");
+    expect(line).toContain("LOG_LEVEL=debug");
+    expect(line).not.toContain("could not be reached");
+    // The full reason, at debug level only.
+    const reason = debug.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => r.event === "embedder.fallback_reason");
+    expect(reason).toMatchObject({ level: "debug", wanted: "nobody/missing-model" });
+    expect(String(reason?.reason)).toContain("could not be reached");
+    expect(String(reason?.reason)).toContain("EMBEDDER=use");
     // It did try the hub (and the test harness refused it).
     expect(blockedRequests.slice(before).some((u) => u.includes("huggingface.co"))).toBe(true);
   });
@@ -129,8 +150,12 @@ describe("createEmbedder", () => {
     await expect(createEmbedder(config, silentLogger)).rejects.toMatchObject({ code: "EMBEDDER_UNAVAILABLE" });
   });
 
-  it("loads the configured local model without falling back", async () => {
-    const e = await createEmbedder(testConfig({ ...env, EMBEDDER_FALLBACK: "true" }), silentLogger);
+  it("loads the configured local model without falling back, and does not call reading its files a download", async () => {
+    const log = memoryLogger("debug");
+    const e = await createEmbedder(testConfig({ ...env, EMBEDDER_FALLBACK: "true" }), log);
     expect(e.id).toMatch(/^transformers:test\/tiny-bert:/);
+    const events = log.lines.map((l) => JSON.parse(l) as { event: string; level: string });
+    expect(events.filter((l) => l.event === "embedder.download")).toEqual([]);
+    expect(events.filter((l) => l.event === "embedder.file").length).toBeGreaterThan(0);
   });
 });

@@ -199,6 +199,19 @@ describe("stopping and odd paths (real CLI processes)", () => {
     });
   }
 
+  it("Ctrl-C on `npm run ingest` (the terminal signals npm and node, and npm forwards its copy) is one request: a graceful stop", async () => {
+    const before = await readFile(path.join(dataDir, "CURRENT"), "utf8");
+    // In a process group of its own, as a terminal's foreground job: the signal goes to npm, sh and node.
+    const ingest = start("npm", ["run", "-s", "ingest", "--", "--force"], env(), { detached: true });
+    await ingest.line(/index\.rebuild/);
+    process.kill(-(ingest.child.pid ?? 0), "SIGINT");
+    const { code } = await ingest.exited;
+    expect(code).toBe(130);
+    expect(ingest.stderr()).toMatch(/Stopped \(Ctrl-C or SIGTERM\); the index in the data folder was left as it was\./);
+    expect(await readFile(path.join(dataDir, "CURRENT"), "utf8")).toBe(before);
+    await expect(stat(path.join(dataDir, "write.lock"))).rejects.toThrow();
+  });
+
   it("reports a data folder that cannot be created (under /proc) at once instead of spinning, and still answers from memory", async () => {
     const nope = "/proc/1/nope";
     const ingest = cli(["ingest"], { DATA_DIR: nope });

@@ -1,5 +1,5 @@
 import type { Config } from "../../config.js";
-import { isAppError } from "../../errors.js";
+import { errorDetail, isAppError } from "../../errors.js";
 import type { Logger } from "../../log.js";
 import type { EmbeddingProvider } from "./provider.js";
 import { TransformersEmbeddings } from "./transformers.js";
@@ -7,8 +7,9 @@ import { UseLiteEmbeddings } from "./use-lite.js";
 
 /**
  * Loads the configured embedder. When the transformers model cannot be loaded
- * and fallback is on, says why once and uses the offline embedder instead;
- * the index manifest records which one built it, so the two never mix.
+ * and fallback is on, says so in one short warning (and why at debug level)
+ * and uses the offline embedder instead; the index manifest records which one
+ * built it, so the two never mix.
  */
 export async function createEmbedder(config: Config, log: Logger): Promise<EmbeddingProvider> {
   const { provider, batchSize, transformers, fallback } = config.embedder;
@@ -18,12 +19,10 @@ export async function createEmbedder(config: Config, log: Logger): Promise<Embed
   } catch (error) {
     if (!fallback || !isAppError(error)) throw error;
     const offline = await UseLiteEmbeddings.load(batchSize);
-    log.warn("embedder.fallback", {
-      wanted: transformers.model,
-      using: offline.id,
-      reason: error.userMessage,
-      hint: "set EMBEDDER=use to choose the offline embedder and skip this attempt",
-    });
+    // One short line at every start of an offline machine; the long why (paths, hub error, how to
+    // install the model) is for whoever sets LOG_LEVEL=debug to look into it.
+    log.warn("embedder.fallback", { wanted: transformers.model, using: offline.id, hint: "EMBEDDER=use skips this; LOG_LEVEL=debug says why" });
+    log.debug("embedder.fallback_reason", { wanted: transformers.model, reason: error.userMessage, cause: error.cause === undefined ? null : errorDetail(error.cause) });
     return offline;
   }
 }

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { Embeddings } from "@langchain/core/embeddings";
 import { AppError, errorDetail } from "../../errors.js";
@@ -56,7 +57,12 @@ export class TransformersEmbeddings extends Embeddings implements EmbeddingProvi
         quantized: cfg.quantized,
         cache_dir: cfg.cacheDir,
         progress_callback: (p: { status?: string; file?: string }) => {
-          if (p.status === "download") log.info("embedder.download", { model: cfg.model, file: p.file });
+          if (p.status !== "download" || !p.file) return;
+          // The library says "download" for every file it opens, also those already on disk: only a
+          // file in neither the cache nor the local model folder is really fetched (once, on a first start).
+          const onDisk = [cfg.cacheDir, cfg.localModelDir].some((dir) => existsSync(path.join(dir, cfg.model, p.file ?? "")));
+          if (onDisk) log.debug("embedder.file", { model: cfg.model, file: p.file });
+          else log.info("embedder.download", { model: cfg.model, file: p.file });
         },
       })) as unknown as Extractor;
     } catch (error) {
