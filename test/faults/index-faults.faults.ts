@@ -287,7 +287,8 @@ describe("an ingest killed with SIGKILL", () => {
   async function killAndRestart(kind: string, prepare: (dataDir: string) => Promise<void>, corpusDir: string, expected: AskResult[], after: string, seed: number) {
     const timed = path.join(root, `${kind}-timed`);
     await prepare(timed);
-    const run = cli(["ingest"], { DATA_DIR: timed, CORPUS_DIR: corpusDir });
+    // Debug level: the incremental case's moment is the model's file being read (`embedder.file`, a debug line).
+    const run = cli(["ingest"], { DATA_DIR: timed, CORPUS_DIR: corpusDir, LOG_LEVEL: "debug" });
     const written = stderrLine(run, '"index.written"');
     expect(await stderrLine(run, after)).toBe(true);
     const tMark = performance.now();
@@ -301,7 +302,7 @@ describe("an ingest killed with SIGKILL", () => {
     for (let i = 0; i < KILLS; i++) {
       const dataDir = path.join(root, `${kind}-${i}`);
       await prepare(dataDir);
-      const child = cli(["ingest"], { DATA_DIR: dataDir, CORPUS_DIR: corpusDir });
+      const child = cli(["ingest"], { DATA_DIR: dataDir, CORPUS_DIR: corpusDir, LOG_LEVEL: "debug" });
       const done = exited(child);
       await stderrLine(child, after);
       // Half the moments fall in the last quarter, where the build is written and CURRENT switched.
