@@ -139,6 +139,8 @@ describe("fake Discord drives a real discord.js Client", () => {
   afterAll(async () => {
     await client?.destroy();
     await fake?.close();
+    // Everything the tiny bot sent matches Discord's OpenAPI description.
+    fake?.assertNoSpecViolations();
   });
 
   it("logs in with GET /gateway/bot only, identifies, and caches the guild and channel", async () => {

@@ -72,6 +72,9 @@ export async function startBot(root: string, env: Env = {}, options: { prepareCo
     async stop() {
       await bot.stop(2_000);
       await fake.close();
+      // Every REST request the bot sent must match Discord's OpenAPI description (each mismatch was
+      // also answered 400, but the bot may have caught that error).
+      fake.assertNoSpecViolations();
     },
   };
 }

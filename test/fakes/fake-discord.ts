@@ -24,6 +24,11 @@
  *   only) as Discord does; intents are honoured (no GuildMessages intent: no guild
  *   message events; no MessageContent intent: content blanked unless the bot is mentioned).
  * - Failures can be injected per route with `failNext` (5xx, 429 with Retry-After, ...).
+ * - Every REST request is checked against Discord's own OpenAPI description
+ *   (./discord-spec.ts, test/fixtures/discord-api-spec): an unknown method/path or a body
+ *   its schema rejects is answered 400 `Invalid Form Body` (50035, with a `spec_violation`
+ *   text) before `failNext` or routing, and recorded in `specViolations`
+ *   (`assertNoSpecViolations()` throws listing them). Off with `validateAgainstSpec: false`.
  * Not modelled: DMs, permissions enforcement, real rate-limit buckets, zlib/etf encodings
  * (a `compress` query is ignored; frames are always plain JSON text, which @discordjs/ws accepts).
  */
@@ -66,6 +71,7 @@ import {
   type GatewayGuildCreateDispatchData,
   type GatewayReadyDispatchData,
 } from "discord.js";
+import { checkRequest, discordFormErrors, warmUpSpec } from "./discord-spec.js";
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -95,6 +101,19 @@ export interface RecordedRequest {
   readonly response: unknown;
   /** True when the answer came from `failNext`. */
   readonly injected: boolean;
+}
+
+/** A request whose method, path or body does not match Discord's OpenAPI description. */
+export interface SpecViolation {
+  readonly method: string;
+  readonly path: string;
+  /** The spec operation matched (`create_message`, ...), or null when none matches. */
+  readonly operationId: string | null;
+  readonly body: unknown;
+  /** One line per problem, e.g. `POST /channels/1/messages (create_message, ...): /embeds/0/title must NOT have more than 256 characters`. */
+  readonly message: string;
+  /** The raw ajv errors. */
+  readonly errors: readonly unknown[];
 }
 
 export interface GatewayFrame {
@@ -201,6 +220,12 @@ export interface FakeDiscordOptions {
   interactionDeadlineMs?: number;
   /** Dispatch MESSAGE_CREATE/UPDATE/DELETE for messages the bot creates (default true, like Discord). */
   echoBotMessages?: boolean;
+  /**
+   * Check every REST request (method, path and JSON or payload_json body) against Discord's
+   * OpenAPI description (test/fixtures/discord-api-spec); a mismatch is recorded in
+   * `specViolations` and answered 400 `Invalid Form Body` (code 50035). Default true.
+   */
+  validateAgainstSpec?: boolean;
 }
 
 export interface FakeDiscordEvents {
@@ -223,6 +248,10 @@ export interface FakeDiscord {
   readonly defaultUser: APIUser;
   readonly requests: readonly RecordedRequest[];
   readonly gatewayFrames: readonly GatewayFrame[];
+  /** Requests that did not match Discord's OpenAPI description (each was answered 400); see `validateAgainstSpec`. */
+  readonly specViolations: readonly SpecViolation[];
+  /** Throws an error listing every spec violation so far, if any. */
+  assertNoSpecViolations(): void;
   /** Messages the fake knows (sent by users through it or created by the bot through REST). */
   readonly messages: ReadonlyMap<string, APIMessage>;
   /** Resolves with the first recorded request (past or future) matching `match`; rejects after timeoutMs (default 5000). */
@@ -413,6 +442,7 @@ class FakeDiscordServer extends EventEmitter<FakeDiscordEvents> implements FakeD
   readonly defaultUser: APIUser;
   readonly requests: RecordedRequest[] = [];
   readonly gatewayFrames: GatewayFrame[] = [];
+  readonly specViolations: SpecViolation[] = [];
   readonly messages = new Map<string, StoredMessage>();
 
   restApi = "";
@@ -421,7 +451,7 @@ class FakeDiscordServer extends EventEmitter<FakeDiscordEvents> implements FakeD
 
   private readonly server: http.Server;
   private readonly wss: WebSocketServer;
-  private readonly options: Required<Pick<FakeDiscordOptions, "heartbeatIntervalMs" | "interactionDeadlineMs" | "echoBotMessages">>;
+  private readonly options: Required<Pick<FakeDiscordOptions, "heartbeatIntervalMs" | "interactionDeadlineMs" | "echoBotMessages" | "validateAgainstSpec">>;
   private readonly guildName: string;
   private readonly everyoneRole: APIRole;
   private readonly botRole: APIRole;
@@ -450,6 +480,7 @@ class FakeDiscordServer extends EventEmitter<FakeDiscordEvents> implements FakeD
       heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 41_250,
       interactionDeadlineMs: opts.interactionDeadlineMs ?? 3_000,
       echoBotMessages: opts.echoBotMessages ?? true,
+      validateAgainstSpec: opts.validateAgainstSpec ?? true,
     };
     this.applicationId = opts.applicationId ?? snowflake();
     const botId = opts.botId ?? this.applicationId;
@@ -910,8 +941,11 @@ class FakeDiscordServer extends EventEmitter<FakeDiscordEvents> implements FakeD
     try {
       const raw = await buffer(req);
       ({ body, files } = await parseBody(raw, headers["content-type"] ?? ""));
-      const failure = this.takeFailure(method, path);
-      if (failure) {
+      const violation = !this.options.validateAgainstSpec || !url.pathname.startsWith(API_PREFIX) ? null : this.checkSpec(method, path, body, headers);
+      const failure = violation ? null : this.takeFailure(method, path);
+      if (violation) {
+        reply = violation;
+      } else if (failure) {
         reply = failure;
         injected = true;
       } else if (!url.pathname.startsWith(API_PREFIX)) {
@@ -959,6 +993,32 @@ class FakeDiscordServer extends EventEmitter<FakeDiscordEvents> implements FakeD
       res.writeHead(reply.status, { "content-type": "application/json", ...outHeaders });
       res.end(payload);
     }
+  }
+
+  /** Null when the request matches Discord's OpenAPI description; else records it and returns the 400 to answer. */
+  private checkSpec(method: string, path: string, body: unknown, headers: Record<string, string>): Reply | null {
+    const type = headers["content-type"] ?? "";
+    const check =
+      body !== null && typeof body === "string" && !type.startsWith("application/json") && !type.startsWith("multipart/form-data")
+        ? { ok: false, operation: null, errors: [], text: `${method} ${path}: unsupported content type ${JSON.stringify(type)}` }
+        : checkRequest(method, path, body);
+    if (check.ok) return null;
+    this.specViolations.push({
+      method,
+      path,
+      operationId: check.operation?.operationId ?? null,
+      body,
+      message: check.text,
+      errors: check.errors,
+    });
+    const errors = check.errors.length > 0 ? discordFormErrors(check.errors) : { _errors: [{ code: "SPEC_VIOLATION", message: check.text }] };
+    return { status: 400, body: { ...errorBody(50035, "Invalid Form Body", errors), spec_violation: check.text } };
+  }
+
+  assertNoSpecViolations(): void {
+    if (this.specViolations.length === 0) return;
+    const lines = this.specViolations.map((v) => v.message).join("\n");
+    throw new Error(`The bot sent ${this.specViolations.length} request(s) that Discord's API description rejects:\n${lines}`);
   }
 
   private route(ctx: RequestContext): Reply {
@@ -1951,6 +2011,7 @@ function hasContent(body: Json): boolean {
 
 /** Starts the fake REST API and gateway on 127.0.0.1 (ephemeral port). */
 export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
+  if (options.validateAgainstSpec !== false) warmUpSpec();
   const fake = new FakeDiscordServer(options);
   await fake.listen();
   return fake;
