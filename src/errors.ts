@@ -63,6 +63,21 @@ export function errorDetail(error: unknown): string {
   return String(error);
 }
 
+/**
+ * An error and its causes, outermost first (at most 8): undici's "fetch failed" keeps the
+ * socket's ECONNREFUSED in `cause`, and an AggregateError (a host with several addresses,
+ * all refused) keeps its first in `errors`.
+ */
+export function errorChain(error: unknown): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (let e = error; e && typeof e === "object" && out.length < 8; e = (e as { cause?: unknown }).cause) {
+    out.push(e as Record<string, unknown>);
+    const inner = (e as { errors?: unknown }).errors;
+    if (Array.isArray(inner) && inner[0]) out.push(...errorChain(inner[0]));
+  }
+  return out.slice(0, 8);
+}
+
 /** Throws STOPPED once `signal` (Ctrl-C / SIGTERM in the CLI) has aborted: the one check long work makes between its stages. */
 export function throwIfStopped(signal: AbortSignal | undefined): void {
   if (signal?.aborted) {

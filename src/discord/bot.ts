@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import { Client, Events, GatewayIntentBits, type ClientOptions, type RepliableInteraction } from "discord.js";
 import type { App } from "../app.js";
 import { requireDiscord, type Config } from "../config.js";
-import { AppError, errorDetail } from "../errors.js";
+import { AppError, errorChain, errorDetail } from "../errors.js";
 import type { Logger } from "../log.js";
 import { allCommands } from "./commands/index.js";
 import type { BotContext, SentAnswer, Turn } from "./context.js";
@@ -33,7 +33,7 @@ const FATAL_CLOSE_CODES = new Set([4004, 4010, 4011, 4012, 4013, 4014]);
 
 /** Login failures a person can fix, as messages saying how. */
 function explainLoginFailure(error: unknown, answerMessages: boolean, apiUrl: string): AppError | null {
-  const text = `${(error as { code?: string })?.code ?? ""} ${errorDetail(error)} ${causeChain(error)}`;
+  const text = `${errorDetail(error)} ${errorChain(error).map((e) => `${String(e.code ?? "")} ${String(e.message ?? "")}`).join(" ")}`;
   if (/TokenInvalid|\b401\b|\b4004\b|Authentication failed/i.test(text)) {
     return new AppError("CONFIG_INVALID", "Discord rejected DISCORD_TOKEN (wrong, or reset since). Copy the bot's current token from the Developer Portal (Bot > Reset Token) into .env.", { cause: error });
   }
@@ -57,20 +57,10 @@ function explainLoginFailure(error: unknown, answerMessages: boolean, apiUrl: st
 /** What undici and Node report when the connection itself failed (no answer from Discord at all). */
 const NETWORK_FAILURE = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT|UND_ERR_SOCKET|fetch failed/i;
 
-/** The codes and messages of an error's causes, for matching. */
-function causeChain(error: unknown): string {
-  const parts: string[] = [];
-  for (let e = (error as { cause?: unknown })?.cause, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    parts.push(`${(e as { code?: string }).code ?? ""} ${errorDetail(e)}`);
-  }
-  return parts.join(" ");
-}
-
-/** The innermost cause's code or message ("getaddrinfo ENOTFOUND discord.com"). */
+/** The innermost cause's code or message ("getaddrinfo ENOTFOUND discord.com" -> ENOTFOUND). */
 function networkCause(error: unknown): string {
-  let e: unknown = error;
-  for (let depth = 0; depth < 5 && (e as { cause?: unknown })?.cause; depth++) e = (e as { cause: unknown }).cause;
-  return (e as { code?: string })?.code ?? errorDetail(e);
+  const inner = errorChain(error).at(-1);
+  return typeof inner?.code === "string" ? inner.code : errorDetail(inner);
 }
 
 export interface BotOptions {

@@ -1,3 +1,4 @@
+import { errorChain } from "../errors.js";
 import type { Logger } from "../log.js";
 
 /*
@@ -132,20 +133,8 @@ const CONNECTION_CODES: Record<string, string> = {
 /** Codes of a connection nobody could have made: retrying it a second later only delays the quotes. */
 const NOTHING_THERE = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH"]);
 
-/** The error and its causes, outermost first. */
-function chain(error: unknown): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  for (let e = error; e && typeof e === "object" && out.length < 8; e = (e as { cause?: unknown }).cause) {
-    out.push(e as Record<string, unknown>);
-    // AggregateError (a host with several addresses, all refused) keeps its causes in `errors`.
-    const inner = (e as { errors?: unknown }).errors;
-    if (Array.isArray(inner) && inner[0]) out.push(...chain(inner[0]));
-  }
-  return out;
-}
-
 function codeOf(error: unknown): string | null {
-  for (const e of chain(error)) if (typeof e.code === "string" && e.code in CONNECTION_CODES) return e.code;
+  for (const e of errorChain(error)) if (typeof e.code === "string" && e.code in CONNECTION_CODES) return e.code;
   return null;
 }
 
@@ -162,7 +151,7 @@ export function isNothingListening(error: unknown): boolean {
 export function unavailability(error: unknown): string | null {
   const code = codeOf(error);
   if (code) return CONNECTION_CODES[code] ?? null;
-  const top = chain(error)[0];
+  const top = errorChain(error)[0];
   if (!top) return null;
   const name = String(top.name ?? "");
   const message = String(top.message ?? "");
