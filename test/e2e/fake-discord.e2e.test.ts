@@ -2,20 +2,31 @@
  * Proves the local fake Discord (test/fakes/fake-discord.ts) is good enough for
  * a real discord.js Client: a tiny bot defined here logs in, answers a slash
  * command, a mention (reply + thread), a button and an autocomplete, and we
- * assert on what reached the fake. Nothing sleeps: every step awaits a recorded
- * request, a gateway frame or an event from the bot.
+ * assert on what reached the fake. A second tiny bot covers what members do
+ * beyond that: message context-menu commands, DMs, mentions of the bot's role,
+ * forum posts, and commands hidden by `default_member_permissions`.
+ * Nothing sleeps: every step awaits a recorded request, a gateway frame or an
+ * event from the bot.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ActionRowBuilder,
   ButtonBuilder,
   ButtonStyle,
+  ChannelType,
   Client,
+  ContextMenuCommandBuilder,
   DiscordjsErrorCodes,
   Events,
   GatewayIntentBits,
   HTTPError,
   MessageFlags,
+  Partials,
+  PermissionFlagsBits,
+  Routes,
+  SlashCommandBuilder,
+  ApplicationCommandType,
+  type AnyThreadChannel,
   type Interaction,
   type Message,
 } from "discord.js";
@@ -341,6 +352,299 @@ describe("fake Discord drives a real discord.js Client", () => {
     }
     const unauthorized = fake.requests.filter((r) => r.path === "/gateway/bot" && r.status === 401);
     expect(unauthorized).toHaveLength(1);
+  });
+
+  it("does not deliver a DM to a client without the DirectMessages intent", () => {
+    const dm = fake.directMessage({ content: "psst", username: "mallory" });
+    expect(dm.delivered).toBe(false);
+    expect(fake.gatewayFrames.some((f) => f.t === "MESSAGE_CREATE" && (f.d as { id?: string }).id === dm.id)).toBe(false);
+    // The DM channel exists all the same, with the message in it.
+    expect(fake.channelMessages(dm.channelId).map((m) => m.content)).toEqual(["psst"]);
+  });
+
+  it("the bot reported no unexpected errors and nothing hit an unknown route", () => {
+    expect(events.all((e) => e.kind === "error")).toEqual([]);
+    expect(fake.requests.filter((r) => r.status === 404)).toEqual([]);
+  });
+});
+
+type MemberEvent =
+  | { kind: "contextMenu"; interactionId: string; channelId: string; targetId: string; targetContent: string; fetchedContent: string }
+  | { kind: "permissions"; interactionId: string; commandName: string; permissions: string }
+  | { kind: "dm"; message: Message; recipientId: string | null }
+  | { kind: "dmReplied"; replyId: string }
+  | { kind: "roleMention"; message: Message; roleId: string; roleBotId: string | null }
+  | { kind: "threadCreate"; thread: AnyThreadChannel; newlyCreated: boolean }
+  | { kind: "forumStarter"; message: Message; replyId: string }
+  | { kind: "forumFollowUp"; message: Message }
+  | { kind: "error"; where: string; error: unknown };
+
+/** A second tiny bot: handles what members do beyond slash commands and mentions. */
+function attachMemberBot(client: Client, events: Probe<MemberEvent>): void {
+  async function onInteraction(interaction: Interaction): Promise<void> {
+    if (interaction.isMessageContextMenuCommand()) {
+      const target = interaction.targetMessage;
+      const fetched = await target.fetch(true); // GET /channels/{id}/messages/{id}: the fake stored it
+      await interaction.reply({ content: `About: ${target.content}`, allowedMentions: { parse: [] } });
+      events.push({
+        kind: "contextMenu",
+        interactionId: interaction.id,
+        channelId: interaction.channelId,
+        targetId: interaction.targetId,
+        targetContent: target.content,
+        fetchedContent: fetched.content,
+      });
+    } else if (interaction.isChatInputCommand()) {
+      await interaction.reply({ content: "done", flags: MessageFlags.Ephemeral });
+      events.push({
+        kind: "permissions",
+        interactionId: interaction.id,
+        commandName: interaction.commandName,
+        permissions: interaction.memberPermissions?.bitfield.toString() ?? "none",
+      });
+    }
+  }
+
+  async function onMessage(message: Message): Promise<void> {
+    if (message.author.id === client.user?.id) return;
+    if (message.channel.type === ChannelType.DM) {
+      // The channel was made from the message (Partials.Channel); fetching a DM channel is
+      // POST /users/@me/channels in discord.js.
+      const channel = await message.channel.fetch(true);
+      events.push({ kind: "dm", message, recipientId: channel.type === ChannelType.DM ? channel.recipientId : null });
+      await message.channel.sendTyping();
+      const reply = await message.reply({ content: "Got it.", allowedMentions: { repliedUser: false } });
+      await reply.edit("Got it, looking.");
+      events.push({ kind: "dmReplied", replyId: reply.id });
+      return;
+    }
+    const role = message.mentions.roles.find((r) => r.tags?.botId === client.user?.id);
+    if (role) {
+      events.push({ kind: "roleMention", message, roleId: role.id, roleBotId: role.tags?.botId ?? null });
+      return;
+    }
+    const channel = message.channel;
+    if (channel.isThread() && channel.parent?.type === ChannelType.GuildForum) {
+      if (message.id === channel.id) {
+        const reply = await channel.send("Thanks for your post.");
+        events.push({ kind: "forumStarter", message, replyId: reply.id });
+      } else {
+        events.push({ kind: "forumFollowUp", message });
+      }
+    }
+  }
+
+  client.on(Events.InteractionCreate, (i) => {
+    onInteraction(i).catch((error: unknown) => events.push({ kind: "error", where: "interaction", error }));
+  });
+  client.on(Events.MessageCreate, (m) => {
+    onMessage(m).catch((error: unknown) => events.push({ kind: "error", where: "message", error }));
+  });
+  client.on(Events.ThreadCreate, (thread, newlyCreated) => events.push({ kind: "threadCreate", thread, newlyCreated }));
+}
+
+describe("fake Discord: context menus, DMs, role mentions, forum posts and permissions", () => {
+  let fake: FakeDiscord;
+  let client: Client;
+  const events = new Probe<MemberEvent>();
+  const MANAGE_GUILD = PermissionFlagsBits.ManageGuild.toString();
+  let moderatorId = "";
+
+  beforeAll(async () => {
+    fake = await startFakeDiscord({ heartbeatIntervalMs: 1_000 });
+    // Created before login: the member's permissions come with GUILD_CREATE (as a role).
+    moderatorId = fake.user({ username: "mod", permissions: MANAGE_GUILD }).id;
+    client = new Client({
+      intents: [...INTENTS, GatewayIntentBits.DirectMessages],
+      partials: [Partials.Channel], // discord.js drops messages from uncached DM channels without it
+      rest: { api: fake.restApi },
+    });
+    attachMemberBot(client, events);
+    const clientReady = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+    await client.login(fake.token);
+    await clientReady;
+    // Registered through REST (PUT guild commands), as a deploy script would. Discord's API
+    // description types default_member_permissions as an integer (builders make a string).
+    const commands = [
+      new SlashCommandBuilder().setName("ping").setDescription("Anyone may ping").toJSON(),
+      new SlashCommandBuilder().setName("purge").setDescription("Moderators only").setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild).toJSON(),
+      new ContextMenuCommandBuilder().setName("Ask about this").setType(ApplicationCommandType.Message).toJSON(),
+      new ContextMenuCommandBuilder()
+        .setName("Report")
+        .setType(ApplicationCommandType.Message)
+        .setDefaultMemberPermissions(PermissionFlagsBits.ManageMessages)
+        .toJSON(),
+    ].map((c) => ({ ...c, default_member_permissions: c.default_member_permissions == null ? null : Number(c.default_member_permissions) }));
+    await client.rest.put(Routes.applicationGuildCommands(fake.applicationId, fake.guildId), { body: commands });
+  });
+
+  afterAll(async () => {
+    await client?.destroy();
+    await fake?.close();
+    fake?.assertNoSpecViolations();
+  });
+
+  it("the guild has a second text channel, a forum channel and the bot's managed role", () => {
+    const guild = client.guilds.cache.get(fake.guildId);
+    expect(client.channels.cache.get(fake.otherChannelId)?.type).toBe(ChannelType.GuildText);
+    const forum = client.channels.cache.get(fake.forumChannelId);
+    expect(forum?.type).toBe(ChannelType.GuildForum);
+    if (forum?.type === ChannelType.GuildForum) expect(forum.availableTags).toEqual([]);
+    const role = guild?.roles.cache.get(fake.botRoleId);
+    expect(role?.managed).toBe(true);
+    expect(role?.tags?.botId).toBe(fake.botUser.id);
+    expect(guild?.members.me?.roles.cache.has(fake.botRoleId)).toBe(true);
+  });
+
+  it("a message context-menu command on a fabricated message reaches the bot with the target message", async () => {
+    const { id, token, channelId } = fake.messageContextMenu({
+      name: "Ask about this",
+      target: { content: "Was the 2023 summit in Beijing?" },
+    });
+    expect(channelId).toBe(fake.channelId);
+    const seen = await events.next((e) => e.kind === "contextMenu" && e.interactionId === id);
+    if (seen.kind !== "contextMenu") throw new Error("unreachable");
+    expect(seen.targetContent).toBe("Was the 2023 summit in Beijing?");
+    expect(seen.fetchedContent).toBe("Was the 2023 summit in Beijing?");
+    expect(fake.channelMessages(fake.channelId).some((m) => m.id === seen.targetId && m.author.id === fake.defaultUser.id)).toBe(true);
+
+    const frame = fake.gatewayFrames.find((f) => f.t === "INTERACTION_CREATE" && (f.d as { id?: string }).id === id);
+    expect(frame?.d).toMatchObject({
+      type: 2,
+      data: { type: 3, name: "Ask about this", target_id: seen.targetId, resolved: { messages: { [seen.targetId]: { id: seen.targetId } } } },
+    });
+    const callback = await fake.waitForRequest((r) => r.path === `/interactions/${id}/${token}/callback`);
+    expect(callback.body).toMatchObject({ type: 4, data: { content: "About: Was the 2023 summit in Beijing?" } });
+  });
+
+  it("a message context-menu command on a known message uses it and its channel", async () => {
+    const bob = fake.user({ username: "bob" });
+    const original = fake.messageCreate({ content: "The summit was postponed.", channelId: fake.otherChannelId, userId: bob.id });
+    const { id } = fake.messageContextMenu({ name: "Ask about this", targetMessageId: original.id });
+    const seen = await events.next((e) => e.kind === "contextMenu" && e.interactionId === id);
+    expect(seen).toMatchObject({ channelId: fake.otherChannelId, targetId: original.id, targetContent: "The summit was postponed." });
+  });
+
+  it("a DM reaches the bot (no guild), which fetches the channel, types, replies and edits in it", async () => {
+    const dm = fake.directMessage({ content: "hi bot, a question", username: "erin" });
+    expect(dm.delivered).toBe(true);
+    const frame = fake.gatewayFrames.find((f) => f.t === "MESSAGE_CREATE" && (f.d as { id?: string }).id === dm.id);
+    expect(frame?.d).toMatchObject({ channel_id: dm.channelId, content: "hi bot, a question" });
+    expect(frame?.d).not.toHaveProperty("guild_id");
+    expect(frame?.d).not.toHaveProperty("member");
+
+    const seen = await events.next((e) => e.kind === "dm" && e.message.id === dm.id);
+    if (seen.kind !== "dm") throw new Error("unreachable");
+    expect(seen.message.guildId).toBeNull();
+    expect(seen.message.channelId).toBe(dm.channelId);
+    expect(seen.message.content).toBe("hi bot, a question");
+    const erin = fake.user({ username: "erin" });
+    expect(seen.recipientId).toBe(erin.id);
+    const open = await fake.waitForRequest((r) => r.method === "POST" && r.path === "/users/@me/channels");
+    expect(open.body).toEqual({ recipient_id: erin.id });
+    expect(open.response).toMatchObject({ id: dm.channelId, type: ChannelType.DM, recipients: [{ id: erin.id }] });
+    await fake.waitForRequest((r) => r.method === "POST" && r.path === `/channels/${dm.channelId}/typing` && r.status === 204);
+    const reply = await fake.waitForRequest((r) => r.method === "POST" && r.path === `/channels/${dm.channelId}/messages`);
+    expect(reply.body).toMatchObject({ content: "Got it.", message_reference: { message_id: dm.id } });
+    expect(reply.response).toMatchObject({ type: 19, channel_id: dm.channelId, message_reference: { message_id: dm.id } });
+    const replied = await events.next((e) => e.kind === "dmReplied");
+    if (replied.kind !== "dmReplied") throw new Error("unreachable");
+    const edit = await fake.waitForRequest((r) => r.method === "PATCH" && r.path === `/channels/${dm.channelId}/messages/${replied.replyId}`);
+    expect(edit.status).toBe(200);
+    expect(fake.channelMessages(dm.channelId).map((m) => [m.author.id, m.content])).toEqual([
+      [erin.id, "hi bot, a question"],
+      [fake.botUser.id, "Got it, looking."],
+    ]);
+
+    // GET /channels/{id} answers the DM channel (discord.js' channels.fetch).
+    const channel = await client.channels.fetch(dm.channelId, { force: true });
+    expect(channel?.type).toBe(ChannelType.DM);
+    // A second DM from the same user lands in the same channel.
+    expect(fake.directMessage({ content: "thanks", userId: erin.id }).channelId).toBe(dm.channelId);
+  });
+
+  it("the bot can open a DM with a member (POST /users/@me/channels) and write there", async () => {
+    const frank = fake.user({ username: "frank" });
+    const sent = await client.users.send(frank.id, "Your answer is ready.");
+    const open = await fake.waitForRequest(
+      (r) => r.method === "POST" && r.path === "/users/@me/channels" && (r.body as { recipient_id?: string }).recipient_id === frank.id,
+    );
+    const dmId = (open.response as { id: string }).id;
+    expect(sent.channelId).toBe(dmId);
+    expect(fake.channelMessages(dmId).map((m) => m.content)).toEqual(["Your answer is ready."]);
+  });
+
+  it("a mention of the bot's managed role reaches the bot as a role mention with tags.botId", async () => {
+    const sent = fake.messageCreate({ content: "what about trade?", mentionBotRole: true });
+    expect(sent.delivered).toBe(true);
+    const seen = await events.next((e) => e.kind === "roleMention" && e.message.id === sent.id);
+    if (seen.kind !== "roleMention") throw new Error("unreachable");
+    expect(seen.roleId).toBe(fake.botRoleId);
+    expect(seen.roleBotId).toBe(fake.botUser.id);
+    expect(seen.message.content).toBe(`<@&${fake.botRoleId}> what about trade?`);
+    expect(seen.message.mentions.users.size).toBe(0);
+  });
+
+  it("a forum post creates a thread (THREAD_CREATE, then the starter message); the bot answers and sees follow-ups", async () => {
+    const dora = fake.user({ username: "dora" });
+    const post = fake.forumPost({ title: "When was the first summit?", content: "I cannot find it.", userId: dora.id });
+    expect(post.delivered).toBe(true);
+    expect(post.messageId).toBe(post.threadId);
+
+    const created = await events.next((e) => e.kind === "threadCreate" && e.thread.id === post.threadId);
+    if (created.kind !== "threadCreate") throw new Error("unreachable");
+    expect(created.newlyCreated).toBe(true);
+    expect(created.thread.type).toBe(ChannelType.PublicThread);
+    expect(created.thread.parentId).toBe(fake.forumChannelId);
+    expect(created.thread.ownerId).toBe(dora.id);
+    expect(created.thread.name).toBe("When was the first summit?");
+    const order = fake.gatewayFrames.filter((f) => (f.d as { id?: string } | null)?.id === post.threadId).map((f) => f.t);
+    expect(order).toEqual(["THREAD_CREATE", "MESSAGE_CREATE"]);
+
+    const starter = await events.next((e) => e.kind === "forumStarter" && e.message.id === post.messageId);
+    if (starter.kind !== "forumStarter") throw new Error("unreachable");
+    expect(starter.message.content).toBe("I cannot find it.");
+    expect(starter.message.author.id).toBe(dora.id);
+    const answer = await fake.waitForRequest((r) => r.method === "POST" && r.path === `/channels/${post.threadId}/messages`);
+    expect(answer.status).toBe(200);
+
+    const followUp = fake.messageCreate({ channelId: post.threadId, content: "Found it: 1998.", userId: dora.id });
+    const seen = await events.next((e) => e.kind === "forumFollowUp" && e.message.id === followUp.id);
+    if (seen.kind !== "forumFollowUp") throw new Error("unreachable");
+    expect(seen.message.channelId).toBe(post.threadId);
+    expect(fake.channelMessages(post.threadId).map((m) => m.content)).toEqual([
+      "I cannot find it.",
+      "Thanks for your post.",
+      "Found it: 1998.",
+    ]);
+  });
+
+  it("members' permissions reach the bot, and commands hidden by default_member_permissions throw", async () => {
+    // The moderator was created before login: GUILD_CREATE gave them a role with ManageGuild.
+    const guild = client.guilds.cache.get(fake.guildId);
+    const modMember = guild?.members.cache.get(moderatorId);
+    expect(modMember?.permissions.has(PermissionFlagsBits.ManageGuild)).toBe(true);
+
+    expect(() => fake.slashCommand({ name: "purge" })).toThrow(/would not show the command "purge"/);
+    expect(() => fake.messageContextMenu({ name: "Report", target: { content: "spam" } })).toThrow(/would not show the command "Report"/);
+
+    const purge = fake.slashCommand({ name: "purge", userId: moderatorId });
+    const seen = await events.next((e) => e.kind === "permissions" && e.interactionId === purge.id);
+    if (seen.kind !== "permissions") throw new Error("unreachable");
+    expect(BigInt(seen.permissions) & PermissionFlagsBits.ManageGuild).toBe(PermissionFlagsBits.ManageGuild);
+
+    // Permissions given after login arrive as GUILD_ROLE_CREATE; Administrator counts as every permission.
+    const admin = fake.user({ username: "admin", permissions: PermissionFlagsBits.Administrator.toString() });
+    await fake.waitForGateway((f) => f.t === "GUILD_ROLE_CREATE");
+    const report = fake.messageContextMenu({ name: "Report", userId: admin.id, target: { content: "spam" } });
+    const reportFrame = fake.gatewayFrames.find((f) => f.t === "INTERACTION_CREATE" && (f.d as { id?: string }).id === report.id);
+    const sentPermissions = BigInt((reportFrame?.d as { member: { permissions: string } }).member.permissions);
+    expect(sentPermissions & PermissionFlagsBits.ManageMessages).toBe(PermissionFlagsBits.ManageMessages);
+
+    // Unrestricted and unregistered commands dispatch for everyone.
+    const ping = fake.slashCommand({ name: "ping" });
+    await events.next((e) => e.kind === "permissions" && e.interactionId === ping.id);
+    expect(() => fake.slashCommand({ name: "not-registered" })).not.toThrow();
   });
 
   it("the bot reported no unexpected errors and nothing hit an unknown route", () => {
