@@ -10,6 +10,16 @@ import { AppError } from "./errors.js";
  * in .env.example; a test keeps the two in step.
  */
 
+/** Comma-separated Discord ids (snowflakes); empty means none. */
+function idList(what: string) {
+  return z
+    .string()
+    .default("")
+    .refine((v) => v.split(",").every((id) => id.trim() === "" || /^\d{15,22}$/.test(id.trim())), `expected numeric ${what} ids separated by commas`);
+}
+
+const ids = (v: string) => v.split(",").map((id) => id.trim()).filter(Boolean);
+
 const bool = z
   .string()
   .trim()
@@ -92,11 +102,11 @@ const envSchema = z.object({
   DISCORD_TOKEN: z.string().default(""),
   DISCORD_APPLICATION_ID: z.string().regex(/^\d{15,22}$/, "expected the numeric application id").optional(),
   DISCORD_DEV_GUILD_ID: z.string().regex(/^\d{15,22}$/, "expected a numeric guild id").optional(),
-  DISCORD_ALLOWED_GUILDS: z
-    .string()
-    .default("")
-    .refine((v) => v.split(",").every((id) => id.trim() === "" || /^\d{15,22}$/.test(id.trim())), "expected numeric guild ids separated by commas"),
+  DISCORD_ALLOWED_GUILDS: idList("guild"),
+  DISCORD_ALLOWED_CHANNELS: idList("channel"),
+  DISCORD_AUTO_ANSWER_CHANNELS: idList("channel"),
   DISCORD_ANSWER_MESSAGES: bool.default(true),
+  DISCORD_ANSWER_DMS: bool.default(false),
   DISCORD_RATE_LIMIT_PER_MINUTE: int(1, 10_000).default(6),
   DISCORD_RATE_LIMIT_BURST: int(1, 10_000).default(3),
   DISCORD_MAX_CONCURRENT: int(1, 256).default(4),
@@ -145,8 +155,14 @@ export interface DiscordConfig {
   readonly devGuildId: string | null;
   /** Guilds the bot answers in; empty means all. */
   readonly allowedGuilds: readonly string[];
+  /** Channels (text channels, forums) the bot answers in, with their threads; empty means all. Includes autoAnswerChannels when set. */
+  readonly allowedChannels: readonly string[];
+  /** Channels or forums where every new message or post is answered without a mention (needs answerMessages). */
+  readonly autoAnswerChannels: readonly string[];
   /** Answer mentions and follow-ups in bot threads (needs the Message Content intent). */
   readonly answerMessages: boolean;
+  /** Answer direct messages (off by default; rate-limited like guilds). */
+  readonly answerDms: boolean;
   /** Per user: a burst of `burst` questions, refilled at `perMinute` a minute. */
   readonly rateLimit: { readonly perMinute: number; readonly burst: number };
   /** Questions answered at once; more wait in a queue of `maxQueued`, beyond which the bot says it is busy. */
@@ -319,8 +335,12 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       token: e.DISCORD_TOKEN.trim(),
       applicationId: e.DISCORD_APPLICATION_ID ?? null,
       devGuildId: e.DISCORD_DEV_GUILD_ID ?? null,
-      allowedGuilds: e.DISCORD_ALLOWED_GUILDS.split(",").map((id) => id.trim()).filter(Boolean),
+      allowedGuilds: ids(e.DISCORD_ALLOWED_GUILDS),
+      // Channels set up for auto-answers are served even when not listed among the allowed ones.
+      allowedChannels: ids(e.DISCORD_ALLOWED_CHANNELS).length ? [...new Set([...ids(e.DISCORD_ALLOWED_CHANNELS), ...ids(e.DISCORD_AUTO_ANSWER_CHANNELS)])] : [],
+      autoAnswerChannels: ids(e.DISCORD_AUTO_ANSWER_CHANNELS),
       answerMessages: e.DISCORD_ANSWER_MESSAGES,
+      answerDms: e.DISCORD_ANSWER_DMS,
       rateLimit: { perMinute: e.DISCORD_RATE_LIMIT_PER_MINUTE, burst: e.DISCORD_RATE_LIMIT_BURST },
       maxConcurrent: e.DISCORD_MAX_CONCURRENT,
       maxQueued: e.DISCORD_MAX_QUEUED,

@@ -23,6 +23,12 @@ export interface ArticleMeta {
   /** Id of an entry in the metadata's `events`. */
   readonly event: Attributed<string | null>;
   readonly peopleQuoted: Attributed<readonly string[]>;
+  /**
+   * The article's web address (an absolute http: or https: URL, as `URL.href`)
+   * when the metadata file states one; null otherwise. Never inferred, so it
+   * has no basis: when present it is stated.
+   */
+  readonly url: string | null;
 }
 
 export interface SummitEvent {
@@ -83,6 +89,8 @@ export interface ArticleRef {
   readonly title: string;
   readonly outlet: string | null;
   readonly date: string | null;
+  /** The article's web address when the metadata states one (see ArticleMeta.url), else null. */
+  readonly url: string | null;
   /** Whether the article states its title, outlet and date or they were inferred (see seeds/metadata.json). */
   readonly basis: { readonly title: Basis; readonly outlet: Basis; readonly date: Basis };
 }

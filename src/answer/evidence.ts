@@ -182,8 +182,8 @@ export function isHeadline(text: string): boolean {
 
 /** How an answer names an article. */
 export function articleRef(a: Article): ArticleRef {
-  const { title, outlet, date } = a.meta;
-  return { source: a.source, title: title.value, outlet: outlet.value, date: date.value, basis: { title: title.basis, outlet: outlet.basis, date: date.basis } };
+  const { title, outlet, date, url } = a.meta;
+  return { source: a.source, title: title.value, outlet: outlet.value, date: date.value, url, basis: { title: title.basis, outlet: outlet.basis, date: date.basis } };
 }
 
 /** Citation [n]: the article and the exact span of its text quoted. */

@@ -15,7 +15,7 @@ export function answerJson(a: Answer) {
     answer: a.text,
     coverage: a.coverage,
     abstained: a.abstained,
-    citations: a.citations.map((c) => ({ n: c.n, source: c.source, title: c.title, quote: c.quote, start: c.start, end: c.end })),
+    citations: a.citations.map((c) => ({ n: c.n, source: c.source, title: c.title, url: c.url, quote: c.quote, start: c.start, end: c.end })),
     passages: a.passages.map((p) => ({ source: p.chunk.source, score: Number(p.score.toFixed(4)), text: p.chunk.text })),
     ...(a.generation
       ? {

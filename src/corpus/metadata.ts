@@ -14,6 +14,41 @@ const basis = z.enum(["stated", "inferred", "unknown"]);
 const attributed = <T extends z.ZodType>(value: T) =>
   z.object({ value, basis, note: z.string().optional() }).strict();
 
+/** Longest web address accepted for an article (before and after normalising). */
+export const MAX_URL_CHARS = 2000;
+const URL_PROTOCOLS = new Set(["http:", "https:"]);
+
+/**
+ * An article's `url` as the metadata states it: an absolute http: or https:
+ * address, returned as `URL.href` (so "HTTPS://Example.com" is
+ * "https://example.com/"); anything else gives the reason it is refused.
+ */
+export function parseArticleUrl(raw: string): { url: string } | { reason: string } {
+  const expected = "url must be an absolute http: or https: address";
+  if (raw.length > MAX_URL_CHARS) return { reason: `${expected} of at most ${MAX_URL_CHARS} characters; this one has ${raw.length}` };
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { reason: `${expected}; this one is relative or malformed` };
+  }
+  if (!URL_PROTOCOLS.has(url.protocol)) {
+    const scheme = url.protocol.length > 20 ? `${url.protocol.slice(0, 20)}…` : url.protocol;
+    return { reason: `${expected}; the scheme ${JSON.stringify(scheme)} is not accepted` };
+  }
+  if (url.href.length > MAX_URL_CHARS) {
+    return { reason: `${expected} of at most ${MAX_URL_CHARS} characters; this one has ${url.href.length} once normalised` };
+  }
+  return { url: url.href };
+}
+
+const articleUrl = z.string().transform((raw, ctx) => {
+  const parsed = parseArticleUrl(raw);
+  if ("url" in parsed) return parsed.url;
+  ctx.issues.push({ code: "custom", message: parsed.reason, input: raw });
+  return z.NEVER;
+});
+
 const articleMetaSchema = z
   .object({
     title: attributed(z.string().min(1)),
@@ -24,6 +59,8 @@ const articleMetaSchema = z
     place: attributed(z.string().min(1).nullable()),
     event: attributed(z.string().min(1).nullable()),
     peopleQuoted: attributed(z.array(z.string().min(1))),
+    // Only ever stated (nothing in an article's text gives its address), so a plain string, not {value, basis}.
+    url: articleUrl.nullable().default(null),
   })
   .strict();
 
@@ -103,5 +140,6 @@ export function inferMeta(text: string, source: string): ArticleMeta {
     place: unknown(null),
     event: unknown(null),
     peopleQuoted: unknown([]),
+    url: null,
   };
 }

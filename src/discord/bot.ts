@@ -1,16 +1,21 @@
 import { performance } from "node:perf_hooks";
-import { Client, Events, GatewayIntentBits, type ClientOptions, type RepliableInteraction } from "discord.js";
+import { Client, Events, GatewayCloseCodes, GatewayIntentBits, Partials, type ClientOptions, type RepliableInteraction } from "discord.js";
 import type { App } from "../app.js";
 import { requireDiscord, type Config } from "../config.js";
 import { AppError, errorChain, errorDetail } from "../errors.js";
 import type { Logger } from "../log.js";
+import { notice } from "../render/discord.js";
+import { AnswerStore } from "./answer-store.js";
 import { allCommands } from "./commands/index.js";
-import type { BotContext, SentAnswer, Turn } from "./context.js";
+import type { BotContext, Turn } from "./context.js";
 import { FeedbackStore } from "./feedback-store.js";
-import { handleInteraction, MESSAGES } from "./interactions.js";
+import { handleInteraction } from "./interactions.js";
 import { LruMap } from "../util/lru.js";
 import { ConcurrencyGate, UserRateLimiter } from "./limits.js";
 import { handleMessage } from "./messages.js";
+import { editReplyOptions } from "./payload.js";
+import { BotStats } from "./stats.js";
+import { MESSAGES } from "./texts.js";
 
 export interface Bot {
   readonly client: Client;
@@ -29,7 +34,14 @@ export interface Bot {
 }
 
 /** Gateway close codes after which reconnecting cannot help. */
-const FATAL_CLOSE_CODES = new Set([4004, 4010, 4011, 4012, 4013, 4014]);
+const FATAL_CLOSE_CODES = new Set<number>([
+  GatewayCloseCodes.AuthenticationFailed,
+  GatewayCloseCodes.InvalidShard,
+  GatewayCloseCodes.ShardingRequired,
+  GatewayCloseCodes.InvalidAPIVersion,
+  GatewayCloseCodes.InvalidIntents,
+  GatewayCloseCodes.DisallowedIntents,
+]);
 
 /** Login failures a person can fix, as messages saying how. */
 function explainLoginFailure(error: unknown, answerMessages: boolean, apiUrl: string): AppError | null {
@@ -71,37 +83,58 @@ export interface BotOptions {
   readonly clientOptions?: Partial<ClientOptions>;
 }
 
-/** Gateway intents: message content only when the bot answers messages (a privileged intent). */
-export function intentsFor(answerMessages: boolean): GatewayIntentBits[] {
-  return answerMessages
-    ? [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent]
-    : [GatewayIntentBits.Guilds];
+/** Gateway intents: message content only when the bot answers messages (a privileged intent); DMs only when it answers them. */
+export function intentsFor(discord: { answerMessages: boolean; answerDms: boolean }): GatewayIntentBits[] {
+  return [
+    GatewayIntentBits.Guilds,
+    ...(discord.answerMessages ? [GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent] : []),
+    ...(discord.answerDms ? [GatewayIntentBits.DirectMessages] : []),
+  ];
 }
 
 export function createBot({ app, config, log, clientOptions = {} }: BotOptions): Bot {
   const discord = requireDiscord(config);
   const client = new Client({
     ...clientOptions,
-    intents: intentsFor(discord.answerMessages),
+    intents: intentsFor(discord),
+    // A DM channel is not cached before its first message: without this partial its messages are dropped.
+    partials: discord.answerDms ? [Partials.Channel] : [],
     rest: { ...clientOptions.rest, api: discord.apiUrl },
     // A default for everything the client sends; each payload also sets it.
     allowedMentions: { parse: [], repliedUser: false },
   });
   let stopping = false;
+  let indexLoadedAt: Date | null = null;
+  let reloading: Promise<unknown> | null = null;
   const ctx: BotContext = {
     app,
     config,
     discord,
     log,
     limiter: new UserRateLimiter(discord.rateLimit),
-    buttonLimiter: new UserRateLimiter({ perMinute: 30, burst: 10 }),
+    lightLimiter: new UserRateLimiter({ perMinute: 30, burst: 10 }),
     votes: new LruMap<string, "up" | "down">(20_000),
     gate: new ConcurrencyGate({ max: discord.maxConcurrent, queue: discord.maxQueued }),
-    answers: new LruMap<string, SentAnswer>(2000),
+    answers: new AnswerStore(config.dataDir, log),
     conversations: new LruMap<string, Turn>(5000),
     feedback: new FeedbackStore(config.dataDir, log),
+    stats: new BotStats(),
+    botId: () => client.user?.id ?? null,
     now: () => performance.now(),
     shuttingDown: () => stopping,
+    indexLoadedAt: () => indexLoadedAt,
+    async exclusiveReload(work) {
+      if (reloading) return null;
+      const run = work();
+      reloading = run;
+      try {
+        const result = await run;
+        indexLoadedAt = new Date();
+        return result;
+      } finally {
+        reloading = null;
+      }
+    },
   };
   const commands = allCommands(config);
   const pending = new Set<Promise<void>>();
@@ -119,9 +152,7 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
     if (repliable) deferredInteractions.add(repliable);
     track(handleInteraction(interaction, { ...ctx, commands }).finally(() => repliable && deferredInteractions.delete(repliable)));
   });
-  client.on(Events.MessageCreate, (message) =>
-    track(handleMessage(message, { ...ctx, botId: () => client.user?.id ?? null })),
-  );
+  client.on(Events.MessageCreate, (message) => track(handleMessage(message, ctx)));
   client.on(Events.Error, (error) => log.error("discord.error", { error }));
   client.on(Events.Warn, (message) => log.warn("discord.warn", { message }));
   client.on(Events.ShardDisconnect, (event, shard) => {
@@ -144,7 +175,15 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
     async start() {
       const t0 = performance.now();
       // The index is loaded (or built) once, before the bot takes its first question.
-      const summary = await app.ready();
+      const [summary] = await Promise.all([
+        app.ready(),
+        // Without its history the bot still answers; only older answers' Sources buttons say they are forgotten.
+        ctx.answers.load().catch((error: unknown) => log.warn("answers.load_failed", { file: ctx.answers.file, error })),
+      ]);
+      indexLoadedAt = new Date();
+      if (discord.autoAnswerChannels.length && !discord.answerMessages) {
+        log.warn("discord.auto_answer_off", { message: "DISCORD_AUTO_ANSWER_CHANNELS is set but DISCORD_ANSWER_MESSAGES=false: those channels are not answered." });
+      }
       // Stopped while the index was loading: do not connect at all.
       if (stopping) return;
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
@@ -161,6 +200,7 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
         chunks: summary.chunks,
         embedder: summary.embedder,
         answersMessages: discord.answerMessages,
+        answersDms: discord.answerDms,
         ms: Math.round(performance.now() - t0),
       });
     },
@@ -176,9 +216,9 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
       clearTimeout(timer);
       const abandoned = timedOut ? [...deferredInteractions].filter((i) => i.deferred) : [];
       // Answers that could not finish in time: say so rather than leave "thinking…".
-      await Promise.allSettled(abandoned.map((i) => i.editReply({ content: MESSAGES.restarting, embeds: [], components: [], allowedMentions: { parse: [] } })));
+      await Promise.allSettled(abandoned.map((i) => i.editReply(editReplyOptions(notice(MESSAGES.restarting)))));
       await client.destroy();
-      await ctx.feedback.flush();
+      await Promise.all([ctx.feedback.flush(), ctx.answers.flush()]);
       log.info("bot.stopped", { inFlight, abandoned: abandoned.length });
     },
   };

@@ -1,10 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
-import { chmod, link, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { silentLogger, type Logger } from "../log.js";
 import { ensureDir } from "../util/fs.js";
+import { appendLine, ifMissing, makePrivate, writeFileAtomically } from "../util/private-files.js";
 import type { Citation } from "../types.js";
+import { isAnswerId } from "../render/button-ids.js";
 
 /*
  * 👍/👎 votes, one JSON line each, appended to <DATA_DIR>/feedback.jsonl.
@@ -41,14 +43,6 @@ export function isSnowflake(id: string): boolean {
   return /^[1-9]\d{16,19}$/.test(id) && BigInt(id) < 1n << 64n;
 }
 
-/**
- * An answer's id as rememberAnswer makes it: base64url, 8 characters from 6
- * random bytes (up to 64 allowed, so longer ids stay valid).
- */
-export function isAnswerId(id: string): boolean {
-  return /^[A-Za-z0-9_-]{8,64}$/.test(id);
-}
-
 const entrySchema = z.object({
   at: z.iso.datetime(),
   vote: z.enum(["up", "down"]),
@@ -70,7 +64,6 @@ export class FeedbackRefused extends Error {
 /** What `record` did: stored the vote, or found it already the member's last vote on that answer. */
 export type RecordOutcome = "recorded" | "unchanged";
 
-const PRIVATE = 0o600;
 /** Compaction waits for at least this many superseded lines, so a few changed votes do not rewrite the file. */
 const COMPACT_AT_LEAST = 1000;
 const SALT = /^[0-9a-f]{32}$/;
@@ -228,21 +221,11 @@ export class FeedbackStore {
     return this.#votes;
   }
 
-  /** Appends one line, after a newline if the file does not end with one (a torn last line). */
+  /** Appends one line (see appendLine: a torn last line is ended first). */
   async #append(line: string): Promise<void> {
-    // The data folder may have been deleted while the bot runs (it is mostly a cache).
-    await ensureDir(path.dirname(this.file));
-    const handle = await open(this.file, "a+", PRIVATE);
-    try {
-      const { size } = await handle.stat();
-      const last = Buffer.alloc(1);
-      if (size > 0) await handle.read(last, 0, 1, size - 1);
-      await handle.write(`${size > 0 && last[0] !== 0x0a ? "\n" : ""}${line}\n`);
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
+    await appendLine(this.file, line);
   }
+
 
   /**
    * Rewrites the file with each member's last vote on each answer only. A
@@ -282,42 +265,6 @@ export class FeedbackStore {
   }
 }
 
-/** A catch handler: `value` when the file does not exist, any other error rethrown. */
-const ifMissing =
-  <T>(value: T) =>
-  (error: unknown): T => {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return value;
-    throw error;
-  };
 
-/** A catch handler that ignores the error `code` and rethrows any other. */
-const unless = (code: string) => (error: unknown) => {
-  if ((error as NodeJS.ErrnoException).code !== code) throw error;
-};
 
-/** Files created before the store made them private (0644) are made private when opened. */
-async function makePrivate(file: string): Promise<void> {
-  if (((await stat(file)).mode & 0o777) !== PRIVATE) await chmod(file, PRIVATE);
-}
 
-/**
- * Writes `text` to a private temporary file beside `file`, then puts it in
- * place whole: renamed over (`replace`), or linked only if `file` does not
- * exist yet (`create`: two processes racing both end up with the first one's file).
- */
-async function writeFileAtomically(file: string, text: string, mode: "replace" | "create"): Promise<void> {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  const handle = await open(tmp, "wx", PRIVATE);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    if (mode === "replace") await rename(tmp, file);
-    else await link(tmp, file).catch(unless("EEXIST"));
-  } finally {
-    await rm(tmp, { force: true });
-  }
-}

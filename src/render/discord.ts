@@ -1,17 +1,22 @@
 import type { APIActionRowComponent, APIButtonComponentWithCustomId, APIEmbed, APIEmbedField } from "discord-api-types/v10";
-import { escapeMarkdown } from "discord.js";
+import { embedLength, escapeMarkdown, MessageFlags } from "discord.js";
 import { truncate } from "../text/graphemes.js";
 import type { Answer, Article, Basis, Citation, Passage, SummitEvent } from "../types.js";
 
 /*
- * Answers and lists as Discord message payloads (plain JSON; of discord.js
- * only its markdown escaping), within Discord's limits. Text that comes from
+ * Answers and lists as Discord message payloads (plain API JSON; of discord.js
+ * its markdown escaping, embedLength and enums), within Discord's limits. Text that comes from
  * articles, metadata or members is escaped (escapeText) so it can neither
  * format the message, link, nor mention anyone; the payloads also set
  * allowed_mentions to none. Text is shortened only by `truncate`, on grapheme
  * boundaries.
  */
 
+/**
+ * Discord's limits on what a message carries. discord.js exports no
+ * constants for these; test/unit/discord/spec-limits.test.ts checks each one
+ * against Discord's OpenAPI description, so they come from Discord.
+ */
 export const LIMITS = {
   content: 2000,
   title: 256,
@@ -29,12 +34,6 @@ export const LIMITS = {
 
 const COLOR = { answer: 0x2f6fdb, abstain: 0x8a8f98, list: 0x3aa675 } as const;
 
-/** Discord's button styles and component types (numbers of the API). */
-const BUTTON = { primary: 1, secondary: 2, success: 3, danger: 4 } as const;
-const ACTION_ROW = 1;
-const BUTTON_TYPE = 2;
-/** Message flag: no link previews for a text-only message. */
-export const SUPPRESS_EMBEDS = 1 << 2;
 
 export interface DiscordMessage {
   content?: string;
@@ -77,26 +76,36 @@ export function escapeText(text: string): string {
     .replace(/<([@#][!&]?\d|\/|a?:|t:|id:)/g, "<\u200b$1");
 }
 
-/** Re-exported: the commands shorten thread names and choices with the same helper. */
-export { truncate };
+/** Re-exported: the commands shorten thread names and choices with the same helper; the tests measure with discord.js's embedLength. */
+export { embedLength, truncate };
 
 const inferred = (basis: Basis) => (basis === "inferred" ? " (inferred)" : "");
 
-function sourceLine(c: Pick<Citation, "outlet" | "date" | "source" | "basis">): string {
+function outletDate(c: Pick<Citation, "outlet" | "date" | "basis">): string {
   const outlet = c.outlet ? `${escapeText(c.outlet)}${inferred(c.basis.outlet)}` : "outlet unknown";
   const date = c.date ? `${c.date}${inferred(c.basis.date)}` : "date unknown";
-  return `${outlet}, ${date} · ${escapeText(c.source)}`;
+  return `${outlet}, ${date}`;
 }
 
-/** Characters an embed counts toward the per-message total. */
-export function embedLength(e: APIEmbed): number {
-  return (
-    (e.title?.length ?? 0) +
-    (e.description?.length ?? 0) +
-    (e.footer?.text.length ?? 0) +
-    (e.author?.name.length ?? 0) +
-    (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0)
-  );
+/**
+ * A url as a masked link's target: metadata urls are absolute http(s) (the
+ * loader refuses others); characters that would end the link early are
+ * percent-encoded, and the angle brackets keep Discord from previewing it.
+ */
+function linkTarget(url: string): string {
+  // encodeURIComponent leaves ( and ) alone, so each character is encoded by hand.
+  return `<${url.replace(/[\s()<>[\]]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`)}>`;
+}
+
+/** The article's title, escaped, as a link to the article when its metadata has a url (never otherwise). */
+function linkedTitle(c: Pick<Citation, "title" | "basis" | "url">, max: number): string {
+  const note = inferred(c.basis.title);
+  if (!c.url) return truncate(`${escapeText(c.title)}${note}`, max);
+  const target = linkTarget(c.url);
+  // The link must stay whole: the title is shortened to leave it room; a url too long for the field is left out.
+  const room = max - target.length - 4 - note.length;
+  if (room < 20) return truncate(`${escapeText(c.title)}${note}`, max);
+  return `[${truncate(escapeText(c.title), room)}](${target})${note}`;
 }
 
 /** Splits text into pieces of at most `max` characters at line ends, never inside a line unless one line alone is too long. */
@@ -167,32 +176,26 @@ function packMessages(embeds: APIEmbed[]): DiscordMessage[] {
   return messages;
 }
 
-/** Button ids carry what the click refers to; src/discord/interactions.ts reads them. */
-export function answerButtons(answerId: string, withSources: boolean): APIActionRowComponent<APIButtonComponentWithCustomId> {
-  const buttons: APIButtonComponentWithCustomId[] = [];
-  if (withSources) buttons.push({ type: BUTTON_TYPE, style: BUTTON.secondary, label: "Sources", emoji: { name: "📚" }, custom_id: `sources:${answerId}` });
-  buttons.push(
-    { type: BUTTON_TYPE, style: BUTTON.secondary, emoji: { name: "👍" }, custom_id: `feedback:up:${answerId}` },
-    { type: BUTTON_TYPE, style: BUTTON.secondary, emoji: { name: "👎" }, custom_id: `feedback:down:${answerId}` },
-  );
-  return { type: ACTION_ROW, components: buttons };
-}
-
 /**
  * An answer as one or more messages: the first carries the question, the
  * answer with its [n] markers, the sources (article, outlet, date, file and
  * quoted span) and the buttons; the rest, if any, continue the text.
  */
-export function renderAnswer(answer: Answer, options: { answerId: string; eventName?: string }): DiscordMessage[] {
+export function renderAnswer(
+  answer: Answer,
+  options: { buttons?: APIActionRowComponent<APIButtonComponentWithCustomId>; eventName?: string },
+): DiscordMessage[] {
   // A declined answer may still quote the nearest fact the articles have, with its [n].
   const lines =
     answer.citations.length === 0
       ? [escapeText(answer.text)]
       : answer.text.split("\n").map((line) => fitQuoteLine(escapeQuoteLine(line), LIMITS.description));
   const pages = splitLines(lines.join("\n"), LIMITS.description);
+  // Under the answer: which article each [n] is (its title linked when the metadata gives a url);
+  // the file and character offsets are behind the Sources button.
   const fields: APIEmbedField[] = answer.citations.map((c) => ({
-    name: truncate(`[${c.n}] ${escapeText(c.title)}${inferred(c.basis.title)}`, LIMITS.fieldName),
-    value: truncate(`${sourceLine(c)}, characters ${c.start}–${c.end}`, LIMITS.fieldValue),
+    name: truncate(`[${c.n}] ${outletDate(c)}`, LIMITS.fieldName),
+    value: linkedTitle(c, LIMITS.fieldValue),
   }));
   const about = options.eventName ? ` about ${options.eventName}` : "";
   const footer = answer.abstained
@@ -213,7 +216,7 @@ export function renderAnswer(answer: Answer, options: { answerId: string; eventN
   if (lastEmbed) lastEmbed.footer = { text: footer };
   const messages = packMessages(embeds);
   const first = messages[0];
-  if (first) first.components = [answerButtons(options.answerId, answer.citations.length > 0)];
+  if (first && options.buttons) first.components = [options.buttons];
   return messages;
 }
 
@@ -236,6 +239,7 @@ export function renderEvidence(answer: Pick<Answer, "question" | "citations">): 
     color: COLOR.answer,
     title: truncate(`[${c.n}] ${escapeText(c.title)}${inferred(c.basis.title)}`, LIMITS.title),
     description: truncate(`> ${escapeText(c.quote).replace(/\n/g, "\n> ")}`, LIMITS.description),
+    ...(c.url ? { url: c.url } : {}),
     footer: { text: truncate(`${c.outlet ?? "outlet unknown"}${inferred(c.basis.outlet)}, ${c.date ?? "date unknown"}${inferred(c.basis.date)} · ${c.source}, characters ${c.start}–${c.end}`, LIMITS.footer) },
   }));
   return packMessages(embeds);
@@ -292,19 +296,21 @@ function listMessages(title: string, fields: APIEmbedField[]): DiscordMessage[] 
   return packMessages(embeds);
 }
 
-export function renderHelp(options: { answerMessages: boolean; maxQuestionChars: number }): DiscordMessage[] {
+export function renderHelp(options: { answerMessages: boolean; answerDms: boolean; maxQuestionChars: number }): DiscordMessage[] {
   const lines = [
     "I answer questions about EU–China summits from a small set of news articles, quoting them word for word with numbered citations, and I say so when they don't cover a question.",
     "",
     "**/ask** `question` — an answer with citations. `private: True` shows it only to you; `event` limits it to one summit.",
     "**/search** `query` — the best matching passages and their scores, without an answer.",
-    "**/sources** — the articles I quote, with outlet and date.",
-    "**/summits** — the events the articles cover; use their ids in `event`.",
+    "**/sources** — the articles I quote, with outlet and date (shown only to you; `public: True` shares the list).",
+    "**/summits** — the events the articles cover; use their ids in `event` (shown only to you unless `public`).",
+    "**Ask about this message** — right-click (or long-press) a message > Apps: an answer about its text, shown only to you.",
     "**/help** — this message.",
   ];
   if (options.answerMessages) {
-    lines.push("", "You can also mention me with a question. I answer in a thread; ask follow-ups there without mentioning me (e.g. “and what did Michel say?”).");
+    lines.push("", "You can also mention me (or my role) with a question. I answer in a thread; ask follow-ups there without mentioning me (e.g. “and what did Michel say?”).");
   }
+  if (options.answerDms) lines.push("You can also ask me in a direct message; follow-ups there are read against your last question.");
   lines.push(
     "",
     "Answers quote the articles word for word, or, when a language model is set up, are written by it and every [n] is checked against the sentence it cites.",
@@ -329,5 +335,5 @@ export function renderPreview(draft: string): DiscordMessage {
  * text is escaped: it may quote what a member typed (an event name, a query).
  */
 export function notice(text: string): DiscordMessage {
-  return { content: truncate(escapeText(text), LIMITS.content), embeds: [], allowedMentions: NO_MENTIONS, flags: SUPPRESS_EMBEDS };
+  return { content: truncate(escapeText(text), LIMITS.content), embeds: [], allowedMentions: NO_MENTIONS, flags: MessageFlags.SuppressEmbeds };
 }

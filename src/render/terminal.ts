@@ -43,7 +43,9 @@ export function renderAnswer(answer: Answer, options: { debug?: boolean } = {}):
   if (answer.citations.length) {
     out.push("", "Sources:");
     for (const c of answer.citations) {
-      out.push(wrap(`[${c.n}] ${describeSource(c)}, characters ${c.start}–${c.end}`, WIDTH, ""));
+      // The web address last, in angle brackets: a URL.href holds no "<", ">" or space, so the link ends where they do.
+      const url = c.url ? ` <${c.url}>` : "";
+      out.push(wrap(`[${c.n}] ${describeSource(c)}, characters ${c.start}–${c.end}${url}`, WIDTH, ""));
     }
   }
   if (options.debug) out.push("", renderTrace(answer));

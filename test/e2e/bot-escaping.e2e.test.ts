@@ -41,8 +41,10 @@ describe("article text and metadata reach Discord escaped", () => {
     expect(embed?.description).toContain("quotas \\[1\\](https://evil.example)");
     expect(embed?.description).not.toMatch(MASKED_LINK);
     expect(embed?.description).toMatch(/” \[1\]$/);
-    const source = embed?.fields?.[0]?.name ?? "";
-    expect(source).toMatch(/^\[1\] \\\*\\\*Lithium\\\*\\\* /);
+    // The source field: "[1] outlet, date", then the title (escaped; no url in this article's metadata, so not linked).
+    const source = embed?.fields?.[0]?.value ?? "";
+    expect(embed?.fields?.[0]?.name).toMatch(/^\[1\] /);
+    expect(source).toMatch(/^\\\*\\\*Lithium\\\*\\\* /);
     expect(source).not.toMatch(MASKED_LINK);
     expect(source).not.toContain("@everyone");
   });

@@ -40,7 +40,7 @@ describe("bot lifecycle", () => {
       expect(reply.body).toMatchObject({ type: 4, data: { flags: 64 | 4 } });
       expect(contentOf((reply.body as { data: unknown }).data)).toBe("I'm not enabled on this server.");
       const mention = t.fake.messageCreate({ content: "When did Xi arrive in France?", mentionBot: true });
-      await t.log.waitFor((l) => l.includes("message.ignored") && l.includes(mention.id) && l.includes("guild_not_allowed"));
+      await t.log.waitFor((l) => l.includes('"event":"message"') && l.includes(mention.id) && l.includes('"outcome":"guild_not_allowed"'));
       expect(t.fake.requests.some((r) => JSON.stringify(r.body ?? "").includes(mention.id))).toBe(false);
     } finally {
       await t.stop();

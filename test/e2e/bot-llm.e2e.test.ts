@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PREVIEW_INTERVAL_MS } from "../../src/discord/commands/ask.js";
+import { PREVIEW_INTERVAL_MS } from "../../src/discord/pipeline/previews.js";
 import { startFakeLlm, type ChatRequest, type FakeLlm } from "../fakes/fake-llm.js";
 import { cleanup, tempDir } from "../helpers.js";
 import { callbackFor, contentOf, embedsOf, originalEditFor, startBot, type BotUnderTest } from "./helpers.js";
@@ -38,6 +38,26 @@ afterAll(async () => {
   await cleanup(root);
 });
 
+describe("a mention with a language model", () => {
+  it("replies with a preview at once, edits it as the model writes, and ends with the verified answer in the same message", async () => {
+    const asked = t.fake.messageCreate({ content: "Which countries did Xi visit after France?", mentionBot: true, userId: "600000000000000001" });
+    const first = await t.fake.waitForRequest((r) => r.method === "POST" && (r.body as { message_reference?: { message_id: string } } | null)?.message_reference?.message_id === asked.id, 15_000);
+    expect(contentOf(first.body)).toMatch(/^✍️ Writing \(not yet checked against the articles\)…/);
+    const replyId = (first.response as { id: string }).id;
+    const editOf = (r: { method: string; path: string }) => r.method === "PATCH" && r.path === `/channels/${t.fake.channelId}/messages/${replyId}`;
+    const final = await t.fake.waitForRequest((r) => editOf(r) && embedsOf(r.body).length > 0, 15_000);
+    await t.log.waitFor((l) => l.includes('"event":"message"') && l.includes(asked.id));
+    const edits = t.fake.requests.filter(editOf);
+    expect(edits.at(-1)).toBe(final);
+    expect(edits.length).toBeGreaterThanOrEqual(2);
+    // The answer's edit turns link-preview suppression off again, or its embeds would not show.
+    expect((final.body as { flags?: number }).flags).toBe(0);
+    expect(embedsOf(final.body)[0]?.description).toBe("After France, Xi is scheduled to travel to Serbia and Hungary [1].");
+    // One reply: the preview became the answer, no second message.
+    expect(t.fake.channelMessages(t.fake.channelId).filter((m) => m.message_reference?.message_id === asked.id)).toHaveLength(1);
+  });
+});
+
 describe("/ask with a language model", () => {
   it("previews the text at most about once a second, then posts the verified answer with citations", async () => {
     const sent = t.fake.slashCommand({ name: "ask", options: [{ name: "question", type: 3, value: "Which countries did Xi visit after France?" }] });
@@ -56,7 +76,7 @@ describe("/ask with a language model", () => {
     const [embed] = embedsOf(final.body);
     // "That is all." states nothing the passages support, so it is not shown.
     expect(embed?.description).toBe("After France, Xi is scheduled to travel to Serbia and Hungary [1].");
-    expect(embed?.fields?.[0]?.value).toContain("000\\_10e720cce02f15cd.txt");
+    expect(embed?.fields?.[0]?.value).toContain("Von der Leyen after meeting Xi");
     expect(contentOf(final.body)).toBe("");
     expect(embed?.footer?.text).toMatch(/^Written by a language model from the articles; each \[n\] was checked/);
   });

@@ -43,8 +43,10 @@ describe("/ask", () => {
     const [embed] = embedsOf(edit.body);
     expect(embed?.title).toBe("Which countries did Xi visit after France?");
     expect(embed?.description).toMatch(/Serbia and Hungary.*\[1\]/s);
-    expect(embed?.fields?.[0]?.name).toMatch(/^\[1\] /);
-    expect(embed?.fields?.[0]?.value).toMatch(/000\\_10e720cce02f15cd\.txt, characters \d+–\d+/);
+    // "[1] outlet, date" and the article's title; the file and offsets are behind Sources.
+    expect(embed?.fields?.[0]?.name).toMatch(/^\[1\] .+, \d{4}-\d{2}(-\d{2})?$/);
+    expect(embed?.fields?.[0]?.value).toMatch(/^Von der Leyen after meeting Xi/);
+    expect(JSON.stringify(embed?.fields)).not.toMatch(/\.txt|characters \d/);
     expect(customIdsOf(edit.body)).toEqual([expect.stringMatching(/^sources:/), expect.stringMatching(/^feedback:up:/), expect.stringMatching(/^feedback:down:/)]);
     expect((edit.body as { allowed_mentions: unknown }).allowed_mentions).toEqual({ parse: [], replied_user: false });
   });
@@ -77,7 +79,7 @@ describe("/ask", () => {
     const { sent } = await ask("What did von der Leyen say?", { event: "paris-trilateral-2024" });
     const edit = await t.fake.waitForRequest(originalEditFor(sent.token));
     const [embed] = embedsOf(edit.body);
-    expect(embed?.fields?.every((f) => f.value.includes("000\\_10e720cce02f15cd.txt"))).toBe(true);
+    expect(embed?.fields?.every((f) => f.value.startsWith("Von der Leyen after meeting Xi"))).toBe(true);
     expect(embed?.footer?.text).toContain("Macron–von der Leyen–Xi trilateral meeting");
   });
 
@@ -252,11 +254,18 @@ describe("other commands", () => {
   });
 
   it("/sources, /summits and /help answer within the limits", async () => {
-    for (const name of ["sources", "summits", "help"]) {
+    for (const name of ["sources", "summits"]) {
       const sent = t.fake.slashCommand({ name, ...newUser() });
+      // Private unless asked: the deferral is ephemeral.
+      expect((await t.fake.waitForRequest(callbackFor(sent.id))).body).toMatchObject({ type: 5, data: { flags: 64 } });
       const edit = await t.fake.waitForRequest(originalEditFor(sent.token));
       expect(embedsOf(edit.body).length, name).toBeGreaterThan(0);
     }
+    // /help is answered at once, privately, without a deferral.
+    const help = t.fake.slashCommand({ name: "help", ...newUser() });
+    const helpReply = await t.fake.waitForRequest(callbackFor(help.id));
+    expect(helpReply.body).toMatchObject({ type: 4, data: { flags: 64 } });
+    expect(embedsOf((helpReply.body as { data: unknown }).data)[0]?.title).toBe("What I can do");
     const summits = t.fake.requests.filter((r) => r.method === "PATCH").map((r) => JSON.stringify(r.body)).find((b) => b.includes("Events the articles cover"));
     expect(summits).toContain("eu-china-summit-beijing-2023");
   });

@@ -1,3 +1,4 @@
+import { appendFile } from "node:fs/promises";
 import path from "node:path";
 import { createApp } from "../../src/app.js";
 import type { Env } from "../../src/config.js";
@@ -5,6 +6,7 @@ import { createBot, type Bot } from "../../src/discord/bot.js";
 import type { EmbeddingProvider } from "../../src/ingest/embedders/provider.js";
 import { TransformersEmbeddings } from "../../src/ingest/embedders/transformers.js";
 import { memoryLogger, silentLogger } from "../../src/log.js";
+import { findOperation } from "../fakes/discord-spec.js";
 import { startFakeDiscord, type FakeDiscord, type RecordedRequest } from "../fakes/fake-discord.js";
 import { copySeeds, testConfig, tinyModelEnv } from "../helpers.js";
 
@@ -15,6 +17,7 @@ import { copySeeds, testConfig, tinyModelEnv } from "../helpers.js";
 
 export interface BotUnderTest {
   readonly fake: FakeDiscord;
+  readonly corpusDir: string;
   readonly bot: Bot;
   readonly log: ReturnType<typeof memoryLogger>;
   readonly dataDir: string;
@@ -40,13 +43,20 @@ function hookedEmbedder(real: EmbeddingProvider, hold: { promise: Promise<void> 
   };
 }
 
-export async function startBot(root: string, env: Env = {}, options: { prepareCorpus?: (dir: string) => Promise<void> } = {}): Promise<BotUnderTest> {
+export interface StartBotOptions {
+  /** Articles a test adds to the seeds (or metadata it changes), before the index is built. */
+  prepareCorpus?: (dir: string) => Promise<void>;
+  /** The data folder (default: a new one per fake): a restart passes the previous bot's. */
+  dataDir?: string;
+}
+
+/** `env` may depend on the fake (its channel ids). */
+export async function startBot(root: string, env: Env | ((fake: FakeDiscord) => Env) = {}, options: StartBotOptions = {}): Promise<BotUnderTest> {
   const fake = await startFakeDiscord();
   const corpusDir = path.join(root, "corpus");
   await copySeeds(corpusDir).catch(() => undefined);
-  // Articles a test adds to the seeds, before the index is built.
   await options.prepareCorpus?.(corpusDir);
-  const dataDir = path.join(root, `data-${fake.applicationId}`);
+  const dataDir = options.dataDir ?? path.join(root, `data-${fake.applicationId}`);
   const config = testConfig({
     ...(await tinyModelEnv(path.join(root, "models"))),
     CORPUS_DIR: corpusDir,
@@ -54,7 +64,7 @@ export async function startBot(root: string, env: Env = {}, options: { prepareCo
     DISCORD_TOKEN: fake.token,
     DISCORD_APPLICATION_ID: fake.applicationId,
     DISCORD_API_URL: fake.restApi,
-    ...env,
+    ...(typeof env === "function" ? env(fake) : env),
   });
   let release = () => {};
   const hold = { promise: new Promise<void>((resolve) => (release = resolve)) };
@@ -65,6 +75,7 @@ export async function startBot(root: string, env: Env = {}, options: { prepareCo
   await bot.start();
   return {
     fake,
+    corpusDir,
     bot,
     log,
     dataDir,
@@ -75,8 +86,19 @@ export async function startBot(root: string, env: Env = {}, options: { prepareCo
       // Every REST request the bot sent must match Discord's OpenAPI description (each mismatch was
       // also answered 400, but the bot may have caught that error).
       fake.assertNoSpecViolations();
+      // SPEC_SHAPES_FILE=path: appends which spec operations (and, for callbacks, callback types) the bot's requests used, to count them.
+      if (process.env.SPEC_SHAPES_FILE) await appendFile(process.env.SPEC_SHAPES_FILE, requestShapes(fake.requests).map((s) => `${s}\n`).join(""));
     },
   };
+}
+
+/** Each request's operation in Discord's OpenAPI description, with the callback type for interaction callbacks. */
+export function requestShapes(requests: readonly RecordedRequest[]): string[] {
+  return requests.map((r) => {
+    const op = findOperation(r.method, r.path)?.operationId ?? `${r.method} (not in the spec)`;
+    const type = (r.body as { type?: unknown } | null)?.type;
+    return op === "create_interaction_response" && typeof type === "number" ? `${op} type ${type}` : op;
+  });
 }
 
 /** Requests that create or edit a message the bot sends, with their payload. */

@@ -8,10 +8,11 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../src/app.js";
 import type { Env } from "../../src/config.js";
 import { runMain } from "../../src/cli/main.js";
 import { EXIT, type CliIo } from "../../src/cli/io.js";
-import { cleanup, copySeeds, SEEDS, tempDir, tinyModelEnv, within } from "../helpers.js";
+import { cleanup, copySeeds, SEEDS, tempDir, testConfig, tinyModelEnv, within } from "../helpers.js";
 import { blockedRequests } from "../setup-no-network.js";
 
 interface Sink {
@@ -87,6 +88,7 @@ interface CitationJson {
   n: number;
   source: string;
   title: string;
+  url: string | null;
   quote: string;
   start: number;
   end: number;
@@ -173,7 +175,9 @@ describe("summit CLI (runMain)", () => {
       expect(a.answer).toContain("[1]");
       expect(a.citations.length).toBeGreaterThan(0);
       a.citations.forEach((c, i) => {
-        expect(Object.keys(c).sort()).toEqual(["end", "n", "quote", "source", "start", "title"]);
+        expect(Object.keys(c).sort()).toEqual(["end", "n", "quote", "source", "start", "title", "url"]);
+        // The seeds' metadata states no web address, and none is made up.
+        expect(c.url).toBeNull();
         expect(c.n).toBe(i + 1);
         expect(a.answer).toContain(`[${c.n}]`);
         expect(SEED_SOURCES).toContain(c.source);
@@ -531,6 +535,55 @@ describe("summit CLI (runMain)", () => {
       const r = await within(10_000, run(["console"], { stdin: Readable.from(["/help\n"]) }));
       expect(r.code).toBe(EXIT.ok);
       expect(r.stdout).toContain("/articles");
+    });
+  });
+
+  describe("article web addresses (metadata url)", () => {
+    it("carries a url the metadata states to citations, ask --json and the Sources line; a metadata-only change needs no re-embedding", async () => {
+      const corpus = await freshDir("cli-url-corpus-");
+      const data = await freshDir("cli-url-data-");
+      await copySeeds(corpus);
+      const urlEnv = { ...env, CORPUS_DIR: corpus, DATA_DIR: data };
+      const question = "What did von der Leyen say about dual-use goods?";
+
+      const app = createApp(testConfig(urlEnv));
+      const before = await app.ask(question);
+      expect(before.citations.length).toBeGreaterThan(0);
+      for (const c of before.citations) expect(c.url).toBeNull();
+      const cited = before.citations[0]?.source ?? "";
+
+      // Only the metadata changes: the cited article gets a url (written unnormalised).
+      const file = path.join(corpus, "metadata.json");
+      const meta = JSON.parse(await readFile(file, "utf8")) as { articles: Record<string, Record<string, unknown>> };
+      const entry = meta.articles[cited];
+      expect(entry).toBeDefined();
+      meta.articles[cited] = { ...entry, url: "HTTPS://Example.com/news/dual-use goods" };
+      await writeFile(file, JSON.stringify(meta, null, 2));
+      const href = "https://example.com/news/dual-use%20goods";
+
+      // The console's /ingest: the corpus is re-read, nothing is re-embedded or rebuilt.
+      const summary = await app.ingest();
+      expect(summary.embedded).toBe(0);
+      expect(summary.wrote).toBe(false);
+      const after = await app.ask(question);
+      expect(after.citations.length).toBeGreaterThan(0);
+      for (const c of after.citations) expect(c.url).toBe(c.source === cited ? href : null);
+      expect(after.citations.some((c) => c.url === href)).toBe(true);
+
+      // A new process (one-shot ask) reads it too.
+      const fresh = await createApp(testConfig(urlEnv)).ask(question);
+      expect(fresh.citations.find((c) => c.source === cited)?.url).toBe(href);
+
+      const json = await run(["ask", "--json", question], { env: urlEnv });
+      expect(json.code).toBe(EXIT.ok);
+      const a = oneJsonLine<AnswerJson>(json.stdout);
+      for (const c of a.citations) expect(c.url).toBe(c.source === cited ? href : null);
+
+      const text = await run(["ask", question], { env: urlEnv });
+      expect(text.code).toBe(EXIT.ok);
+      const sources = text.stdout.slice(text.stdout.indexOf("Sources:")).replace(/\s+/g, " ");
+      expect(sources).toContain(`(${cited}), characters`);
+      expect(sources).toContain(`<${href}>`);
     });
   });
 

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, Events, GatewayIntentBits, type ChatInputCommandInteraction } from "discord.js";
 import { loadConfig } from "../../src/config.js";
 import { allCommands } from "../../src/discord/commands/index.js";
-import { respond } from "../../src/discord/interactions.js";
+import { registrationBody } from "../../src/discord/commands/command.js";
+import { interactionResponder } from "../../src/discord/pipeline/responders.js";
 import { renderEvidence } from "../../src/render/discord.js";
 import { answerOf } from "../fixtures/answers.js";
 import { checkRequest, findOperation, specVersion } from "../fakes/discord-spec.js";
@@ -101,11 +102,15 @@ describe("Discord's API description as a request checker", () => {
   });
 
   it("passes the bot's own slash commands as deploy-commands registers them", () => {
-    const body = [...allCommands(loadConfig({})).values()].map((c) => c.data);
+    const body = [...allCommands(loadConfig({ DISCORD_ANSWER_DMS: "true" })).values()].map(registrationBody);
     for (const path of ["/applications/1234567890123456789/commands", "/applications/1234567890123456789/guilds/1234567890123456780/commands"]) {
       const check = checkRequest("PUT", path, body);
       expect(check.text).toBe("");
     }
+    // What the validator found on its first run over the new commands: the builders' string form of
+    // default_member_permissions ("32") is not what the description allows in a request (an integer).
+    const asBuilt = [...allCommands(loadConfig({})).values()].map((c) => c.data);
+    expect(checkRequest("PUT", "/applications/1234567890123456789/commands", asBuilt).text).toContain("default_member_permissions must be integer,null");
   });
 });
 
@@ -174,13 +179,14 @@ describe("the bot's replies on the wire, follow-ups included", () => {
     const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: fake.restApi } });
     try {
       const basis = { title: "stated", outlet: "stated", date: "stated" } as const;
-      // 23 quoted sources: more embeds than one message holds, so respond() needs follow-ups.
+      // 23 quoted sources: more embeds than one message holds, so the responder needs follow-ups.
       const citations = Array.from({ length: 23 }, (_, i) => ({
         n: i + 1,
         source: `00${i}_x.txt`,
         title: `Title ${i + 1} ${"é".repeat(300)}`,
         outlet: "Kyodo News",
         date: "2023-12-07",
+        url: null,
         basis,
         quote: `Quote ${i + 1} ${"word ".repeat(900)}`,
         start: 0,
@@ -194,8 +200,8 @@ describe("the bot's replies on the wire, follow-ups included", () => {
           const interaction: ChatInputCommandInteraction = i;
           interaction
             .deferReply()
-            .then(() => respond(interaction, messages, false))
-            .then(resolve, reject);
+            .then(() => interactionResponder(interaction).send(messages, false))
+            .then(() => resolve(), reject);
         });
       });
       await client.login(fake.token);

@@ -1,45 +1,43 @@
-import type { AutocompleteInteraction, ChatInputCommandInteraction } from "discord.js";
-import type { RESTPostAPIChatInputApplicationCommandsJSONBody } from "discord-api-types/v10";
-import { z } from "zod";
-import type { DiscordMessage } from "../../render/discord.js";
+import type { AutocompleteInteraction, ChatInputCommandInteraction, MessageContextMenuCommandInteraction } from "discord.js";
+import type { RESTPostAPIChatInputApplicationCommandsJSONBody, RESTPostAPIContextMenuApplicationCommandsJSONBody } from "discord-api-types/v10";
 import type { BotContext } from "../context.js";
+import type { Handler } from "../pipeline/request.js";
 
 /**
- * A slash command: plain data (what Discord registers) and what runs when a
- * member uses it. `run` returns the messages to send; deferring, limits,
- * errors and sending are handled once, in src/discord/interactions.ts.
+ * A slash command: what Discord registers (built with discord.js's
+ * SlashCommandBuilder, which checks names, lengths and option counts) and the
+ * handler the request pipeline runs (src/discord/pipeline/run.ts does the
+ * checks, deferral, errors, sending and logging).
  */
-export interface Command {
+export interface SlashCommand extends Handler<ChatInputCommandInteraction> {
+  readonly kind: "slash";
   readonly data: RESTPostAPIChatInputApplicationCommandsJSONBody;
-  /** Counts against the member's rate limit and the concurrency cap (it searches or answers). */
-  readonly limited: boolean;
-  /**
-   * Refuses bad input at once (throwing AppError), before deferring, so the
-   * refusal is shown only to the member and costs no rate-limit allowance.
-   */
-  check?(interaction: ChatInputCommandInteraction, ctx: BotContext): void;
-  /** Whether the reply is shown only to the member; decided before deferring. */
-  ephemeral(interaction: ChatInputCommandInteraction): boolean;
-  run(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<DiscordMessage[]>;
   autocomplete?(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void>;
 }
 
-const commandSchema = z.object({
-  data: z.object({
-    name: z.string().regex(/^[-_\p{L}\p{N}]{1,32}$/u),
-    description: z.string().min(1).max(100),
-  }),
-  limited: z.boolean(),
-  ephemeral: z.function(),
-  run: z.function(),
-});
+/** A message context-menu command (right-click a message > Apps). */
+export interface MessageMenuCommand extends Handler<MessageContextMenuCommandInteraction> {
+  readonly kind: "message_menu";
+  readonly data: RESTPostAPIContextMenuApplicationCommandsJSONBody;
+}
 
-/** Checks the commands and indexes them by name; a malformed or duplicate command is a programming error. */
+export type Command = SlashCommand | MessageMenuCommand;
+
+/**
+ * A command as deploy-commands sends it. Discord's OpenAPI description types
+ * default_member_permissions in a request as an integer (a permission bit
+ * set below 2^54), while discord.js's builders (and discord-api-types) give
+ * the string form Discord sends back; the request uses the integer.
+ */
+export function registrationBody(command: Command): Omit<Command["data"], "default_member_permissions"> & { default_member_permissions?: number | null } {
+  const { default_member_permissions: permissions, ...rest } = command.data;
+  return permissions === undefined ? rest : { ...rest, default_member_permissions: permissions === null ? null : Number(permissions) };
+}
+
+/** Indexes the commands by name; a duplicate name is a programming error. */
 export function commandRegistry(commands: readonly Command[]): ReadonlyMap<string, Command> {
   const map = new Map<string, Command>();
   for (const command of commands) {
-    const parsed = commandSchema.safeParse(command);
-    if (!parsed.success) throw new Error(`invalid command ${command.data?.name ?? "?"}: ${z.prettifyError(parsed.error)}`);
     if (map.has(command.data.name)) throw new Error(`two commands are named ${command.data.name}`);
     map.set(command.data.name, command);
   }

@@ -1,17 +1,16 @@
-import type { AutocompleteInteraction } from "discord.js";
-import type { APIApplicationCommandOption } from "discord-api-types/v10";
+import type { AutocompleteInteraction, SlashCommandStringOption } from "discord.js";
 import { LIMITS, truncate } from "../../render/discord.js";
 import type { BotContext } from "../context.js";
 
 /** The `event` option of /ask and /search: an event id, suggested as the member types. */
-export const EVENT_OPTION: APIApplicationCommandOption = {
-  type: 3, // string
-  name: "event",
-  description: "Only use articles about this summit (see /summits)",
-  required: false,
-  autocomplete: true,
-  max_length: 100,
-};
+export const eventOption = (o: SlashCommandStringOption): SlashCommandStringOption =>
+  o
+    .setName("event")
+    .setDescription("Only use articles about this summit (see /summits)")
+    .setDescriptionLocalizations({ fr: "N’utiliser que les articles sur ce sommet (voir /summits)", de: "Nur Artikel über diesen Gipfel verwenden (siehe /summits)" })
+    .setRequired(false)
+    .setAutocomplete(true)
+    .setMaxLength(100);
 
 /** Suggests events whose name, place, date or id contain what the member typed. */
 export async function suggestEvents(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void> {
@@ -22,10 +21,4 @@ export async function suggestEvents(interaction: AutocompleteInteraction, ctx: B
     .slice(0, 25)
     .map((e) => ({ name: truncate(`${e.name} (${e.date.value})`, LIMITS.choiceName), value: e.id }));
   await interaction.respond(choices);
-}
-
-/** The name of event `id`, for footers. */
-export async function eventName(ctx: BotContext, id: string | null): Promise<string | undefined> {
-  if (!id) return undefined;
-  return (await ctx.app.events()).find((e) => e.id === id)?.name ?? id;
 }

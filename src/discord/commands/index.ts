@@ -1,11 +1,24 @@
 import type { Config } from "../../config.js";
+import { askAboutMessageCommand } from "./ask-about-message.js";
 import { askCommand } from "./ask.js";
 import { commandRegistry, type Command } from "./command.js";
-import { helpCommand, sourcesCommand, summitsCommand } from "./lists.js";
+import { helpCommand } from "./help.js";
+import { reloadCommand } from "./reload.js";
 import { searchCommand } from "./search.js";
+import { sourcesCommand } from "./sources.js";
+import { statsCommand } from "./stats.js";
+import { summitsCommand } from "./summits.js";
 
-/** Every slash command, by name: what deploy-commands registers and what the bot runs. */
+/** Every application command, by name: what deploy-commands registers and what the bot runs. */
 export function allCommands(config: Config): ReadonlyMap<string, Command> {
-  const max = config.answer.maxQuestionChars;
-  return commandRegistry([askCommand(max), searchCommand(max), sourcesCommand, summitsCommand, helpCommand]);
+  return commandRegistry([
+    askCommand(config),
+    searchCommand(config),
+    sourcesCommand(config),
+    summitsCommand(config),
+    helpCommand(config),
+    askAboutMessageCommand(config),
+    reloadCommand(),
+    statsCommand(),
+  ]);
 }

@@ -1,28 +1,35 @@
+import { SlashCommandBuilder, type ChatInputCommandInteraction } from "discord.js";
+import type { Config } from "../../config.js";
 import { renderSearch } from "../../render/discord.js";
-import { cleanQuestion } from "../../text/question.js";
-import type { Command } from "./command.js";
-import { EVENT_OPTION, suggestEvents } from "./event-option.js";
+import { questionChecks } from "../pipeline/checks.js";
+import type { Request } from "../pipeline/request.js";
+import type { SlashCommand } from "./command.js";
+import { INTEGRATION_TYPES, memberContexts } from "./contexts.js";
+import { eventOption, suggestEvents } from "./event-option.js";
 
-export function searchCommand(maxQuestionChars: number): Command {
+const query = (r: Request<ChatInputCommandInteraction>) => r.source.options.getString("query", true);
+
+export function searchCommand(config: Config): SlashCommand {
   return {
-    data: {
-      name: "search",
-      description: "Show the passages that best match a query, with their scores",
-      options: [
-        { type: 3, name: "query", description: "Words or a question", required: true, max_length: Math.min(6000, maxQuestionChars) },
-        EVENT_OPTION,
-      ],
-      contexts: [0],
-    },
-    limited: true,
-    check: (i, ctx) => void cleanQuestion(i.options.getString("query", true), ctx.config.answer.maxQuestionChars),
+    kind: "slash",
+    data: new SlashCommandBuilder()
+      .setName("search")
+      .setDescription("Show the passages that best match a query, with their scores")
+      .setDescriptionLocalizations({ fr: "Les passages qui correspondent le mieux à une requête, avec leur score", de: "Die am besten passenden Textstellen zu einer Suche, mit ihrer Bewertung" })
+      .setContexts(...memberContexts(config.discord))
+      .setIntegrationTypes(...INTEGRATION_TYPES)
+      .addStringOption((o) => o.setName("query").setDescription("Words or a question").setRequired(true).setMaxLength(Math.min(6000, config.answer.maxQuestionChars)))
+      .addStringOption(eventOption)
+      .toJSON(),
+    checks: questionChecks(query),
+    defers: true,
+    gated: true,
     ephemeral: () => false,
-    async run(interaction, ctx) {
-      const query = interaction.options.getString("query", true);
-      const event = interaction.options.getString("event") ?? undefined;
-      const passages = await ctx.app.search(query, { limit: 5, event });
+    async run(r, ctx) {
+      const event = r.source.options.getString("event") ?? undefined;
+      const passages = await ctx.app.search(query(r), { limit: 5, event });
       const articles = new Map((await ctx.app.articles()).map((a) => [a.source, a]));
-      return renderSearch(query, passages, (s) => articles.get(s));
+      return { messages: renderSearch(query(r), passages, (s) => articles.get(s)) };
     },
     autocomplete: suggestEvents,
   };

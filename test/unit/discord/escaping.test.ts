@@ -13,7 +13,7 @@ const EVIL_TITLE = "**Lithium** # tariffs [2](https://evil.example) <@1234567890
 const basis = { title: "stated", outlet: "stated", date: "stated" } as const;
 
 function citation(n: number, quote: string, extra: Partial<Citation> = {}): Citation {
-  return { n, source: `00${n}_x.txt`, title: EVIL_TITLE, outlet: "Kyodo", date: "2024-03-03", basis, quote, start: 0, end: quote.length, ...extra };
+  return { n, source: `00${n}_x.txt`, title: EVIL_TITLE, outlet: "Kyodo", date: "2024-03-03", url: null, basis, quote, start: 0, end: quote.length, ...extra };
 }
 
 const answer = (citations: Citation[], extra: Partial<Answer> = {}): Answer => answerOf(citations, extra, "What did the minister say?");
@@ -40,14 +40,14 @@ describe("escapeText", () => {
 
 describe("rendered messages", () => {
   it("an article's [1](https://…) stays text in the answer, while the real [1] marker still works", () => {
-    const [m] = renderAnswer(answer([citation(1, "Tariffs would double [1](https://evil.example) soon.")]), { answerId: "x" });
+    const [m] = renderAnswer(answer([citation(1, "Tariffs would double [1](https://evil.example) soon.")]), {});
     const description = m?.embeds[0]?.description ?? "";
     expect(description).not.toMatch(MASKED_LINK);
     expect(description).toBe("“Tariffs would double \\[1\\](https://evil.example) soon.” [1]");
   });
 
   it("a generated answer's marker followed by a link is text too", () => {
-    const [m] = renderAnswer(answer([citation(1, "x")], { text: "Tariffs double [1](https://evil.example). Really [1]." }), { answerId: "x" });
+    const [m] = renderAnswer(answer([citation(1, "x")], { text: "Tariffs double [1](https://evil.example). Really [1]." }), {});
     expect(m?.embeds[0]?.description).toBe("Tariffs double \\[1\\](https://evil.example). Really [1].");
   });
 
@@ -56,7 +56,7 @@ describe("rendered messages", () => {
     const article = { source: "001_x.txt", meta: { title: { value: EVIL_TITLE, basis: "stated" }, outlet: { value: null, basis: "unknown" }, date: { value: null, basis: "unknown" } } } as unknown as Article;
     const passage = { chunk: { source: "001_x.txt", text: "text", start: 0, end: 4 }, score: 1 } as unknown as Passage;
     const names = [
-      renderAnswer(answer([c]), { answerId: "x" })[0]?.embeds[0]?.fields?.[0]?.name,
+      renderAnswer(answer([c]), {})[0]?.embeds[0]?.fields?.[0]?.value,
       renderEvidence(answer([c]))[0]?.embeds[0]?.title,
       renderSearch("q", [passage], () => article)[0]?.embeds[0]?.fields?.[0]?.name,
       renderArticleList([article])[0]?.embeds[0]?.fields?.[0]?.name,
@@ -83,7 +83,7 @@ describe("rendered messages", () => {
 
   it("a long question cut in the middle of an emoji leaves no lone surrogate in the title", () => {
     const question = `What${"😀".repeat(200)}`;
-    const [m] = renderAnswer(answer([citation(1, "Quote.")], { question }), { answerId: "x" });
+    const [m] = renderAnswer(answer([citation(1, "Quote.")], { question }), {});
     const title = m?.embeds[0]?.title ?? "";
     expect(title.length).toBeLessThanOrEqual(LIMITS.title);
     expect(title.isWellFormed()).toBe(true);

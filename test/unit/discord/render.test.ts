@@ -14,12 +14,13 @@ import {
   truncate,
   type DiscordMessage,
 } from "../../../src/render/discord.js";
+import { answerButtons } from "../../../src/render/button-ids.js";
 import type { Answer, Article, Citation } from "../../../src/types.js";
 
 const basis = { title: "stated", outlet: "inferred", date: "stated" } as const;
 
 function citation(n: number, quote: string, extra: Partial<Citation> = {}): Citation {
-  return { n, source: `00${n}_x.txt`, title: `Title ${n}`, outlet: "Kyodo News", date: "2023-12-07", basis, quote, start: 10 * n, end: 10 * n + quote.length, ...extra };
+  return { n, source: `00${n}_x.txt`, title: `Title ${n}`, outlet: "Kyodo News", date: "2023-12-07", url: null, basis, quote, start: 10 * n, end: 10 * n + quote.length, ...extra };
 }
 
 const answer = (citations: Citation[], extra: Partial<Answer> = {}): Answer => answerOf(citations, extra);
@@ -67,34 +68,47 @@ describe("truncate", () => {
 });
 
 describe("renderAnswer", () => {
+  it("links a citation's title to the article when the metadata has a url, and only then", () => {
+    const linked = { ...citation(1, "Quote."), title: "EU [draft] *deal*", url: "https://news.example/a(1) b" };
+    const [m] = renderAnswer(answer([linked, citation(2, "Other.")]), {});
+    const [first, second] = m?.embeds[0]?.fields ?? [];
+    expect(first?.value).toBe("[EU \\[draft\\] \\*deal\\*](<https://news.example/a%281%29%20b>)");
+    expect(second?.value).toBe("Title 2");
+    expect(renderEvidence(answer([linked]))[0]?.embeds[0]?.url).toBe("https://news.example/a(1) b");
+    expect(renderEvidence(answer([citation(2, "Other.")]))[0]?.embeds[0]?.url).toBeUndefined();
+  });
+
+
   it("puts question, answer with markers, sources and buttons in one message", () => {
-    const [m, ...rest] = renderAnswer(answer([citation(1, "More effort is needed."), citation(2, "Balanced trade.")]), { answerId: "abc" });
+    const [m, ...rest] = renderAnswer(answer([citation(1, "More effort is needed."), citation(2, "Balanced trade.")]), { buttons: answerButtons("answer0a", true) });
     expect(rest).toEqual([]);
     if (!m) throw new Error("no message");
     expectWithinLimits(m);
     const e = m.embeds[0];
     expect(e?.title).toBe("What did von der Leyen say?");
     expect(e?.description).toBe("“More effort is needed.” [1]\n“Balanced trade.” [2]");
-    expect(e?.fields?.map((f) => f.name)).toEqual(["[1] Title 1", "[2] Title 2"]);
-    expect(e?.fields?.[0]?.value).toBe("Kyodo News (inferred), 2023-12-07 · 001\\_x.txt, characters 10–32");
+    expect(e?.fields?.map((f) => f.name)).toEqual(["[1] Kyodo News (inferred), 2023-12-07", "[2] Kyodo News (inferred), 2023-12-07"]);
+    // No url in the metadata: the title, not linked; file names and offsets are behind Sources only.
+    expect(e?.fields?.map((f) => f.value)).toEqual(["Title 1", "Title 2"]);
+    expect(JSON.stringify(m)).not.toMatch(/001\\\\_x\.txt|characters 10/);
     const ids = m.components?.[0]?.components.map((b) => b.custom_id);
-    expect(ids).toEqual(["sources:abc", "feedback:up:abc", "feedback:down:abc"]);
+    expect(ids).toEqual(["sources:answer0a", "feedback:up:answer0a", "feedback:down:answer0a"]);
   });
 
   it("escapes quotes and the echoed question but keeps the [n] markers", () => {
-    const [m] = renderAnswer(answer([citation(1, "He said *@everyone* <@123456789012345678>")], { question: "**hi** @here" }), { answerId: "x" });
+    const [m] = renderAnswer(answer([citation(1, "He said *@everyone* <@123456789012345678>")], { question: "**hi** @here" }), {});
     expect(m?.embeds[0]?.title).toBe("\\*\\*hi\\*\\* @\u200bhere");
     expect(m?.embeds[0]?.description).toMatch(/^“He said \\\*@\u200beveryone\\\* <\u200b@123456789012345678>” \[1\]$/);
   });
 
   it("keeps the markers of a generated answer working while escaping its text", () => {
-    const [m] = renderAnswer(answer([citation(1, "x"), citation(2, "y")], { text: "Xi *went* to Serbia [1][2]. Then [home] [2]." }), { answerId: "x" });
+    const [m] = renderAnswer(answer([citation(1, "x"), citation(2, "y")], { text: "Xi *went* to Serbia [1][2]. Then [home] [2]." }), {});
     expect(m?.embeds[0]?.description).toBe("Xi \\*went\\* to Serbia [1][2]. Then \\[home\\] [2].");
   });
 
   it("splits a very long answer at citation boundaries, within every limit", () => {
     const long = Array.from({ length: 12 }, (_, i) => citation(i + 1, `${"Sentence with several words. ".repeat(40)}End ${i + 1}.`));
-    const messages = renderAnswer(answer(long), { answerId: "x" });
+    const messages = renderAnswer(answer(long), { buttons: answerButtons("answer0a", true) });
     expect(messages.length).toBeGreaterThan(1);
     for (const m of messages) expectWithinLimits(m);
     const text = messages.flatMap((m) => m.embeds.map((e) => e.description ?? "")).join("\n");
@@ -106,21 +120,21 @@ describe("renderAnswer", () => {
   });
 
   it("cuts a single quote that is too long inside the quote, at a word end, keeping its marker", () => {
-    const [m] = renderAnswer(answer([citation(1, "word ".repeat(2000).trim())]), { answerId: "x" });
+    const [m] = renderAnswer(answer([citation(1, "word ".repeat(2000).trim())]), {});
     const d = m?.embeds[0]?.description ?? "";
     expect(d.length).toBeLessThanOrEqual(LIMITS.description);
     expect(d).toMatch(/word…” \[1\]$/);
   });
 
   it("renders an abstention without a Sources button", () => {
-    const [m] = renderAnswer(answer([], { abstained: true, text: "The articles I have don't cover that." }), { answerId: "x" });
+    const [m] = renderAnswer(answer([], { abstained: true, text: "The articles I have don't cover that." }), { buttons: answerButtons("answer0x", false) });
     expect(m?.embeds[0]?.description).toBe("The articles I have don't cover that.");
-    expect(m?.components?.[0]?.components.map((b) => b.custom_id)).toEqual(["feedback:up:x", "feedback:down:x"]);
+    expect(m?.components?.[0]?.components.map((b) => b.custom_id)).toEqual(["feedback:up:answer0x", "feedback:down:answer0x"]);
   });
 
   it("keeps more than 25 sources within limits", () => {
     const many = Array.from({ length: 30 }, (_, i) => citation(i + 1, "Short."));
-    const messages = renderAnswer(answer(many), { answerId: "x" });
+    const messages = renderAnswer(answer(many), {});
     for (const m of messages) expectWithinLimits(m);
     expect(messages.flatMap((m) => m.embeds.flatMap((e) => e.fields ?? []))).toHaveLength(30);
   });
@@ -140,6 +154,7 @@ function article(i: number, extra: Partial<Article["meta"]> = {}): Article {
       place: { value: null, basis: "unknown" },
       event: { value: `event-${i % 6}`, basis: "stated" },
       peopleQuoted: { value: [], basis: "stated" },
+      url: null,
       ...extra,
     },
   };
@@ -176,7 +191,7 @@ describe("limits with a larger corpus", () => {
     const many = Array.from({ length: 12 }, (_, i) =>
       citation(i + 1, "Short quote.", { title: "T".repeat(250), outlet: "O".repeat(300), source: `${"s".repeat(200)}.txt` }),
     );
-    const messages = renderAnswer(answer(many), { answerId: "x", eventName: "E".repeat(200) });
+    const messages = renderAnswer(answer(many), { eventName: "E".repeat(200) });
     for (const m of messages) expectWithinLimits(m);
     expect(messages.flatMap((m) => m.embeds.flatMap((e) => e.fields ?? []))).toHaveLength(12);
     expect(messages.at(-1)?.embeds.at(-1)?.footer?.text).toContain("Press Sources");
@@ -210,6 +225,7 @@ describe("other renderings", () => {
         place: { value: null, basis: "unknown" },
         event: { value: null, basis: "unknown" },
         peopleQuoted: { value: [], basis: "stated" },
+        url: null,
       },
     } satisfies Article;
     const [m] = renderArticleList([article]);
@@ -217,8 +233,8 @@ describe("other renderings", () => {
   });
 
   it("fits help in one message and mentions thread follow-ups only when enabled", () => {
-    const on = renderHelp({ answerMessages: true, maxQuestionChars: 1000 });
-    const off = renderHelp({ answerMessages: false, maxQuestionChars: 1000 });
+    const on = renderHelp({ answerMessages: true, answerDms: false, maxQuestionChars: 1000 });
+    const off = renderHelp({ answerMessages: false, answerDms: false, maxQuestionChars: 1000 });
     expect(on).toHaveLength(1);
     for (const m of [...on, ...off]) expectWithinLimits(m);
     expect(on[0]?.embeds[0]?.description).toContain("mention me");
