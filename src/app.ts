@@ -250,6 +250,16 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       return s.summary;
     },
     async ingest(options = {}) {
+      // With an index loaded, the new one is built beside it: questions keep the old one meanwhile,
+      // and a build that fails (an unreadable corpus folder, the write lock held elsewhere) leaves it in place.
+      const previous = state ? await state.catch(() => null) : null;
+      if (previous) {
+        const next = await load(options.force ?? false, options.onProgress);
+        state = Promise.resolve(next);
+        loadedEmbedder = next.embedder.id;
+        loadedSummary = next.summary;
+        return next.summary;
+      }
       state = null;
       const s = await ensure(options.force ?? false, options.onProgress);
       return s.summary;

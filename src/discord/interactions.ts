@@ -51,6 +51,10 @@ const UNKNOWN: Handler = {
 export async function handleInteraction(interaction: Interaction, deps: InteractionDeps): Promise<void> {
   if (interaction.isAutocomplete()) return autocomplete(interaction, deps);
   if (!interaction.isRepliable()) return;
+  // Channel scope needs a thread's parent: a thread the bot has not cached (a private one, say) is fetched once.
+  if (deps.discord.allowedChannels.length && !interaction.channel && interaction.channelId && interaction.inGuild()) {
+    await interaction.client.channels.fetch(interaction.channelId).catch(() => null);
+  }
   if (interaction.isChatInputCommand()) {
     const command = deps.commands.get(interaction.commandName);
     if (command?.kind === "slash") return runRequest(interactionRequest(interaction, "command", interaction.commandName, interaction, deps), command, deps);

@@ -35,8 +35,12 @@ interface Addressing {
   readonly fallbackTurn: Turn | null;
 }
 
-/** Whether and how `message` addresses the bot; null when it is not for the bot, "not_a_question" for chat in its threads. */
-export function addressing(message: Message, botId: string, discord: BotContext["discord"]): Addressing | "not_a_question" | null {
+/**
+ * Whether and how `message` addresses the bot; null when it is not for the
+ * bot, "not_a_question" for chat in its threads. `maxChars` is the question
+ * limit: a forum post (title and text) longer than it is shortened to it.
+ */
+export function addressing(message: Message, botId: string, discord: BotContext["discord"], maxChars: number): Addressing | "not_a_question" | null {
   const channel = message.channel;
   const roleIds = message.mentions.roles.filter((r) => r.tags?.botId === botId).map((r) => r.id);
   const mentioned = message.mentions.users.has(botId) || roleIds.length > 0;
@@ -55,7 +59,7 @@ export function addressing(message: Message, botId: string, discord: BotContext[
     const autoThread = autoChannel(channel.parentId);
     // A forum post's first message has the thread's id: a new question, in the post's title and text.
     if (autoThread && message.id === channel.id) {
-      return { how: "auto", text: postQuestion(channel.name, text), conversation: channel.id, fallbackTurn: null };
+      return { how: "auto", text: truncate(postQuestion(channel.name, text), maxChars), conversation: channel.id, fallbackTurn: null };
     }
     if (!mentioned && !ownThread && !autoThread) return null;
     if (!mentioned && !LOOKS_LIKE_QUESTION.test(text)) return "not_a_question";
@@ -134,7 +138,7 @@ function messageHandler(a: Addressing): Handler<Message> {
 export async function handleMessage(message: Message, ctx: BotContext): Promise<void> {
   const botId = ctx.botId();
   if (!botId) return;
-  const a = addressing(message, botId, ctx.discord);
+  const a = addressing(message, botId, ctx.discord, ctx.config.answer.maxQuestionChars);
   if (!a) return;
   const ignored = ignoreReason(message) ?? (a === "not_a_question" ? a : null);
   if (ignored || typeof a === "string") {

@@ -10,7 +10,7 @@ export const MESSAGES = {
   alreadyVoted: "You already gave this answer that vote.",
   emptyMention: "Ask me a question about the EU–China summits, e.g. “@me What did von der Leyen say about dual-use goods?” Type /help for more.",
   emptyTarget: "That message has no text I could answer about.",
-  reloadRunning: "A reload is already running; its result will show when it finishes.",
+  reloadRunning: "A reload is already running (started by another moderator or command). Try again when it has finished.",
   rateLimited: (ms: number) => `You're asking faster than I can keep up. Please wait ${Math.max(1, Math.ceil(ms / 1000))} s before your next question.`,
   failed: (id: string) => `Sorry, something went wrong on my side (error id ${id}). Please try again later.`,
   thanks: (vote: "up" | "down") => `Thanks, your ${vote === "up" ? "👍" : "👎"} is recorded.`,

@@ -29,7 +29,7 @@ export function reloadCommand(): SlashCommand {
       ctx.log.info("reload.done", { req: r.id, user: r.userId, added: summary.added.length, changed: summary.changed.length, removed: summary.removed.length, ms: Math.round(summary.timings.totalMs) });
       const changed = summary.added.length + summary.changed.length + summary.removed.length;
       const lines = [
-        changed === 0 && !summary.rebuilt ? "The index was already up to date." : `Index updated in ${(summary.timings.totalMs / 1000).toFixed(1)} s.`,
+        changed === 0 && !summary.rebuilt ? "The index was already up to date (articles and metadata re-read)." : `Index updated in ${(summary.timings.totalMs / 1000).toFixed(1)} s.`,
         `${summary.articles} articles, ${summary.chunks} passages (embedder ${summary.embedder}).`,
         ...(summary.added.length ? [`Added ${summary.added.length}${list(summary.added)}.`] : []),
         ...(summary.changed.length ? [`Changed ${summary.changed.length}${list(summary.changed)}.`] : []),

@@ -42,6 +42,8 @@ export interface SentReply {
 export interface Responder {
   /** Whether the member already sees something (a deferral's "thinking…", a preview, a reply). */
   readonly acknowledged: boolean;
+  /** Whether the reply itself (not a deferral or a preview) has been sent. */
+  readonly delivered: boolean;
   /** Tells the member the answer is coming, within Discord's 3 seconds (a deferral; typing for messages). */
   acknowledge(ephemeral: boolean): Promise<void>;
   /** Shows a draft where the answer will be (edits the deferral, or the bot's first reply to a message). */

@@ -5,9 +5,13 @@ import type { Responder, SentReply } from "./request.js";
 
 /** Answers an interaction: its reply (or the edit of its deferral), then follow-ups. */
 export function interactionResponder(interaction: RepliableInteraction): Responder {
+  let delivered = false;
   return {
     get acknowledged() {
       return interaction.deferred || interaction.replied;
+    },
+    get delivered() {
+      return delivered;
     },
     async acknowledge(ephemeral) {
       if (!interaction.deferred && !interaction.replied) await interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
@@ -22,6 +26,7 @@ export function interactionResponder(interaction: RepliableInteraction): Respond
       if (interaction.deferred) await interaction.editReply(editReplyOptions(first));
       else if (interaction.replied) await interaction.followUp(replyOptions(first, ephemeral));
       else await interaction.reply(replyOptions(first, ephemeral));
+      delivered = true;
       for (const m of rest) await interaction.followUp(replyOptions(m, ephemeral));
       return { message: null };
     },
@@ -38,13 +43,17 @@ export function interactionResponder(interaction: RepliableInteraction): Respond
  */
 export function messageResponder(message: Message): Responder {
   let reply: Message | null = null;
+  let delivered = false;
   return {
     get acknowledged() {
       return reply !== null;
     },
+    get delivered() {
+      return delivered;
+    },
     async acknowledge() {
-      // Typing lasts ~10 s or until the bot's message; failing to show it is no reason to stop.
-      if ("sendTyping" in message.channel) await message.channel.sendTyping().catch(() => undefined);
+      // Typing lasts ~10 s or until the bot's message; it is not waited for (Discord may rate-limit it), and failing to show it is no reason to stop.
+      if ("sendTyping" in message.channel) void message.channel.sendTyping().catch(() => undefined);
     },
     async preview(m) {
       reply = reply ? await reply.edit(messageEditOptions(m)) : await message.reply(messageOptions(m));
@@ -53,6 +62,7 @@ export function messageResponder(message: Message): Responder {
       const [first, ...rest] = messages;
       if (!first) return { message: reply };
       reply = reply ? await reply.edit(messageEditOptions(first)) : await message.reply(messageOptions(first));
+      delivered = true;
       const sent = reply;
       for (const m of rest) if ("send" in sent.channel) await sent.channel.send(messageOptions(m));
       return { message: sent };

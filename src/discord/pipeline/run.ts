@@ -3,7 +3,7 @@ import { notice, type DiscordMessage } from "../../render/discord.js";
 import type { BotContext } from "../context.js";
 import { BusyError } from "../limits.js";
 import { MESSAGES } from "../texts.js";
-import type { Handler, Reply, Request } from "./request.js";
+import type { Handler, Refusal, Reply, Request } from "./request.js";
 
 /**
  * The one wrapper every request goes through: checks, then acknowledgement
@@ -22,9 +22,14 @@ export async function runRequest<S>(req: Request<S>, handler: Handler<S>, ctx: B
   let outcome = "answered";
   let deferMs: number | null = null;
   try {
-    for (const check of handler.checks) {
-      const refusal = check(req, ctx);
-      if (!refusal) continue;
+    let refusal: Refusal | null = null;
+    try {
+      for (const check of handler.checks) if ((refusal = check(req, ctx))) break;
+    } catch (error) {
+      // A check that fails is the bot's failure: the member is told, privately, with an error id.
+      refusal = { outcome: "failed", message: failureMessage(error, ctx, fields, event) };
+    }
+    if (refusal) {
       outcome = refusal.outcome;
       if (refusal.message) await req.responder.send([refusal.message], true);
       return;
@@ -43,13 +48,20 @@ export async function runRequest<S>(req: Request<S>, handler: Handler<S>, ctx: B
       reply = { messages: [failureMessage(error, ctx, fields, event)] };
     }
     const sent = await req.responder.send(reply.messages, ephemeral);
-    await reply.afterSend?.(sent);
+    if (reply.afterSend) {
+      // The member has the answer: a failure here (a thread not opened, a vote not stored) is logged, not shown.
+      await reply.afterSend(sent).catch((error: unknown) => {
+        outcome = `${outcome}+after_send_failed`;
+        log.error(`${event}.after_send_failed`, { errorId: newErrorId(), error });
+      });
+    }
   } catch (error) {
     // Sending itself failed (Discord unreachable or refusing the payload, the interaction expired).
     outcome = "send_failed";
     const errorId = newErrorId();
     log.error(`${event}.send_failed`, { errorId, error });
-    if (req.responder.acknowledged) {
+    // Replace what the member sees ("thinking…", a draft) with the notice; never an answer already delivered.
+    if (req.responder.acknowledged && !req.responder.delivered) {
       await req.responder.recover(notice(MESSAGES.failed(errorId))).catch((again: unknown) => log.error(`${event}.send_failed`, { errorId, error: again, retry: true }));
     }
   } finally {

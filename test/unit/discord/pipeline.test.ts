@@ -52,8 +52,8 @@ interface World {
   ctx: BotContext;
   log: ReturnType<typeof memoryLogger>;
   stopping: { value: boolean };
-  /** Resolve to let answers finish (they wait while `hold` is set). */
-  hold: { promise: Promise<void> | null };
+  /** Resolve to let answers finish (they wait while `hold` is set); `entered` is called when one starts waiting. */
+  hold: { promise: Promise<void> | null; entered?: () => void };
 }
 
 function world(env: Env = {}, limits: { burst?: number; maxConcurrent?: number; maxQueued?: number } = {}): World {
@@ -64,6 +64,7 @@ function world(env: Env = {}, limits: { burst?: number; maxConcurrent?: number; 
   const app = {
     config,
     async ask(question: string) {
+      if (hold.promise) hold.entered?.();
       await hold.promise;
       return answerTo(question);
     },
@@ -186,7 +187,8 @@ describe("the request checks, for every entry point", () => {
     expectRefused(entry, calls, MESSAGES.restarting);
   });
 
-  it.each(ENTRIES.filter((e) => e !== "button"))("%s: refuses an over-long question before spending the allowance", async (entry) => {
+  // (A message picked for "Ask about this message" is shortened instead: see below.)
+  it.each(ENTRIES.filter((e) => e !== "button" && e !== "context_menu"))("%s: refuses an over-long question before spending the allowance", async (entry) => {
     const w = world({ MAX_QUESTION_CHARS: "50" }, { burst: 1 });
     const long = await ask(w, entry, `Why ${"really ".repeat(20)}?`);
     expect(long.line.outcome).toBe("refused:QUESTION_TOO_LONG");
@@ -208,7 +210,10 @@ describe("the request checks, for every entry point", () => {
     const w = world({}, { maxConcurrent: 1, maxQueued: 0 });
     let release = () => {};
     w.hold.promise = new Promise<void>((resolve) => (release = resolve));
+    const holding = new Promise<void>((resolve) => (w.hold.entered = resolve));
     const first = ask(w, "slash", "When did Xi arrive in France?", { userId: "666666666666666666" });
+    // The first question holds the only slot before the second arrives.
+    await holding;
     const { calls, line } = await ask(w, entry);
     expect(line.outcome).toBe("busy");
     // Acknowledged (the check comes after the deferral), then told.
@@ -254,6 +259,41 @@ describe("entry points specific", () => {
     expect(calls.map((c) => c.method)).toEqual(["deferReply", "editReply"]);
     expect(isPrivate(calls[0])).toBe(true);
     expect(text(calls[1])).toBe(MESSAGES.emptyTarget);
+  });
+
+  it("shortens a long message picked for “Ask about this message” to the question limit instead of refusing it", async () => {
+    const w = world({ MAX_QUESTION_CHARS: "60" });
+    const { calls, line } = await ask(w, "context_menu", `When did Xi arrive in France? ${"And some more words. ".repeat(20)}`);
+    expect(line.outcome).toBe("answered");
+    expect(calls.map((c) => c.method)).toEqual(["deferReply", "editReply"]);
+  });
+
+  it("keeps a delivered answer when a later step fails (the thread under it), and logs the failure", async () => {
+    const w = world();
+    const m = fakeMessage(`<@${BOT}> When did Xi arrive in France?`, { mentionsUser: BOT });
+    const reply = m.message.reply.bind(m.message);
+    m.message.reply = (async (o: never) => {
+      const sent = (await reply(o)) as { startThread: unknown };
+      sent.startThread = async () => {
+        throw new Error("Missing Permissions");
+      };
+      return sent;
+    }) as never;
+    await handleMessage(m.message, w.ctx);
+    expect(m.calls.map((c) => c.method)).toEqual(["sendTyping", "messageReply"]);
+    const line = w.log.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.event === "message" && l.req === m.message.id);
+    expect(line?.outcome).toBe("answered");
+    expect(w.log.lines.some((l) => l.includes("thread.create_failed"))).toBe(true);
+  });
+
+  it("answers privately with an error id when a check itself fails", async () => {
+    const w = world();
+    const broken = { ...w.ctx, limiter: { take: () => { throw new Error("limiter broke"); } } } as unknown as BotContext;
+    const i = fakeInteraction({ kind: "slash", commandName: "ask", options: { question: "When did Xi arrive in France?" } });
+    await handleInteraction(i.interaction, { ...broken, commands: allCommands(w.ctx.config) });
+    expect(i.calls.map((c) => c.method)).toEqual(["reply"]);
+    expect(text(i.calls[0])).toMatch(/error id/);
+    expect(isPrivate(i.calls[0])).toBe(true);
   });
 
   it("counts answered questions for /stats", async () => {
