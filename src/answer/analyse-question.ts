@@ -189,8 +189,27 @@ function wordWeight(term: string, known: boolean, alternatives: readonly string[
   return used.length > 0 ? Math.max(...used.map(lexicon.idf)) : lexicon.idf(term) * 0.5;
 }
 
+/**
+ * What members put before the question itself: "Two things: …", "hey quick
+ * one: …", "Quick question - …", "So, …". It asks nothing and would hide the
+ * question's opening word ("where", "did") from the rules that read it. A
+ * lead-in is at most four such filler words ending in a colon or dash (not
+ * "Beijing summit: …", which says what the question is about).
+ */
+const GREETING = /^\s*(?:(?:hey|hi|hello|ok(?:ay)?|so|also|btw|right|well)\b[\s,!.]*)+/i;
+const FILLER = "two|three|2|3|things|questions|question|qs|q|quick|one|a|couple|of|few|some|another|simple|random|follow-up|followup|last";
+const LEAD_IN = new RegExp(`^\\s*((?:(?:${FILLER})\\b[\\s,]*){1,4})(?::|-|–|—)\\s*`, "i");
+
+function withoutLeadIn(question: string): string {
+  const greeted = question.replace(GREETING, "");
+  const lead = LEAD_IN.exec(greeted);
+  const stripped = lead ? greeted.slice(lead[0].length) : greeted;
+  // "re Iran" is "about Iran".
+  return stripped.replace(/\bre:?\s+(?=\p{L})/giu, "about ");
+}
+
 export function analyseQuestion(raw: string, lexicon: QuestionLexicon): QuestionAnalysis {
-  const question = raw.replace(BARE_CONTRACTIONS, (m, wh?: string, aux?: string, can?: string) =>
+  const question = withoutLeadIn(raw).replace(BARE_CONTRACTIONS, (m, wh?: string, aux?: string, can?: string) =>
     wh ? `${wh}'s` : aux ? `${aux}n't` : can ? `${can}'t` : m,
   );
   const parts = splitParts(question, lexicon);
@@ -204,9 +223,12 @@ export function analyseQuestion(raw: string, lexicon: QuestionLexicon): Question
       // "…, and what was her line on Taiwan?": "her" is the first part's speaker.
       const theirs = !a.speaker && first.speaker !== null && /^\W*(?:and\s+)?(?:what|how|why|did|does|do|was|is|were|has|had)\s+(?:(?:was|is|did|does)\s+)?(?:he|she|his|her)\b/i.test(a.text);
       const own = theirs ? { ...a, speaker: first.speaker, type: a.type === "description" ? ("statement" as const) : a.type } : a;
-      if (a.entities.length > 0 || a.speaker) return { ...own, refersBack: false };
+      // "… in 2022, and what was it the year before?": a year relative to the first part's.
+      const relative = a.years.length === 0 && first.years.length === 1 ? relativeYear(a.text, first.years[0] ?? "") : null;
+      const dated = relative ? { ...own, years: [relative] } : own;
+      if (a.entities.length > 0 || a.speaker) return { ...dated, refersBack: false };
       return {
-        ...own,
+        ...dated,
         entities: first.entities.filter((e) => e !== first.speaker),
         retrievalText: `${a.text} ${first.text}`,
         // "… and what was it in 2023?": "it" is what the first part asks about, so are its words and kind of answer.
@@ -299,10 +321,12 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     // "the EU's top diplomat": a person of the EU the gazetteer cannot name — no speaker to check.
     const tail = heads[0] ? q.slice(heads[0].end, to) : "";
     const ownedRole = /^['’]s?\s/.test(tail) && LOOSE_ROLES.has(tokens(tail).at(-1)?.norm ?? "");
-    speaker = found.find(isPerson) ?? (ownedRole ? null : (heads[0] ?? null));
+    // "What did the EU and China say …": a joint statement is reported without naming one of them, so no one speaker to check.
+    const joint = found.length >= 2 && /^\s*(?:and|&)\s+(?:the\s+)?$/i.test(q.slice(found[0]?.end ?? 0, found[1]?.start ?? 0));
+    speaker = joint ? null : (found.find(isPerson) ?? (ownedRole ? null : (heads[0] ?? null)));
     // "When the Commission boss came out of the talks, what did she say …": "she" is the person named before.
     if (!speaker && /^(?:he|she)$/i.test(speakerSpan[1].trim())) speaker = entities.find((e) => e.start < from && isPerson(e)) ?? null;
-    if (type === "description" || type === "list") type = speakerSpan === according || type === "description" ? "statement" : type;
+    if (!joint && (type === "description" || type === "list")) type = speakerSpan === according || type === "description" ? "statement" : type;
     if (speaker) {
       const after = entities.filter((e) => e.start >= to);
       // "What did X tell Y" asks for words said to Y; "urge China to", "warn Beijing" only say whom they concern.
@@ -326,7 +350,8 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
       ? new Set(["long", "many", "much", "big", "large", "high", "far", "often"])
       : type === "date"
         ? new Set(["day", "days", "week", "weekday", "date", "year", "month", "time"])
-        : ROLE_QUESTION.test(main)
+        : // "What role should the agency play?" asks about that role, not someone's title.
+          ROLE_QUESTION.test(main) && !/\brole\b.*\bplay\b/.test(main)
           ? new Set(["title", "official", "job", "role", "position", "post", "office", "exactly", "full"])
           : // "Which think tank does X work for?": whom someone works for is the organisation asked, not a topic.
             type === "organisation" && AFFILIATION.test(main)
@@ -458,7 +483,9 @@ function countedNoun(lower: string): string | null {
     if (phrase.length >= 5) break;
     phrase.push(w);
   }
-  const noun = phrase.filter((w) => !STOPWORDS.has(w)).at(-1);
+  const content = phrase.filter((w) => !STOPWORDS.has(w));
+  // The first plural is what is counted ("how many EU leaders sat down …": leaders, not "down").
+  const noun = content.find((w) => w.length > 3 && /[^s]s$/.test(w)) ?? content.at(-1);
   return noun ? noun.replace(/(?:ies)$/, "y").replace(/s$/, "") : null;
 }
 
@@ -726,9 +753,22 @@ const WH = "what|which|who|whom|whose|when|where|why|how|did|does|do|is|was|were
  */
 export function splitParts(question: string, lexicon: QuestionLexicon): { texts: string[]; comparison: boolean } | null {
   const q = question.trim().replace(/[?.!]+$/, "");
-  // "compare what A asked … with what B asked …"
-  const compare = /^(?:please\s+)?compare\s+(what\s+.+?)\s+(?:with|to|and)\s+(what\s+.+)$/i.exec(q);
-  if (compare?.[1] && compare[2]) return { texts: [`${capitalise(compare[1])}?`, `${capitalise(compare[2])}?`], comparison: true };
+  // "At the Beijing presser, how did A's point differ from what B said?": the setting belongs to every part.
+  const setting = /^((?:at|in|during|after|before|on)\s+[^,?]{3,60}),\s+(.+)$/i.exec(q);
+  if (setting?.[1] && setting[2]) {
+    const inner = splitParts(setting[2], lexicon);
+    if (inner) return { ...inner, texts: inner.texts.map((t) => `${t.replace(/[?]+$/, "")} ${setting[1]?.replace(/^\w/, (c) => c.toLowerCase())}?`) };
+  }
+  // "compare what A asked … with what B asked …", "how does what A said … compare with what B said …"
+  const compare =
+    /^(?:please\s+)?compare\s+(what\s+.+?)\s+(?:with|to|and)\s+(what\s+.+)$/i.exec(q) ??
+    /^how\s+(?:does|did|do)\s+(what\s+.+?)\s+compare\s+(?:with|to)\s+(what\s+.+)$/i.exec(q);
+  if (compare?.[1] && compare[2]) return { texts: [`${capitalise(asQuestion(compare[1]))}?`, `${capitalise(asQuestion(compare[2]))}?`], comparison: true };
+  // "How did the EU's ask of China change between the 2023 summit and the Kallas–Wang dialogue?"
+  const between = /^how\s+(?:did|has|have|had|does|do)\s+(.+?)\s+(?:change|shift|evolve|develop)\s+between\s+(.+?)\s+and\s+(.+)$/i.exec(q);
+  if (between?.[1] && between[2] && between[3] && tokens(between[1]).length >= 2) {
+    return { texts: [`What was ${between[1]} at ${between[2]}?`, `What was ${between[1]} at ${between[3]}?`], comparison: true };
+  }
   // "How did Xi describe X in 2023 compared with what he said in Paris in 2024?"
   const versus = /^(.+?),?\s+(?:compared (?:with|to)|as opposed to|versus|vs\.?|unlike)\s+(what\s+.+)$/i.exec(q);
   if (versus?.[1] && versus[2] && /^(?:how|what)\b/i.test(versus[1])) {
@@ -741,8 +781,28 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
   // "How did Michel's point about China differ from what von der Leyen said about the war?"
   const differFrom = /^how\s+(?:did|does|do)\s+(.+?)['’]s?\s+(point|remarks?|comments?|position|view|message|statement|warning|argument)\s+(.*?)\s*differ\s+from\s+(what\s+.+)$/i.exec(q);
   if (differFrom?.[1] && differFrom[4]) {
-    const second = differFrom[4].replace(/^what\s+(.+?)\s+said\b/i, "what did $1 say");
+    const second = asQuestion(differFrom[4]);
     return { texts: [`What was ${differFrom[1]}'s ${differFrom[2]} ${differFrom[3]}`.trim().concat("?"), `${capitalise(second)}?`], comparison: true };
+  }
+  // "compare what A and B each said about X"
+  const compareEach = new RegExp(`^(?:please\\s+)?compare\\s+what\\s+(.+?)\\s+and\\s+(.+?)\\s+(?:each\\s+|both\\s+)?(${Object.keys(REPORTING_PAST).join("|")})\\b(.*)$`, "i").exec(q);
+  if (compareEach?.[1] && compareEach[2] && compareEach[3]) {
+    const verb = REPORTING_PAST[compareEach[3].toLowerCase()] ?? "say";
+    return { texts: [`What did ${compareEach[1]} ${verb}${compareEach[4]}?`, `What did ${compareEach[2]} ${verb}${compareEach[4]}?`], comparison: true };
+  }
+  // "How did Xi's take on trade differ from von der Leyen's (at the summit)?"
+  const possessives = /^how\s+(?:did|does|do)\s+(.+?)['’]s?\s+(.+?)\s+differ\s+from\s+(.+?)['’]s?(\s+(?:at|in|during|on)\s+.+)?$/i.exec(q);
+  if (possessives?.[1] && possessives[2] && possessives[3] && !/^what\b/i.test(possessives[3])) {
+    const where = possessives[4] ?? "";
+    // "Xi's take on trade" is what Xi said about trade.
+    const opinion = /^(?:take|view|views|position|stance|line|thoughts?|opinion|comments?|remarks?|message)\s+(?:on|about|over|regarding)\s+(.+)$/i.exec(possessives[2]);
+    if (opinion?.[1]) return { texts: [`What did ${possessives[1]} say about ${opinion[1]}${where}?`, `What did ${possessives[3]} say about ${opinion[1]}${where}?`], comparison: true };
+    return { texts: [`What was ${possessives[1]}'s ${possessives[2]}${where}?`, `What was ${possessives[3]}'s ${possessives[2]}${where}?`], comparison: true };
+  }
+  // "How did the EU's ask of China at the summit differ from what Kallas demanded in Brussels?"
+  const differFromWhat = /^how\s+(?:did|does|do)\s+(.+?)\s+differ\s+from\s+(what\s+.+)$/i.exec(q);
+  if (differFromWhat?.[1] && differFromWhat[2] && tokens(differFromWhat[1]).length >= 2) {
+    return { texts: [`What was ${differFromWhat[1]}?`, `${capitalise(asQuestion(differFromWhat[2]))}?`], comparison: true };
   }
   // "how did A and B differ on X", "how did A and B each describe X", "what did A and B each say about X"
   const differ = /^(how|what)\s+(did|do|does|have|had)\s+(.+?)\s+and\s+(.+?)\s+(?:(each)\s+)?(differ|compare|agree|disagree|describe|say|see|view|characteri[sz]e)\b(.*)$/i.exec(q);
@@ -788,3 +848,34 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
 }
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** "the year before", "a year later", "the following year" (relative to `year`) as a year; null when the text names none. */
+export function relativeYear(text: string, year: string): string | null {
+  const y = Number(year);
+  if (!Number.isInteger(y)) return null;
+  if (/\b(?:the\s+(?:year|twelve\s+months)\s+before|the\s+previous\s+year|the\s+prior\s+year|a\s+year\s+(?:earlier|before)|the\s+year\s+prior)\b/i.test(text)) return String(y - 1);
+  if (/\b(?:the\s+year\s+after|the\s+following\s+year|the\s+next\s+year|a\s+year\s+later)\b/i.test(text)) return String(y + 1);
+  return null;
+}
+
+/** Past forms of reporting verbs and their base form, for "what A asked" -> "what did A ask". */
+const REPORTING_PAST: Record<string, string> = {
+  said: "say",
+  asked: "ask",
+  told: "tell",
+  wanted: "want",
+  demanded: "demand",
+  urged: "urge",
+  proposed: "propose",
+  promised: "promise",
+  warned: "warn",
+  argued: "argue",
+  stressed: "stress",
+  called: "call",
+};
+
+/** A comparison's side "what the EU asked of China …" as a question: "what did the EU ask of China …". */
+function asQuestion(side: string): string {
+  const verbs = Object.keys(REPORTING_PAST).join("|");
+  return side.replace(new RegExp(`^what\\s+(?!did\\b|do\\b|does\\b)(.+?)\\s+(${verbs})\\b`, "i"), (_, who: string, verb: string) => `what did ${who} ${REPORTING_PAST[verb.toLowerCase()] ?? verb}`);
+}

@@ -157,7 +157,9 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
   const speakerOk = !q.speaker || speaksHere(q.speaker.ids.flatMap((id) => [id, ...(related.get(id) ?? [])]), speakers, entities, corpus);
   const speakerThere = q.speaker !== null && speakerOk && q.speaker.ids.some((id) => atEvent.has(id));
   const atMeeting = (x: number) => atEvent.has(x) && (kindOf(x) !== "place" || q.aboutMeeting || speakerThere);
-  const named = (id: number) => entities.has(id) || inherited.includes(id) || atMeeting(id);
+  // "The two sides also discussed …": the bodies and countries the question names, where the article names them, are in the sentence.
+  const sides = BOTH_SIDES.test(text) ? parties(q, analysis.facts, kindOf, related) : null;
+  const named = (id: number) => entities.has(id) || inherited.includes(id) || atMeeting(id) || (sides !== null && sides.has(id));
   const onTopic = (id: number) => topical.includes(id) && kindOf(id) !== "person";
   const here = (id: number) => named(id) || onTopic(id);
   // "Beijing's pledge", "hand Moscow": a capital stands for its country and the other way round —
@@ -217,6 +219,21 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
 }
 
 /** Index terms of a text in order, hyphenated words split ("dual-use goods" -> "dual use good"). */
+/** The organisations and countries (places with a capital or country named) the question names and the article names somewhere. */
+function parties(
+  q: QuestionAnalysis,
+  facts: readonly { readonly entities: readonly number[] }[],
+  kindOf: (id: number) => string | undefined,
+  related: ReadonlyMap<number, readonly number[]>,
+): Set<number> {
+  const inArticle = new Set(facts.flatMap((f) => f.entities));
+  const party = (id: number) => kindOf(id) === "organisation" || (kindOf(id) === "place" && (related.get(id)?.length ?? 0) > 0);
+  return new Set(q.entities.flatMap((e) => e.ids).filter((id) => party(id) && inArticle.has(id)));
+}
+
+/** A sentence about both parties of a meeting without naming them. */
+const BOTH_SIDES = /\b(?:the\s+two\s+(?:sides|parties|blocs|partners)|both\s+(?:sides|parties|blocs))\b/i;
+
 export function termSequence(text: string): string {
   return terms(text.replace(/[-‐–]/g, " ")).join(" ");
 }

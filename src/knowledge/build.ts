@@ -21,7 +21,7 @@ import { sentenceRoles, type SentenceRole } from "./roles.js";
  * Bump when the rules here change what is built: the manifest records it, and
  * an index built by other rules is rebuilt.
  */
-export const KNOWLEDGE_VERSION = 8;
+export const KNOWLEDGE_VERSION = 9;
 
 export interface SentenceFacts {
   readonly start: number;
@@ -45,10 +45,15 @@ export interface CorpusKnowledge {
   readonly fingerprint: string;
 }
 
-/** What decides the knowledge: the rules' version, the articles' hashes, the metadata and the alias file. */
+/**
+ * What decides the knowledge: the rules' version, the built-in word lists
+ * (synonym groups, speech verbs: editing them reaches existing indexes without a version bump), the
+ * articles' hashes, the metadata and the alias file.
+ */
 export function knowledgeFingerprint(corpus: Corpus): string {
   const h = createHash("sha256");
   h.update(`v${KNOWLEDGE_VERSION}\n`);
+  h.update(`${JSON.stringify([NEWS_SYNONYMS, [...SPEECH_VERBS], [...SPEECH_GAP_WORDS]])}\n`);
   for (const a of corpus.articles) h.update(`${a.source}\t${a.hash}\t${JSON.stringify(a.meta.peopleQuoted.value)}\t${a.meta.place.value ?? ""}\n`);
   h.update(JSON.stringify(corpus.events));
   h.update(JSON.stringify(corpus.aliases));

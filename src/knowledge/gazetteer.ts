@@ -145,6 +145,15 @@ function kindOf(name: string, norm: string, nlp: Nlp): EntityKind {
   return "other";
 }
 
+/** The initials of a capitalised name, a dotted abbreviation counting all its letters ("U.N. Security Council" -> "unsc"). */
+function lettersOfInitials(name: string): string {
+  return name
+    .split(/[\s-]+/)
+    .filter((w) => /^\p{Lu}/u.test(w))
+    .map((w) => (/^(?:\p{Lu}\.)+$/u.test(w) ? w.replace(/\./g, "") : (w[0] ?? "")).toLowerCase())
+    .join("");
+}
+
 export function buildGazetteer(input: GazetteerInput, nlp: Nlp): Gazetteer {
   interface Draft {
     name: string;
@@ -237,6 +246,21 @@ export function buildGazetteer(input: GazetteerInput, nlp: Nlp): Gazetteer {
     for (const alias of a.aliases) full.aliases.add(alias);
     if (full.kind === "other") full.kind = a.kind;
     drafts.delete(a.norm);
+  }
+  // An organisation's initials find it ("UNSC" for "U.N. Security Council", "EEAS" for "European External
+  // Action Service"), also when the articles never write them: only when no other name of the corpus has
+  // the same initials and they are not an English word.
+  const byInitials = new Map<string, Draft[]>();
+  for (const d of drafts.values()) {
+    if (d.kind === "person" || d.kind === "place" || !d.norm.includes(" ")) continue;
+    const initials = lettersOfInitials(d.name);
+    if (initials.length >= 2 && initials.length <= 6) byInitials.set(initials, [...(byInitials.get(initials) ?? []), d]);
+  }
+  for (const [initials, holders] of byInitials) {
+    const [only] = holders;
+    if (holders.length !== 1 || !only || drafts.has(initials) || nlp.isCommonWord(initials)) continue;
+    if ([...drafts.values()].some((d) => d !== only && d.aliases.has(initials))) continue;
+    only.aliases.add(initials);
   }
   for (const [demonym, place] of Object.entries(DEMONYMS)) drafts.get(place)?.aliases.add(demonym);
   // A region the articles never name alone stands for its bloc ("Europe's AI law" for the European Union's).

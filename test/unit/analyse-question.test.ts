@@ -123,6 +123,18 @@ describe("focus words", () => {
   });
 });
 
+describe("speakers and counted things", () => {
+  it("checks no single speaker for what two parties said together", () => {
+    expect(analyse("What did Finland and China say about trade?").speaker).toBeNull();
+    expect(names(analyse("What did Virtanen say about trade?"), analyse("What did Virtanen say about trade?").speaker?.ids)).toEqual(["Aino Virtanen"]);
+  });
+
+  it("counts the first plural of “how many”, not a word after the verb", () => {
+    expect(analyse("how many EU leaders sat down for talks with Li?").countNoun).toBe("leader");
+    expect(analyse("How many ministers met in Helsinki?").countNoun).toBe("minister");
+  });
+});
+
 describe("questions in parts", () => {
   it("splits two questions joined by 'and', carrying a person into the second", () => {
     const q = analyse("When did Virtanen meet Li, and what did she say about trade?");
@@ -146,6 +158,28 @@ describe("questions in parts", () => {
 
   it("splits two years asked about the same thing", () => {
     expect(analyse("how much did trade grow in 2022 and in 2023").parts.map((p) => p.years)).toEqual([["2022"], ["2023"]]);
+  });
+
+  it("reads past what members put before a question (“Two things:”, “hey quick one:”)", () => {
+    const q = analyse("Two things: when did Virtanen meet Li, and what did she say about trade?");
+    expect(q.parts.map((p) => p.text)).toEqual(["When did Virtanen meet Li?", "What did Virtanen say about trade?"]);
+    expect(analyse("hey quick one: when did Virtanen meet Li?").type).toBe("date");
+  });
+
+  it("splits the other ways of asking for a comparison, keeping a shared setting", () => {
+    const text = (q: string) => analyse(q).parts.map((p) => p.text);
+    expect(text("How does what Virtanen said on trade compare with what Li said on trade?")).toEqual(["What did Virtanen say on trade?", "What did Li say on trade?"]);
+    expect(text("Compare what Virtanen and Li each said about trade")).toEqual(["What did Virtanen say about trade?", "What did Li say about trade?"]);
+    expect(text("How did Virtanen's take on trade differ from Li's in Helsinki?")).toEqual(["What did Virtanen say about trade in Helsinki?", "What did Li say about trade in Helsinki?"]);
+    expect(text("How did the EU's view of trade differ from what Li told Virtanen?")).toEqual(["What was the EU's view of trade?", "What did Li tell Virtanen?"]);
+    expect(text("How did Finland's trade policy change between 2022 and 2023?")).toEqual(["What was Finland's trade policy at 2022?", "What was Finland's trade policy at 2023?"]);
+    expect(text("In Helsinki, how did Virtanen's point about trade differ from what Li said?")).toEqual(["What was Virtanen's point about trade in Helsinki?", "What did Li say in Helsinki?"]);
+    expect(analyse("Compare what Virtanen and Li each said about trade").comparison).toBe(true);
+  });
+
+  it("reads “the year before” against the first part's year", () => {
+    const q = analyse("How much did trade grow in 2023, and what was it the year before?");
+    expect(q.parts.map((p) => p.years)).toEqual([["2023"], ["2022"]]);
   });
 
   it("does not split one question that lists two things", () => {
