@@ -134,7 +134,7 @@ const ADVICE =
 // Words that name a stance ("what was her line on Taiwan"): what someone said, not a word to find.
 const STANCE_BEFORE = /\b(line|position|stance|view|views|take|message)\s+(?:on|about|regarding|towards?)\b/g;
 // "… or something softer?", "… or rather …": the question asks which, not whether (not "Did the EU or China …?").
-const EITHER_OR = /\bor\s+(?:something|anything|somewhere|someone|rather|instead|just|only|merely|more|less)\b(?![^?]*\bor\s+(?:not|no)\b)[^?]*\??$/u;
+const EITHER_OR = /\bor\s+(?:something|anything|somewhere|someone|rather|instead|just|only|merely|more|less|what|how|which|who|where|when)\b(?![^?]*\bor\s+(?:not|no)\b)[^?]*\??$/u;
 // "What did X tell reporters about who …": the wh-word is the topic of X's words.
 const EMBEDDED_WH = /^\W*(?:what|how)\s+(?:did|does|do|has|have|had|will|would|is|was)\b.*?\b(?:say|said|tell|told|describe|think|mean|add|warn|claim|explain)\b.*?\b(?:about|on|regarding)\s+(?:who|whom|where|when|why|how|whether|which|what)\b/;
 // "Which think tank does X work for?": the organisation someone works for.

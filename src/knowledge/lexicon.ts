@@ -380,6 +380,7 @@ export const NEWS_SYNONYMS: readonly (readonly string[])[] = [
   ["export", "exports", "sell", "sales"],
   ["step up", "ramp up", "intensify", "stepped up", "ramped up"],
   ["diplomacy", "diplomatic"],
+  ["calm", "calm down", "de-escalate", "de-escalation", "defuse", "ease"],
   ["export controls", "export control", "export licences", "export licenses", "licences", "licenses", "licensing"],
   ["import", "imports", "buy", "purchase"],
   ["funding", "finance", "financing", "co-finance", "money", "loans"],

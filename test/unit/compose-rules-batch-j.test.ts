@@ -16,6 +16,9 @@ const ARTICLES: Record<string, string> = {
     "The two sides also underscored the role of the Pacific Customs Observatory in monitoring lithium shipments.\n" +
     "Two EU commissioners held talks with Chilean ministers in Santiago.\n" +
     "Chilean Economy Minister Rosa Vidal said the customs pact would cut waiting times at the border.\n" +
+    "Vidal said Chile does not want to close its market to Chinese buyers but seeks more balanced trade.\n" +
+    "Vidal said the EU had raised concerns about lithium prices.\n" +
+    "Vidal said the EU had helped de-escalate a dispute over fishing quotas.\n" +
     "Farmers protested outside the ministry.\n",
 };
 
@@ -41,6 +44,19 @@ describe("fresh informal questions", () => {
     const a = answer("What role did the EU and Chile say the Pacific Customs Observatory should play?");
     expect(a.coverage).toBe("full");
     expect(a.citations[0]?.quote).toContain("The two sides also underscored the role");
+  });
+
+  it("reads “did X say A, or what instead?” as asking what X said, not for a yes or no", () => {
+    const a = answer("did Vidal say Chile wants to close its market to Chinese buyers, or what's the plan instead?");
+    expect(a.coverage).toBe("full");
+    expect(a.text).not.toMatch(/^(?:Yes|No) —/);
+    expect(a.citations[0]?.quote).toContain("seeks more balanced trade");
+  });
+
+  it("matches everyday words through the built-in synonyms (calming down: de-escalate)", () => {
+    const a = answer("What did the EU calm down, according to Vidal?");
+    expect(a.coverage).toBe("full");
+    expect(a.citations[0]?.quote).toContain("fishing quotas");
   });
 
   it("counts what “how many” asks for even when a verb follows", () => {
