@@ -13,7 +13,7 @@ import { handleInteraction } from "./interactions.js";
 import { LruMap } from "../util/lru.js";
 import { ConcurrencyGate, UserRateLimiter } from "./limits.js";
 import { handleMessage } from "./messages.js";
-import { editReplyOptions } from "./payload.js";
+import { editReplyOptions, messageEditOptions } from "./payload.js";
 import { BotStats } from "./stats.js";
 import { MESSAGES } from "./texts.js";
 
@@ -117,6 +117,7 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
     gate: new ConcurrencyGate({ max: discord.maxConcurrent, queue: discord.maxQueued }),
     answers: new AnswerStore(config.dataDir, log),
     conversations: new LruMap<string, Turn>(5000),
+    drafts: new Set(),
     feedback: new FeedbackStore(config.dataDir, log),
     stats: new BotStats(),
     botId: () => client.user?.id ?? null,
@@ -216,10 +217,14 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
       clearTimeout(timer);
       const abandoned = timedOut ? [...deferredInteractions].filter((i) => i.deferred) : [];
       // Answers that could not finish in time: say so rather than leave "thinking…".
-      await Promise.allSettled(abandoned.map((i) => i.editReply(editReplyOptions(notice(MESSAGES.restarting)))));
+      await Promise.allSettled([
+        ...abandoned.map((i) => i.editReply(editReplyOptions(notice(MESSAGES.restarting)))),
+        // A reply to a member's message still showing a model's unchecked draft is replaced too.
+        ...(timedOut ? [...ctx.drafts].map((m) => m.edit(messageEditOptions(notice(MESSAGES.restarting)))) : []),
+      ]);
       await client.destroy();
       await Promise.all([ctx.feedback.flush(), ctx.answers.flush()]);
-      log.info("bot.stopped", { inFlight, abandoned: abandoned.length });
+      log.info("bot.stopped", { inFlight, abandoned: abandoned.length + (timedOut ? ctx.drafts.size : 0) });
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { Message } from "discord.js";
 import type { App } from "../app.js";
 import type { Config, DiscordConfig } from "../config.js";
 import type { Logger } from "../log.js";
@@ -29,6 +30,8 @@ export interface BotContext {
   readonly gate: ConcurrencyGate;
   /** Recent answers by id, kept in the data folder so their Sources buttons work after a restart. */
   readonly answers: AnswerStore;
+  /** Replies to members' messages that show a model's unchecked draft right now (a shutdown replaces them). */
+  readonly drafts: Set<Message>;
   /** The last turn per thread or DM channel. */
   readonly conversations: LruMap<string, Turn>;
   readonly feedback: FeedbackStore;

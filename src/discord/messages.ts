@@ -97,7 +97,7 @@ export function messageRequest(message: Message, how: Addressed, ctx: BotContext
     inDm: channel.isDMBased(),
     receivedAt: ctx.now(),
     source: message,
-    responder: messageResponder(message),
+    responder: messageResponder(message, ctx.drafts),
   };
 }
 

@@ -41,7 +41,7 @@ export function interactionResponder(interaction: RepliableInteraction): Respond
  * reply, edited as the model writes; the answer then replaces it, so the
  * member sees one message grow rather than a draft and an answer.
  */
-export function messageResponder(message: Message): Responder {
+export function messageResponder(message: Message, drafts?: Set<Message>): Responder {
   let reply: Message | null = null;
   let delivered = false;
   return {
@@ -56,11 +56,15 @@ export function messageResponder(message: Message): Responder {
       if ("sendTyping" in message.channel) void message.channel.sendTyping().catch(() => undefined);
     },
     async preview(m) {
+      if (reply) drafts?.delete(reply);
       reply = reply ? await reply.edit(messageEditOptions(m)) : await message.reply(messageOptions(m));
+      // Until the answer replaces it, the reply shows unchecked text: a shutdown must not leave it so.
+      if (!delivered) drafts?.add(reply);
     },
     async send(messages: readonly DiscordMessage[]): Promise<SentReply> {
       const [first, ...rest] = messages;
       if (!first) return { message: reply };
+      if (reply) drafts?.delete(reply);
       reply = reply ? await reply.edit(messageEditOptions(first)) : await message.reply(messageOptions(first));
       delivered = true;
       const sent = reply;
@@ -68,7 +72,9 @@ export function messageResponder(message: Message): Responder {
       return { message: sent };
     },
     async recover(m) {
-      if (reply) await reply.edit(messageEditOptions(m));
+      if (!reply) return;
+      drafts?.delete(reply);
+      await reply.edit(messageEditOptions(m));
     },
   };
 }

@@ -10,7 +10,9 @@ import { handleInteraction } from "../../../src/discord/interactions.js";
 import { ConcurrencyGate, UserRateLimiter } from "../../../src/discord/limits.js";
 import { handleMessage } from "../../../src/discord/messages.js";
 import { BotStats } from "../../../src/discord/stats.js";
+import { messageResponder } from "../../../src/discord/pipeline/responders.js";
 import { MESSAGES } from "../../../src/discord/texts.js";
+import { notice, renderPreview } from "../../../src/render/discord.js";
 import { memoryLogger } from "../../../src/log.js";
 import type { Answer } from "../../../src/types.js";
 import { LruMap } from "../../../src/util/lru.js";
@@ -84,6 +86,7 @@ function world(env: Env = {}, limits: { burst?: number; maxConcurrent?: number; 
     gate: new ConcurrencyGate({ max: limits.maxConcurrent ?? 4, queue: limits.maxQueued ?? 10 }),
     answers: new AnswerStore(dir, log),
     conversations: new LruMap(100),
+    drafts: new Set(),
     feedback: new FeedbackStore(dir, log),
     stats: new BotStats(),
     botId: () => BOT,
@@ -294,6 +297,19 @@ describe("entry points specific", () => {
     expect(i.calls.map((c) => c.method)).toEqual(["reply"]);
     expect(text(i.calls[0])).toMatch(/error id/);
     expect(isPrivate(i.calls[0])).toBe(true);
+  });
+
+  it("keeps track of replies showing an unchecked draft until the answer replaces them (a shutdown replaces what is left)", async () => {
+    const drafts = new Set<Message>();
+    const m = fakeMessage("When did Xi arrive in France?");
+    const responder = messageResponder(m.message, drafts);
+    await responder.preview(renderPreview("Xi arrived"));
+    expect(drafts.size).toBe(1);
+    await responder.preview(renderPreview("Xi arrived on May 5"));
+    expect(drafts.size).toBe(1);
+    await responder.send([notice("answer")], false);
+    expect(drafts.size).toBe(0);
+    expect(m.calls.map((c) => c.method)).toEqual(["messageReply", "messageEdit", "messageEdit"]);
   });
 
   it("counts answered questions for /stats", async () => {
