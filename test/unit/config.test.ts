@@ -91,6 +91,15 @@ describe("config", () => {
     expect(() => loadConfig({ DISCORD_APPLICATION_ID: "my-app" })).toThrow(/DISCORD_APPLICATION_ID/);
   });
 
+  it("reads channel scope, auto-answer channels and DMs; auto-answer channels are always allowed", () => {
+    const c = loadConfig({ DISCORD_ALLOWED_CHANNELS: "111111111111111111", DISCORD_AUTO_ANSWER_CHANNELS: "222222222222222222", DISCORD_ANSWER_DMS: "true" }).discord;
+    expect(c).toMatchObject({ allowedChannels: ["111111111111111111", "222222222222222222"], autoAnswerChannels: ["222222222222222222"], answerDms: true });
+    // Without an allow-list every channel is served; auto-answer channels do not turn one on.
+    expect(loadConfig({ DISCORD_AUTO_ANSWER_CHANNELS: "222222222222222222" }).discord.allowedChannels).toEqual([]);
+    expect(loadConfig({}).discord.answerDms).toBe(false);
+    expect(() => loadConfig({ DISCORD_ALLOWED_CHANNELS: "general" })).toThrow(/DISCORD_ALLOWED_CHANNELS.*channel ids/s);
+  });
+
   it("never puts the token in an error message", () => {
     let message = "";
     try {
