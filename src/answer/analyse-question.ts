@@ -850,7 +850,7 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** "the year before", "a year later", "the following year" (relative to `year`) as a year; null when the text names none. */
-export function relativeYear(text: string, year: string): string | null {
+function relativeYear(text: string, year: string): string | null {
   const y = Number(year);
   if (!Number.isInteger(y)) return null;
   if (/\b(?:the\s+(?:year|twelve\s+months)\s+before|the\s+previous\s+year|the\s+prior\s+year|a\s+year\s+(?:earlier|before)|the\s+year\s+prior)\b/i.test(text)) return String(y - 1);

@@ -55,15 +55,12 @@ export async function handleInteraction(interaction: Interaction, deps: Interact
   if (deps.discord.allowedChannels.length && !interaction.channel && interaction.channelId && interaction.inGuild()) {
     await interaction.client.channels.fetch(interaction.channelId).catch(() => null);
   }
-  if (interaction.isChatInputCommand()) {
+  if (interaction.isChatInputCommand() || interaction.isMessageContextMenuCommand()) {
+    const slash = interaction.isChatInputCommand();
     const command = deps.commands.get(interaction.commandName);
-    if (command?.kind === "slash") return runRequest(interactionRequest(interaction, "command", interaction.commandName, interaction, deps), command, deps);
-    return runRequest(interactionRequest(interaction, "command", interaction.commandName, interaction, deps), UNKNOWN, deps);
-  }
-  if (interaction.isMessageContextMenuCommand()) {
-    const command = deps.commands.get(interaction.commandName);
-    if (command?.kind === "message_menu") return runRequest(interactionRequest(interaction, "context_menu", interaction.commandName, interaction, deps), command, deps);
-    return runRequest(interactionRequest(interaction, "context_menu", interaction.commandName, interaction, deps), UNKNOWN, deps);
+    // A command of the other kind under this name (or none) is answered as unknown.
+    const handler = command?.kind === (slash ? "slash" : "message_menu") ? (command as Handler) : UNKNOWN;
+    return runRequest(interactionRequest(interaction, slash ? "command" : "context_menu", interaction.commandName, interaction, deps), handler, deps);
   }
   if (interaction.isButton()) {
     const action = parseButtonId(interaction.customId);

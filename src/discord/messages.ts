@@ -44,10 +44,8 @@ export function addressing(message: Message, botId: string, discord: BotContext[
   const channel = message.channel;
   const roleIds = message.mentions.roles.filter((r) => r.tags?.botId === botId).map((r) => r.id);
   const mentioned = message.mentions.users.has(botId) || roleIds.length > 0;
-  const text = message.content
-    .replace(new RegExp(`<@!?${botId}>`, "g"), "")
-    .replace(roleIds.length ? new RegExp(`<@&(?:${roleIds.join("|")})>`, "g") : /$^/, "")
-    .trim();
+  const mentionsOfBot = new RegExp(`<@!?${botId}>${roleIds.map((id) => `|<@&${id}>`).join("")}`, "g");
+  const text = message.content.replace(mentionsOfBot, "").trim();
   if (channel.isDMBased()) {
     if (!discord.answerDms) return null;
     return { how: "dm", text, conversation: channel.id, fallbackTurn: null };

@@ -256,10 +256,11 @@ export function buildGazetteer(input: GazetteerInput, nlp: Nlp): Gazetteer {
     const initials = lettersOfInitials(d.name);
     if (initials.length >= 2 && initials.length <= 6) byInitials.set(initials, [...(byInitials.get(initials) ?? []), d]);
   }
+  // Every alias in use, gathered once (a scan of all drafts per candidate would be quadratic at ingest).
+  const taken = new Set([...drafts.values()].flatMap((d) => [...d.aliases]));
   for (const [initials, holders] of byInitials) {
     const [only] = holders;
-    if (holders.length !== 1 || !only || drafts.has(initials) || nlp.isCommonWord(initials)) continue;
-    if ([...drafts.values()].some((d) => d !== only && d.aliases.has(initials))) continue;
+    if (holders.length !== 1 || !only || taken.has(initials) || nlp.isCommonWord(initials)) continue;
     only.aliases.add(initials);
   }
   for (const [demonym, place] of Object.entries(DEMONYMS)) drafts.get(place)?.aliases.add(demonym);

@@ -1,9 +1,8 @@
-import { SlashCommandBuilder } from "discord.js";
 import { notice } from "../../render/discord.js";
 import { MODERATOR_CHECKS } from "../pipeline/checks.js";
 import { MESSAGES } from "../texts.js";
 import type { SlashCommand } from "./command.js";
-import { MODERATOR } from "./moderator.js";
+import { moderatorCommandData } from "./moderator.js";
 
 const list = (names: readonly string[]) => (names.length ? `: ${names.slice(0, 10).join(", ")}${names.length > 10 ? `, and ${names.length - 10} more` : ""}` : "");
 
@@ -11,14 +10,7 @@ const list = (names: readonly string[]) => (names.length ? `: ${names.slice(0, 1
 export function reloadCommand(): SlashCommand {
   return {
     kind: "slash",
-    data: new SlashCommandBuilder()
-      .setName("reload")
-      .setDescription("Re-read the articles folder and update the index (moderators)")
-      .setDescriptionLocalizations({ fr: "Relire le dossier des articles et mettre l’index à jour (modération)", de: "Den Artikelordner neu lesen und den Index aktualisieren (Moderation)" })
-      .setContexts(...MODERATOR.contexts)
-      .setIntegrationTypes(...MODERATOR.integrationTypes)
-      .setDefaultMemberPermissions(MODERATOR.permissions)
-      .toJSON(),
+    data: moderatorCommandData("reload", "Re-read the articles folder and update the index (moderators)", { fr: "Relire le dossier des articles et mettre l’index à jour (modération)", de: "Den Artikelordner neu lesen und den Index aktualisieren (Moderation)" }),
     checks: MODERATOR_CHECKS,
     defers: true,
     gated: false,

@@ -1,8 +1,7 @@
-import { SlashCommandBuilder } from "discord.js";
 import { notice } from "../../render/discord.js";
 import { MODERATOR_CHECKS } from "../pipeline/checks.js";
 import type { SlashCommand } from "./command.js";
-import { MODERATOR } from "./moderator.js";
+import { moderatorCommandData } from "./moderator.js";
 
 const ms = (v: number | null) => (v === null ? "–" : `${Math.round(v)} ms`);
 
@@ -10,14 +9,7 @@ const ms = (v: number | null) => (v === null ? "–" : `${Math.round(v)} ms`);
 export function statsCommand(): SlashCommand {
   return {
     kind: "slash",
-    data: new SlashCommandBuilder()
-      .setName("stats")
-      .setDescription("Articles, index and answer statistics since start (moderators)")
-      .setDescriptionLocalizations({ fr: "Articles, index et statistiques des réponses depuis le démarrage (modération)", de: "Artikel, Index und Antwortstatistik seit dem Start (Moderation)" })
-      .setContexts(...MODERATOR.contexts)
-      .setIntegrationTypes(...MODERATOR.integrationTypes)
-      .setDefaultMemberPermissions(MODERATOR.permissions)
-      .toJSON(),
+    data: moderatorCommandData("stats", "Articles, index and answer statistics since start (moderators)", { fr: "Articles, index et statistiques des réponses depuis le démarrage (modération)", de: "Artikel, Index und Antwortstatistik seit dem Start (Moderation)" }),
     checks: MODERATOR_CHECKS,
     defers: false,
     gated: false,

@@ -16,7 +16,7 @@ import { notice, renderPreview } from "../../../src/render/discord.js";
 import { memoryLogger } from "../../../src/log.js";
 import type { Answer } from "../../../src/types.js";
 import { LruMap } from "../../../src/util/lru.js";
-import { CHANNEL, fakeInteraction, fakeMessage, GUILD, type Call, type Where } from "../../fakes/fake-interaction.js";
+import { CHANNEL, fakeInteraction, fakeMessage, type Call, type Where } from "../../fakes/fake-interaction.js";
 import { cleanup, tempDir, testConfig } from "../../helpers.js";
 
 /*
@@ -324,6 +324,5 @@ describe("entry points specific", () => {
     const i = fakeInteraction({ kind: "slash", commandName: "nope" });
     await handleInteraction(i.interaction, { ...w.ctx, commands: allCommands(w.ctx.config) });
     expect(i.calls.map((c) => [c.method, text(c)])).toEqual([["reply", MESSAGES.unknownCommand]]);
-    void GUILD;
   });
 });
