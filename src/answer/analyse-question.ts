@@ -97,6 +97,11 @@ export interface QuestionAnalysis {
   readonly later: boolean;
   /** Asks about something done or past ("did", "happened", "was"), not planned. */
   readonly past: boolean;
+  /**
+   * Focus terms of what the question is about, where it says so: "what did X say about human rights" (human
+   * right), "what's the typical range of …" (typic, rang). An answer holds a good share of their weight.
+   */
+  readonly topic: readonly string[];
   /** The text to search for, when it differs from `text` (a part that leans on the question's other part). */
   readonly retrievalText?: string;
   /** The questions asked in one (two-part and comparison questions); empty for a single question. */
@@ -141,7 +146,7 @@ const EMBEDDED_WH = /^\W*(?:what|how)\s+(?:did|does|do|has|have|had|will|would|i
 const AFFILIATION = /\b(?:work(?:s|ed|ing)?|employed|affiliated)\s+(?:for|at|with|in|by)\b/;
 // Words of asking that say nothing about the answer ("what kind of", "exactly", "happened"), and light verbs.
 const QUESTION_NOISE = new Set(
-  "whether kind sort type exactly actually really specifically happen happened mention mentioned name named list everything anyth anything ask asked question something someone go goes going went gone get gets got make makes made take takes took do doing come came put keep kept let seem".split(
+  "whether besides since because although stuff kind sort type exactly actually really specifically happen happened mention mentioned name named list everything anyth anything ask asked question something someone go goes going went gone get gets got make makes made take takes took do doing come came put keep kept let seem".split(
     " ",
   ),
 );
@@ -157,12 +162,16 @@ const termsOf = (phrase: string) =>
     .join(" ");
 // Verbs of saying: "what did X say/warn/urge …" asks for X's words, so the answer must be X speaking.
 // ("Did China promise …", "does the EU want …" ask about a commitment or an aim, not about who said it.)
-const SPEAKING = "say|says|said|tell|tells|told|warn|warned|urge|urged|ask|asked|call|called|stress|stressed|note|noted|argue|argued|claim|claimed|describe|described|characteri[sz]e|characteri[sz]ed|react|reacted|respond|responded|comment|commented|add|added|reiterate|reiterated|emphasi[sz]e|emphasi[sz]ed|caution|cautioned|express|expressed|announce|announced|demand|demanded|credit|credited|raise|raised|press|pressed|complain|complained|reply|replied|suggest|suggested|mention|mentioned";
+const SPEAKING = "flag|flags|flagged|highlight|highlighted|say|says|said|tell|tells|told|warn|warned|urge|urged|ask|asked|call|called|stress|stressed|note|noted|argue|argued|claim|claimed|describe|described|characteri[sz]e|characteri[sz]ed|react|reacted|respond|responded|comment|commented|add|added|reiterate|reiterated|emphasi[sz]e|emphasi[sz]ed|caution|cautioned|express|expressed|announce|announced|demand|demanded|credit|credited|raise|raised|press|pressed|complain|complained|reply|replied|suggest|suggested|mention|mentioned";
 const AUX = "did|does|do|is|was|were|are|has|have|had|can|could|will|would|should|shall|may|might|must";
 const YES_NO = new RegExp(`^(?:(?:and|so|but|ok|also)\\s+)?(?:${AUX})(?:n't|\\s+not)?\\b`, "i");
 // Words that ask beyond what was reported at the time.
 const ROLE_QUESTION = /\b(?:title|job|role|position|post|office|what does \S+ do)\b/;
-const LATER = /\bonce (?:it|they|the [\w-]+(?: [\w-]+)?) (?:was|were|had|got|is|are) (?:under ?way|started|begun|running|launched|in place)\b|\b(?:eventually|end(?:ed)? up|since then|subsequently|afterwards|ever since|in the end|finally|later on|so far|yet)\b/;
+// "Did they end up signing?" asks what came of it; "goods that end up on the battlefield" and "why could
+// EVs end up with tariffs" do not.
+const LATER = /\bonce (?:it|they|the [\w-]+(?: [\w-]+)?) (?:was|were|had|got|is|are) (?:under ?way|started|begun|running|launched|in place)\b|\b(?:eventually|ended up|since then|subsequently|afterwards|ever since|in the end|finally|later on|so far|yet)\b|\b(?:did|has|have|will)\b[^,;]*\bend up\b/;
+// "Where was he scheduled to go afterwards?" asks what was planned, which the plan answers.
+const ASKS_PLAN = /\b(?:scheduled|planned|planning|plans?|set|due|expected|supposed) to\b/;
 const NEGATED = /\b(?:not|never|n't|no longer|refuse[sd]?|fail(?:ed)?\s+to)\b/i;
 
 /** Head nouns after "which"/"what" and the kind of thing they ask for. */
@@ -196,17 +205,59 @@ function wordWeight(term: string, known: boolean, alternatives: readonly string[
  * lead-in is at most four such filler words ending in a colon or dash (not
  * "Beijing summit: …", which says what the question is about).
  */
+// Words that open a question.
+const WH = "what|which|who|whom|whose|when|where|why|how|did|does|do|is|was|were|are|has|have|had";
 const GREETING = /^\s*(?:(?:hey|hi|hello|ok(?:ay)?|so|also|btw|right|well)\b[\s,!.]*)+/i;
 const FILLER = "two|three|2|3|things|questions|question|qs|q|quick|one|a|couple|of|few|some|another|simple|random|follow-up|followup|last";
 const LEAD_IN = new RegExp(`^\\s*((?:(?:${FILLER})\\b[\\s,]*){1,4})(?::|-|–|—)\\s*`, "i");
+// What the member says of themselves before the question ("Checking a quote for a piece: …", "For my essay —
+// …"): it asks nothing. Only before a question word, so "Beijing summit: …" keeps what it is about.
+const ASKER = new RegExp(
+  `^\\s*[^:?—–]{0,60}?\\b(?:i|i'm|im|i've|my|me|we|we're|our|checking|writing|working|doing|revising|studying|researching|fact-checking)\\b[^:?—–]{0,60}(?::|\\s[-–—])\\s*(?=(?:${WH}|can|could|would|please|tell|remind|in|at|on|according)\\b)`,
+  "i",
+);
+// "Can you tell me why …", "Remind me, who …", "Since X came up, can you tell me why …": the question is what follows.
+const ASK_ME = /(^\s*|,\s*)(?:(?:can|could|would)\s+(?:you|u)\s+(?:please\s+)?(?:tell|remind|show)\s+me|(?:please\s+)?(?:tell|remind)\s+me|(?:please\s+)?explain)\b[\s,:]*(?=\p{L})/iu;
+// "I read that X — is that right?", "X, right?": whether X is so.
+const HEARSAY = /^\s*(?:(?:i|we)\s+(?:read|heard|saw|was told|were told|understand|think)\s+(?:somewhere\s+)?(?:that\s+)?)(.+?)[\s,—–-]*(?:is|was)\s+(?:that|this|it)\s+(?:really\s+)?(?:right|true|correct|accurate|so)\s*\??\s*$/i;
+// "Is it true that X?": whether X is so ("true" is no word to find).
+const IS_IT_TRUE = /^\s*(?:is|was)\s+it\s+(?:really\s+)?(?:true|correct|right|the case)\s+that\s+/i;
 
 function withoutLeadIn(question: string): string {
-  const greeted = question.replace(GREETING, "");
-  const lead = LEAD_IN.exec(greeted);
-  const stripped = lead ? greeted.slice(lead[0].length) : greeted;
-  // "re Iran" is "about Iran".
-  return stripped.replace(/\bre:?\s+(?=\p{L})/giu, "about ");
+  const greeted = question.replace(GREETING, "").replace(HEARSAY, (_, claim: string) => `Is it so that ${claim}?`);
+  const lead = LEAD_IN.exec(greeted) ?? ASKER.exec(greeted);
+  const stripped = (lead ? greeted.slice(lead[0].length) : greeted).replace(ASK_ME, "$1").replace(IS_IT_TRUE, "Is it so that ");
+  // "re Iran" is "about Iran"; chat words are the words they stand for.
+  return stripped.replace(/\bre:?\s+(?=\p{L})/giu, "about ").replace(CHAT_WORD, (w) => CHAT_WORDS[w.toLowerCase()] ?? w);
 }
+
+/**
+ * Words of chat that stand for words of the articles ("what did the council prez say", "what do they wanna
+ * expand"). Without this they read as names no article mentions, and the question is declined.
+ */
+const CHAT_WORDS: Readonly<Record<string, string>> = {
+  wanna: "want to",
+  gonna: "going to",
+  gotta: "have to",
+  kinda: "kind of",
+  sorta: "sort of",
+  prez: "president",
+  pres: "president",
+  govt: "government",
+  abt: "about",
+  bout: "about",
+  cuz: "because",
+  coz: "because",
+  bc: "because",
+  ppl: "people",
+  pls: "please",
+  plz: "please",
+  u: "you",
+  ur: "your",
+  tho: "though",
+  rn: "right now",
+};
+const CHAT_WORD = new RegExp(`(?<![\\p{L}.'’])(?:${Object.keys(CHAT_WORDS).join("|")})(?![\\p{L}.'’])`, "giu");
 
 export function analyseQuestion(raw: string, lexicon: QuestionLexicon): QuestionAnalysis {
   const question = withoutLeadIn(raw).replace(BARE_CONTRACTIONS, (m, wh?: string, aux?: string, can?: string) =>
@@ -214,7 +265,8 @@ export function analyseQuestion(raw: string, lexicon: QuestionLexicon): Question
   );
   const parts = splitParts(question, lexicon);
   if (parts) {
-    const analyses = parts.texts.map((t) => analyseSingle(t, lexicon));
+    // Each side of a comparison says its piece in its own words, not in the words the question shares out.
+    const analyses = parts.texts.map((t) => analyseSingle(t, lexicon)).map((a) => (parts.comparison ? { ...a, topic: [] } : a));
     const first = analyses[0];
     // "…, and which year is that figure for?": a part that names nothing is about what the first part names,
     // and is searched for with the first part's words.
@@ -275,7 +327,8 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
   else if (YES_NO.test(main) && !/^\W*(?:what|which|who|whom|whose|when|where|why|how)\b/.test(main) && !EITHER_OR.test(main)) type = "yes-no";
   else if (/^(?:(?:and|so|but|ok|also)\s+)?(?:why)\b|\bwhy\b|\bwhat (?:was|is|were) the reason\b|\bfor what reason\b|\bhow come\b/.test(main)) type = "reason";
   else if (/\b(?:how (?:many|much|big|large|long|high|far|often|fast|old|heavy|tall|deep|wide|quickly)|what (?:[\w'’]+ ){0,4}(?:rate|percentage|share|amount|number|figure|sum|cost|price|level|total|value|deficit|surplus|population|gdp|budget|revenue|growth|volume|debt|turnover|size)s?)\b/.test(main)) type = "quantity";
-  else if (/\bwhere\b/.test(main)) type = "place";
+  // "Which summit was it where Michel said …": "where" is the summit, not the question.
+  else if (/\bwhere\b/.test(main) && !(head === "event" && (which?.index ?? 0) < main.search(/\bwhere\b/))) type = "place";
   else if (head === "event") type = "event";
   else if (head === "date") type = "date";
   else if (head === "quantity") type = "quantity";
@@ -432,11 +485,14 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
       if (opposites.length) focus[i] = { ...f, opposites };
     }
   }
+  const topicWords = new Set(tokens(topicPhrase(main, speaker !== null || speakerPattern(q))).map((t) => termOf(t.word)));
+  const topic = focus.filter((f) => !f.speech && !TOPIC_LIGHT.has(f.term) && f.term.split(" ").every((w) => topicWords.has(w))).map((f) => f.term);
   return {
     text: q,
     type,
     wants,
     focus,
+    topic,
     entities: given,
     unknown,
     years: datedYears(q),
@@ -455,8 +511,9 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     refersBack: given.length === 0 && /\b(?:that|this|those|these|it|the same)\b/.test(lower),
     countNoun: type === "quantity" ? countedNoun(lower) : null,
     // "Did China actually cut off deliveries?" asks what happened afterwards.
-    later: LATER.test(lower) || (type === "yes-no" && /\bactually\b/.test(lower)) || (/\b(?:next|upcoming)\b/.test(lower) && /\b(?:will|shall|going to|is|are)\b/.test(lower) && !/\b(?:was|were|did)\b/.test(lower)),
-    past: /\b(?:did|didn't|happened|was|were|had)\b/.test(lower),
+    later: (LATER.test(lower) && !ASKS_PLAN.test(lower)) || (type === "yes-no" && /\bactually\b/.test(lower)) || (/\b(?:next|upcoming)\b/.test(lower) && /\b(?:will|shall|going to|is|are)\b/.test(lower) && !/\b(?:was|were|did)\b/.test(lower)),
+    // "Where was he scheduled to go?" asks what was planned, not what happened.
+    past: /\b(?:did|didn't|happened|was|were|had)\b/.test(lower) && !ASKS_PLAN.test(lower),
     parts: [],
     comparison: false,
     // "What is the best way to end the war, according to von der Leyen?" asks what someone said, not for advice.
@@ -544,6 +601,8 @@ function headWordAt(lower: string, at: number): string | null {
 function headKind(lower: string, at: number): EntityKind | "event" | "date" | "quantity" | null {
   const w = headWordAt(lower, at);
   if (!w) return null;
+  // "which senior EU figure" is someone; "which figure" is a number.
+  if (/^figures?$/.test(w) && /^\W*\w+\s+(?:[\w'’-]+\s+){0,3}?(?:senior|key|leading|political|public|top|prominent|eu|european|chinese|western|government)\s+(?:[\w'’-]+\s+)?figures?\b/.test(lower.slice(at))) return "person";
   return HEAD_KINDS.find(([re]) => re.test(w))?.[1] ?? null;
 }
 
@@ -742,9 +801,32 @@ function unknownNames(q: string, words: readonly Token[], matches: readonly Enti
   return out;
 }
 
+// What a topic phrase runs up to: a place, a time, a clause of its own.
+const TOPIC_END = /\s+(?:when|while|after|before|during|since|according|and what|and how|and why|and did)\b|\s*[,;:?!.]/;
+// Words of a topic phrase that say nothing of the topic itself: where and how it was said, light nouns and verbs.
+const TOPIC_LIGHT = new Set(
+  "summit summits meeting meetings talks dialogue visit trip conference press presser news sidelines part role issue issues matter matters question questions subject topic topics thing things way ways side sides view views stance line take position idea plan plans trying try tried want wanted wanting need needed" .split(" ").map((w) => termOf(w) ?? w),
+);
+const TIME_WORD = /^(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|the eve|the day|the sidelines|(?:the )?(?:19|20)\d\d)\b/;
+
+/**
+ * The phrase a question says it is about: after "about/regarding" (or "on") in a question about someone's
+ * words, or the head of "what's the N of …". Empty when it says none ("what did she say about it").
+ */
+function topicPhrase(main: string, spoken: boolean): string {
+  const of = /^\W*what(?:'s|\s+is|\s+was|\s+are|\s+were)\s+the\s+((?:[\p{L}-]+\s+){0,2}?[\p{L}-]+)\s+of\b/u.exec(main);
+  if (of?.[1]) return of[1];
+  if (!spoken) return "";
+  const about = /\b(?:about|regarding|concerning)\s+(.+)$/.exec(main) ?? /\bon\s+(?!(?:the\s+)?(?:sidelines|eve|day|occasion)\b)(.+)$/.exec(main);
+  const rest = about?.[1] ?? "";
+  // "about how Europe should deal with China" asks for the manner, which the words may not name.
+  if (TIME_WORD.test(rest) || /^(?:how|what|whether|who|whom|why|which|where|when|if)\b/.test(rest)) return "";
+  const end = TOPIC_END.exec(rest);
+  return end ? rest.slice(0, end.index) : rest;
+}
+
 // ---- Parts -----------------------------------------------------------------
 
-const WH = "what|which|who|whom|whose|when|where|why|how|did|does|do|is|was|were|are|has|have|had";
 
 /**
  * Splits "When did Xi get to France, and where was he going next?" into its
@@ -759,6 +841,16 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
     const inner = splitParts(setting[2], lexicon);
     if (inner) return { ...inner, texts: inner.texts.map((t) => `${t.replace(/[?]+$/, "")} ${setting[1]?.replace(/^\w/, (c) => c.toLowerCase())}?`) };
   }
+  // "Taiwan: how does Kallas's line compare to what vdl said?": the topic belongs to every part.
+  const topic = /^([\p{L}\p{N}\s'’-]{2,40}):\s+(.+)$/u.exec(q);
+  if (topic?.[1] && topic[2]) {
+    const inner = splitParts(topic[2], lexicon);
+    if (inner) return { ...inner, texts: inner.texts.map((t) => `${t.replace(/[?]+$/, "")} about ${topic[1]?.trim()}?`) };
+  }
+  // Comparisons that name both sides first: "VDL vs Li Qiang on trade — what did each want?", "what's the
+  // difference between what A and B said about X", "did A and B agree on X / see X the same way".
+  const sides = comparedSides(q, lexicon);
+  if (sides) return { texts: sides, comparison: true };
   // "compare what A asked … with what B asked …", "how does what A said … compare with what B said …"
   const compare =
     /^(?:please\s+)?compare\s+(what\s+.+?)\s+(?:with|to|and)\s+(what\s+.+)$/i.exec(q) ??
@@ -779,7 +871,7 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
     return { texts: [`${capitalise(firstPart)}?`, `${capitalise(second)}?`], comparison: true };
   }
   // "How did Michel's point about China differ from what von der Leyen said about the war?"
-  const differFrom = /^how\s+(?:did|does|do)\s+(.+?)['’]s?\s+(point|remarks?|comments?|position|view|message|statement|warning|argument)\s+(.*?)\s*differ\s+from\s+(what\s+.+)$/i.exec(q);
+  const differFrom = /^how\s+(?:did|does|do)\s+(.+?)['’]s?\s+(point|remarks?|comments?|position|view|message|statement|warning|argument|line|take|stance)\s+(.*?)\s*(?:differ\s+from|compare\s+(?:to|with)|contrast\s+with)\s+(what\s+.+)$/i.exec(q);
   if (differFrom?.[1] && differFrom[4]) {
     const second = asQuestion(differFrom[4]);
     return { texts: [`What was ${differFrom[1]}'s ${differFrom[2]} ${differFrom[3]}`.trim().concat("?"), `${capitalise(second)}?`], comparison: true };
@@ -791,7 +883,7 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
     return { texts: [`What did ${compareEach[1]} ${verb}${compareEach[4]}?`, `What did ${compareEach[2]} ${verb}${compareEach[4]}?`], comparison: true };
   }
   // "How did Xi's take on trade differ from von der Leyen's (at the summit)?"
-  const possessives = /^how\s+(?:did|does|do)\s+(.+?)['’]s?\s+(.+?)\s+differ\s+from\s+(.+?)['’]s?(\s+(?:at|in|during|on)\s+.+)?$/i.exec(q);
+  const possessives = /^how\s+(?:did|does|do)\s+(.+?)['’]s?\s+(.+?)\s+(?:differ\s+from|compare\s+(?:to|with)|contrast\s+with)\s+(.+?)['’]s?(\s+(?:at|in|during|on)\s+.+)?$/i.exec(q);
   if (possessives?.[1] && possessives[2] && possessives[3] && !/^what\b/i.test(possessives[3])) {
     const where = possessives[4] ?? "";
     // "Xi's take on trade" is what Xi said about trade.
@@ -800,7 +892,7 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
     return { texts: [`What was ${possessives[1]}'s ${possessives[2]}${where}?`, `What was ${possessives[3]}'s ${possessives[2]}${where}?`], comparison: true };
   }
   // "How did the EU's ask of China at the summit differ from what Kallas demanded in Brussels?"
-  const differFromWhat = /^how\s+(?:did|does|do)\s+(.+?)\s+differ\s+from\s+(what\s+.+)$/i.exec(q);
+  const differFromWhat = /^how\s+(?:did|does|do)\s+(.+?)\s+(?:differ\s+from|compare\s+(?:to|with)|contrast\s+with)\s+(what\s+.+)$/i.exec(q);
   if (differFromWhat?.[1] && differFromWhat[2] && tokens(differFromWhat[1]).length >= 2) {
     return { texts: [`What was ${differFromWhat[1]}?`, `${capitalise(asQuestion(differFromWhat[2]))}?`], comparison: true };
   }
@@ -830,7 +922,9 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
   let second = m[2].trim();
   // Both halves must read as questions with content of their own.
   if (tokens(first).length < 3 || tokens(second).length < 2) return null;
-  if (!new RegExp(`^(?:(?:and|so|but)\\s+)?(?:${WH})\\b`, "i").test(first) && !/^(?:according|in|at|after|before|during)\b/i.test(first)) return null;
+  // "With whom did Wang Yi …, and whom did he meet …?": a preposition may open the question.
+  const opens = new RegExp(`^(?:(?:and|so|but)\\s+)?(?:(?:with|in|at|on|for|from|by|to)\\s+(?:which|what|whom)\\b|(?:${WH})\\b)`, "i");
+  if (!opens.test(first) && !/^(?:according|in|at|after|before|during)\b/i.test(first)) return null;
   // A pronoun in the second part stands for the first part's person.
   const firstEntities = questionEntities(first, lexicon);
   const person = firstEntities.find((e) => e.ids.some((id) => lexicon.gazetteer.entities[id]?.kind === "person"));
@@ -848,6 +942,47 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
 }
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+const SAME_WAY = /\s+(?:the\s+same\s+way|in\s+the\s+same\s+way|alike|similarly|differently)$/i;
+
+/** The two questions of a comparison that names both sides first, or null. */
+function comparedSides(q: string, lexicon: QuestionLexicon): [string, string] | null {
+  const entities = questionEntities(q, lexicon);
+  const isName = (x: string) => entities.some((e) => x.toLowerCase().includes(q.slice(e.start, e.end).toLowerCase()));
+  const both = (a: string | undefined, b: string | undefined): a is string => a !== undefined && b !== undefined && isName(a) && isName(b) && tokens(a).length <= 6 && tokens(b).length <= 6;
+  const said = (a: string, b: string, about: string) => {
+    const topic = about.trim() ? ` about ${about.trim()}` : "";
+    return [`What did ${a} say${topic}?`, `What did ${b} say${topic}?`] as [string, string];
+  };
+  // "A vs B on T: …", "A vs B — what did each want on T?"
+  const vs = /^(.+?)\s+(?:vs\.?|versus|v\.)\s+(.+?)(?:\s+(?:on|about|over|regarding)\s+([^:—–?]+?))?\s*(?::|—|–|\s-\s|\?)\s*(.*)$/i.exec(q);
+  if (vs && both(vs[1], vs[2])) {
+    // The topic after "on", or in the question that follows ("who should set the quotas?"), unless that only
+    // asks for each side's words ("what did each want?").
+    const rest = (vs[4] ?? "").replace(/\?+$/, "");
+    const asksEach = /^(?:so\s+)?(?:what|how)\s+(?:did|do|does)\s+(?:each|they|both|the two)\b/i.test(rest);
+    const about = vs[3] ?? /\b(?:on|about|over|regarding)\s+(.+?)$/i.exec(rest)?.[1] ?? (asksEach ? "" : rest);
+    return said(vs[1], vs[2] as string, about);
+  }
+  // "What's the difference between what A and B said about X?"
+  const verbs = Object.keys(REPORTING_PAST).join("|");
+  const between = new RegExp(`^what(?:'s|\\s+is|\\s+was|\\s+were)\\s+the\\s+differences?\\s+between\\s+(?:what\\s+)?(.+?)\\s+and\\s+(?:what\\s+)?(.+?)\\s+(?:each\\s+|both\\s+)?(${verbs})\\b(.*)$`, "i").exec(q);
+  if (between && both(between[1], between[2])) {
+    const verb = REPORTING_PAST[(between[3] ?? "").toLowerCase()] ?? "say";
+    return [`What did ${between[1]} ${verb}${between[4]}?`, `What did ${between[2]} ${verb}${between[4]}?`];
+  }
+  // "Did A and B agree on X?", "Did A and B take the same line on X?"
+  const agree =
+    /^(?:did|do|does|have|had|were|are)\s+(.+?)\s+and\s+(.+?)\s+(?:(?:agree|disagree|concur)\s+(?:on|about|over)|(?:take|have|hold|share)\s+the\s+same\s+(?:line|view|position|stance|approach|take)\s+(?:on|about|over|regarding)|(?:(?:see|be)\s+)?(?:on\s+the\s+same\s+page|in\s+agreement|aligned)\s+(?:on|about|over))\s+(.+)$/i.exec(q);
+  if (agree && both(agree[1], agree[2])) return said(agree[1], agree[2] as string, agree[3] ?? "");
+  // "Did A and B describe X the same way?"
+  const alike = /^(?:did|do|does|have|had)\s+(.+?)\s+and\s+(.+?)\s+(describe|see|view|frame|characteri[sz]e|approach|treat|present|portray)\s+(.+)$/i.exec(q);
+  if (alike && SAME_WAY.test(alike[4] ?? "") && both(alike[1], alike[2])) {
+    const what = (alike[4] ?? "").replace(SAME_WAY, "");
+    return [`How did ${alike[1]} ${alike[3]} ${what}?`, `How did ${alike[2]} ${alike[3]} ${what}?`];
+  }
+  return null;
+}
 
 /** "the year before", "a year later", "the following year" (relative to `year`) as a year; null when the text names none. */
 function relativeYear(text: string, year: string): string | null {

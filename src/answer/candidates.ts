@@ -2,11 +2,13 @@ import { normName, type EntityKind } from "../knowledge/gazetteer.js";
 import type { SentenceRole } from "../knowledge/roles.js";
 import { hasOpenQuote, type Span } from "../text/sentences.js";
 import type { Passage, SummitEvent } from "../types.js";
-import type { QuestionAnalysis, QuestionEntity } from "./analyse-question.js";
+import type { FocusTerm, QuestionAnalysis, QuestionEntity } from "./analyse-question.js";
 import { DATE, DAY, QUANTITY, datedYears, withoutAmountsOf } from "./answer-type.js";
 import { DEMONYMS, TITLE_WORDS } from "../knowledge/lexicon.js";
-import { continuesPrevious, sentenceContext, type CorpusView } from "./evidence.js";
+import { PREVIOUS_SENTENCE_WEIGHT, continuesPrevious, sentenceContext, type CorpusView } from "./evidence.js";
 import { terms } from "../text/terms.js";
+import { tokens } from "../knowledge/names.js";
+import { wordForm } from "../knowledge/build.js";
 
 /*
  * Sentences that may answer a question, each scored and checked against what
@@ -54,6 +56,8 @@ export interface Checks {
    * answered by a plan ("is scheduled to travel").
    */
   readonly time: boolean;
+  /** Holds a word of what the question says it is about. */
+  readonly topic: boolean;
   /** Entities the question names that are missing. */
   readonly missing: readonly number[];
 }
@@ -156,7 +160,9 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
   // von der Leyen ask of China in Paris?").
   const speakerOk = !q.speaker || speaksHere(q.speaker.ids.flatMap((id) => [id, ...(related.get(id) ?? [])]), speakers, entities, corpus);
   const speakerThere = q.speaker !== null && speakerOk && q.speaker.ids.some((id) => atEvent.has(id));
-  const atMeeting = (x: number) => atEvent.has(x) && (kindOf(x) !== "place" || q.aboutMeeting || speakerThere);
+  // So is a question that names someone who was there ("why does Kallas consider the curbs raised in Brussels a problem?").
+  const participantAsked = q.entities.some((e) => e.ids.some((id) => kindOf(id) === "person" && atEvent.has(id)));
+  const atMeeting = (x: number) => atEvent.has(x) && (kindOf(x) !== "place" || q.aboutMeeting || speakerThere || participantAsked);
   // "The two sides also discussed …": the bodies and countries the question names, where the article names them, are in the sentence.
   const sides = BOTH_SIDES.test(text) ? parties(q, analysis.facts, kindOf, related) : null;
   const named = (id: number) => entities.has(id) || inherited.includes(id) || atMeeting(id) || (sides !== null && sides.has(id));
@@ -198,9 +204,22 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
       hit += f.weight;
       opposed = true;
     }
-    else if (forms.some((t) => t.includes(" ") && ` ${(sequence ??= termSequence(text))} `.includes(` ${t} `))) hit += f.weight;
+    else if (forms.some((t) => t.includes(" ") && (sequence ??= focusSequence(text)).includes(` ${t} `))) hit += f.weight;
     else hit += Math.max(0, ...forms.map((t) => context.get(t) ?? (analysis.articleTerms.has(t) ? ARTICLE_CONTEXT_WEIGHT : 0))) * f.weight;
   }
+  const held = (f: FocusTerm) => {
+    const forms = [f.term, ...f.alternatives];
+    // In the quote itself (a sentence that reads on from one about it is also tried with it, as a pair),
+    // or, for words quoted in answer to the sentence before ("…as a full member." / "“For twenty years we
+    // sat outside the door …”"), in that sentence.
+    const answering = /^\s*["“]/.test(text);
+    return forms.some(
+      (t) =>
+        terms.has(t) ||
+        (answering && (context.get(t) ?? 0) >= PREVIOUS_SENTENCE_WEIGHT) ||
+        (t.includes(" ") && (sequence ??= focusSequence(text)).includes(` ${t} `)),
+    );
+  };
   const focus = total > 0 ? hit / total : 1;
   const coverage = total + entityTotal > 0 ? (hit + entityHit) / (total + entityTotal) : 1;
   const checks: Checks = {
@@ -208,7 +227,8 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
     speaker: speakerOk,
     addressee: addresseeOk,
     type: typeHolds(q, text, entities, speakers, corpus, event),
-    time: sameMeeting && timeHolds(q, text, article.text, event, article.meta.date.value) && reportsWhenAsked(q, text, speakers.size > 0),
+    time: sameMeeting && timeHolds(q, text, article.text, event, article.meta.date.value) && reportsWhenAsked(q, text, speakers.size > 0, corpus),
+    topic: topicHeld(q, held),
     missing,
   };
   const score =
@@ -216,6 +236,16 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
     (checks.type ? 0.05 : 0) +
     (checks.entities ? 0.05 : 0);
   return { source, span, sentences: indexes, text, role, terms, entities, speakers, focus, coverage, opposed, prior, checks, score };
+}
+
+// Share of the weight of what the question says it is about that an answer must hold: "dual-use goods ending
+// up on the battlefield" is not met by "end the war".
+const TOPIC_SHARE = 0.34;
+
+function topicHeld(q: QuestionAnalysis, held: (f: FocusTerm) => boolean): boolean {
+  const topic = q.focus.filter((f) => q.topic.includes(f.term));
+  const total = topic.reduce((a, f) => a + f.weight, 0);
+  return total === 0 || topic.filter(held).reduce((a, f) => a + f.weight, 0) >= TOPIC_SHARE * total;
 }
 
 /** Index terms of a text in order, hyphenated words split ("dual-use goods" -> "dual use good"). */
@@ -236,6 +266,16 @@ const BOTH_SIDES = /\b(?:the\s+two\s+(?:sides|parties|blocs|partners)|both\s+(?:
 
 export function termSequence(text: string): string {
   return terms(text.replace(/[-‐–]/g, " ")).join(" ");
+}
+
+/**
+ * A text as focus words are matched against it: its index terms in order, then its words' forms in order
+ * with their stopwords, so that a phrase of a synonym group ("pull out", keyed by its words' forms) is found
+ * where the text says "pulling out of".
+ */
+export function focusSequence(text: string): string {
+  const spaced = text.replace(/[-‐–]/g, " ");
+  return ` ${terms(spaced).join(" ")} | ${tokens(spaced).map((t) => wordForm(t.word)).join(" ")} `;
 }
 
 /**
@@ -377,17 +417,24 @@ const FUTURE = /\b(?:will|is scheduled to|are scheduled to|is expected to|are ex
  * A question about what came later needs a sentence that looks ahead; a
  * question about what happened is not answered by the clause that plans it.
  */
-function reportsWhenAsked(q: QuestionAnalysis, text: string, spoken: boolean): boolean {
+function reportsWhenAsked(q: QuestionAnalysis, text: string, spoken: boolean, corpus: CorpusView): boolean {
   // "the next summit", "did it eventually": the sentence must speak of what comes next or after.
   if (q.later && !LATER_WORDS.test(text)) return false;
   // Someone saying what will happen answers what they said, not what happened.
   if (q.past && q.type !== "yes-no" && !q.speaker && !spoken) {
-    // The clauses naming what the question names (or, failing that, holding its words).
-    const names = q.entities.filter((e) => !e.background).map((e) => e.text.toLowerCase());
+    // The clauses naming the places and bodies the question names, or failing that holding its words, or
+    // failing that naming its people: in "After concluding his visit to Norway on May 7, Sato is scheduled
+    // to travel to Sweden", the visit to Norway is over and the travel to Sweden planned.
+    const g = corpus.knowledge.gazetteer;
+    const named = (people: boolean) => {
+      const names = q.entities.filter((e) => !e.background && e.ids.some((id) => (g.entities[id]?.kind === "person") === people)).map((e) => e.text.toLowerCase());
+      return clauses.filter((c) => names.some((n) => c.toLowerCase().includes(n)));
+    };
     const words = q.focus.map((f) => f.term);
     const clauses = text.split(/[,;:]/);
-    const named = clauses.filter((c) => names.some((n) => c.toLowerCase().includes(n)));
-    const about = named.length > 0 ? named : clauses.filter((c) => words.some((w) => c.toLowerCase().includes(w)));
+    const worded = clauses.filter((c) => words.some((w) => c.toLowerCase().includes(w)));
+    const places = named(false);
+    const about = places.length > 0 ? places : worded.length > 0 ? worded : named(true);
     if (about.some((c) => FUTURE.test(c) && !/\b(?:said|told|announced|warned|urged)\b/i.test(c))) return false;
   }
   return true;
@@ -410,7 +457,7 @@ function timeHolds(q: QuestionAnalysis, sentence: string, articleText: string, e
   const clauses = sentence.split(/,(?!\d{3}\b)|[;:]|\s[–—]\s/);
   const forms = q.focus.flatMap((f) => [f.term, ...f.alternatives]);
   const about = clauses.filter((c) => {
-    const seq = ` ${termSequence(c)} `;
+    const seq = focusSequence(c);
     return forms.some((t) => seq.includes(` ${t} `));
   });
   const own = datedYears((about.length > 0 ? about : [sentence]).join(" "));

@@ -1,11 +1,12 @@
 import type { Article, ArticleRef, Citation, Coverage, Passage } from "../types.js";
 import type { QuestionAnalysis } from "./analyse-question.js";
-import { candidatesFor, locative, SEPARATE_MEETING, termSequence, type Candidate } from "./candidates.js";
+import { candidatesFor, focusSequence, locative, SEPARATE_MEETING, type Candidate } from "./candidates.js";
 import { LruMap } from "../util/lru.js";
+import { tokens } from "../knowledge/names.js";
+import { termOf } from "../text/terms.js";
 import { articleRef, citationOf, type CorpusView } from "./evidence.js";
 import { dateWords, eventDatePhrase, eventPhrase, nameOf, nearestLeadIn, notQuotedText, topicOf, unknownNamesText } from "./framing.js";
 import { DATE, DAY, yearsIn } from "./answer-type.js";
-import { terms } from "../text/terms.js";
 
 /*
  * The extractive answer. The lead is the sentence (or two adjacent sentences
@@ -60,7 +61,7 @@ export function composeAnswer(q: QuestionAnalysis, passages: readonly (readonly 
   parts.forEach((part, i) => {
     const own = q.comparison ? { ...params, abstainThreshold: params.abstainThreshold / 2 } : params;
     const earlier = answers[0]?.answered ? answers[0].quotes[0] : undefined;
-    answers.push(answerPart(part, passages[i] ?? passages[0] ?? [], corpus, own, i > 0 && part.refersBack ? earlier : undefined));
+    answers.push(answerPart(part, passages[i] ?? passages[0] ?? [], corpus, own, i > 0 && part.refersBack ? earlier : undefined, q.comparison));
   });
   const answered = answers.filter((a) => a.answered).length;
   if (answered === 0 && answers.every((a) => a.quotes.length === 0)) {
@@ -90,7 +91,7 @@ function declined(text: string, closest: ArticleRef[]): Composed {
   return { text, coverage: "none", abstained: true, citations: [], closest, confidence: 0 };
 }
 
-const passes = (c: Candidate) => c.checks.entities && c.checks.speaker && c.checks.addressee && c.checks.type && c.checks.time;
+const passes = (c: Candidate) => c.checks.entities && c.checks.speaker && c.checks.addressee && c.checks.type && c.checks.time && c.checks.topic;
 // Hedged statements do not settle a yes/no question ("may", but not the month: "May 7"), nor do
 // demands ("more effort is needed to curtail …") that the question does not ask about.
 // Aims and plans do not settle whether it happened ("aiming to conclude the agreement by the end of the year").
@@ -120,8 +121,9 @@ const NEGATION = /\b(?:not|no|never|none|nor|neither|nobody|nothing|without|cann
 /**
  * @param earlier the first part's lead, when this part leans on it ("… and which year is that figure
  *   for?"): the same evidence answers it if it holds the kind of answer this part asks for
+ * @param side whether the part is one side of a comparison
  */
-function answerPart(q: QuestionAnalysis, passages: readonly Passage[], corpus: CorpusView, params: ComposeParams, earlier?: Candidate): PartAnswer {
+function answerPart(q: QuestionAnalysis, passages: readonly Passage[], corpus: CorpusView, params: ComposeParams, earlier?: Candidate, side = false): PartAnswer {
   if (q.unknown.length > 0) return refusal(unknownNamesText(q.unknown));
   const candidates = candidatesFor(q, passages, corpus);
   const same = earlier && candidates.find((c) => overlaps(c, earlier) && c.checks.type && c.checks.time);
@@ -135,7 +137,8 @@ function answerPart(q: QuestionAnalysis, passages: readonly Passage[], corpus: C
   if (q.type === "yes-no") return yesNo(q, relevant, corpus);
   const withheld = q.type !== "statement" ? notGiven(q, relevant, lead) : undefined;
   if (withheld) return { answered: false, lead: "The articles don't give that; they say:", quotes: [withheld], confidence: 0 };
-  const swapped = lead && q.speaker && q.focus.length >= 2 && lead.focus <= SWAPPED_LEAD ? someoneElseSaidIt(lead, relevant) : undefined;
+  // (Not for a side of a comparison: it says its piece in its own words, and the other side's are closer to the question.)
+  const swapped = lead && q.speaker && !side && q.focus.length >= 2 && lead.focus <= SWAPPED_LEAD ? someoneElseSaidIt(lead, relevant) : undefined;
   if (swapped) return nearest(notQuotedText(q, corpus), swapped, corpus);
   // "How many Chinese electric cars are sold in the EU?": the sentence about them has no figure, and the one
   // with a figure ("his first visit in five years") is about something else. A lead of the kind asked for
@@ -205,13 +208,18 @@ function someoneElseSaidIt(lead: Candidate, relevant: readonly Candidate[]): Can
 function listed(q: QuestionAnalysis, c: Candidate, corpus: CorpusView): number[] {
   const asked = new Set(q.entities.flatMap((e) => e.ids));
   const g = corpus.knowledge.gazetteer;
-  return [...c.entities].filter((id) => {
+  const members = [...c.entities].filter((id) => {
     const e = g.entities[id];
     if (!e || asked.has(id) || q.wants === null || e.kind !== q.wants || corpus.lexicon.entityShare(id) > 0.5) return false;
     if (e.kind === "person") return !/\b(?:president|minister|secretary|official)\b/i.test(e.name);
     if (e.kind === "place") return locative(e.name, c.text);
     return true;
   });
+  // "After concluding his visit to Norway, he is scheduled to travel to Sweden and Finland": where he travels
+  // next are the places of the clause that holds the question's words.
+  const clause = focusClause(q, c.text);
+  const inClause = members.filter((id) => clause.includes(g.entities[id]?.name ?? "\0"));
+  return inClause.length > 0 && clause !== c.text ? inClause : members;
 }
 
 /** Further quotes only for a list: each must add members of the list the earlier ones lack. */
@@ -309,7 +317,9 @@ function yesNo(q: QuestionAnalysis, relevant: readonly Candidate[], corpus: Corp
     const clauses = focusClauses(q, best.text);
     const negatedAlone = clauses.some((c) => NEGATION.test(c) && q.focus.some((f) => heldBy(f, c) && !clauses.some((o) => o !== c && !NEGATION.test(o) && heldBy(f, o))));
     const same = (NEGATION.test(clause) || negatedAlone) === q.negated && !best.opposed && !opposes(q.text, best.text);
-    return { answered: true, lead: same ? "Yes —" : "No —", quotes: [best], confidence: best.focus };
+    // A yes confirms what was asked, not something else in its place ("wants quotas set by scientists" for
+    // "set by politicians?").
+    if (!same || !putsOtherInPlace(q, best.text)) return { answered: true, lead: same ? "Yes —" : "No —", quotes: [best], confidence: best.focus };
   }
   // One place or person asked about is missing, and the evidence lists others of its kind instead
   // ("Did Xi visit Italy?" against "… travel to Serbia and Hungary"): a complete list that leaves it out.
@@ -331,6 +341,33 @@ function yesNo(q: QuestionAnalysis, relevant: readonly Candidate[], corpus: Corp
 }
 
 const YES_NO_OWN_FOCUS = 0.4;
+const SLOT_PREPOSITIONS = new Set(["by", "from", "with", "for", "in", "at", "on", "against"]);
+const AMOUNT = /^(?:\d[\d.,]*|one|two|three|four|five|six|seven|eight|nine|ten|half|dozen|dozens|several|few|many|hundreds?|thousands?|millions?|billions?)$/i;
+
+/**
+ * Whether the evidence puts another word where the question has one it lacks: "set by politicians" against
+ * "set by scientists" — the same word and preposition, then something else.
+ */
+function putsOtherInPlace(q: QuestionAnalysis, evidence: string): boolean {
+  const asked = tokens(q.text);
+  const said = tokens(evidence);
+  const saidTerms = said.map((t) => termOf(t.word));
+  return q.focus.some((f) => {
+    if (heldBy(f, evidence)) return false;
+    const i = asked.findIndex((t) => termOf(t.word) === f.term);
+    const prep = asked[i - 1];
+    const anchor = termOf(asked[i - 2]?.word ?? "");
+    // Prepositions of a noun ("to" leads to verbs, "agreed to co-finance … and to link"); not amounts ("in
+    // half a decade" is "in five years").
+    if (i < 2 || !prep || !SLOT_PREPOSITIONS.has(prep.norm) || !anchor || AMOUNT.test(asked[i]?.word ?? "")) return false;
+    return said.some((t, j) => {
+      if (t.norm !== prep.norm || !saidTerms.slice(Math.max(0, j - 3), j).includes(anchor)) return false;
+      const k = saidTerms.findIndex((x, n) => n > j && x !== null);
+      const next = saidTerms[k];
+      return next !== undefined && next !== null && !AMOUNT.test(said[k]?.word ?? "") && next !== f.term && !f.alternatives.includes(next);
+    });
+  });
+}
 const YES_NO_ELSEWHERE = 0.3;
 /** Whether the candidate's own words hold the focus word (its context not counted). */
 function holds(f: QuestionAnalysis["focus"][number], c: Candidate): boolean {
@@ -350,15 +387,11 @@ function saidElsewhere(q: QuestionAnalysis, c: Candidate, relevant: readonly Can
   return total > 0 ? hit / total : 0;
 }
 
-/**
- * The clause of a sentence that holds most of the question's words: a negation elsewhere in the
- * sentence ("… did not confirm whether …, but said …") does not answer the question.
- */
 /** The clauses that hold a focus word of the question: a plan or a condition in any of them leaves it open. */
 function focusClauses(q: QuestionAnalysis, text: string): string[] {
   const forms = q.focus.flatMap((f) => [f.term, ...f.alternatives]);
   return text.split(/[.!?]["”]?\s+|[,;:]\s+|\s+(?=but\s)/).filter((c) => {
-    const seq = ` ${terms(c).join(" ")} `;
+    const seq = focusSequence(c);
     return forms.some((t) => seq.includes(` ${t} `));
   });
 }
@@ -369,7 +402,7 @@ const sequences = new LruMap<string, string>(2000);
 function heldBy(f: QuestionAnalysis["focus"][number], text: string): boolean {
   let seq = sequences.get(text);
   if (seq === undefined) {
-    seq = ` ${termSequence(text)} `;
+    seq = focusSequence(text);
     sequences.set(text, seq);
   }
   const words = seq;
@@ -381,7 +414,7 @@ function focusClause(q: QuestionAnalysis, text: string): string {
   const forms = q.focus.flatMap((f) => [f.term, ...f.alternatives]);
   const names = q.entities.map((e) => e.text.toLowerCase());
   const score = (c: string) => {
-    const seq = ` ${terms(c).join(" ")} `;
+    const seq = focusSequence(c);
     // What the question asks about weighs more than the names it gives: in "ministers agreed to hold talks
     // on a Code of Conduct, aiming to conclude it by the end of the year", "by the end of" is the clause asked about.
     return 2 * forms.filter((t) => seq.includes(` ${t} `)).length + names.filter((n) => c.toLowerCase().includes(n)).length;

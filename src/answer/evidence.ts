@@ -141,7 +141,7 @@ export function createCorpusView(corpus: Corpus, knowledge: CorpusKnowledge, lex
 
 // Weight of a question term found only in the preceding sentence, which pronouns and
 // "he said" point back to: "She urged China...", "China opposes...," he said.
-const PREVIOUS_SENTENCE_WEIGHT = 0.5;
+export const PREVIOUS_SENTENCE_WEIGHT = 0.5;
 // Weight of a term found only in the article's headline, which sets the topic of its body
 // (a quote in paragraph six is still von der Leyen's if the headline says so).
 const HEADLINE_CONTEXT_WEIGHT = 0.3;

@@ -236,7 +236,7 @@ const SPEECH_LEMMAS =
   "say tell add warn urge note stress emphasise emphasize call reiterate caution comment insist argue claim state announce describe " +
   "characterise characterize report deny confirm respond reaffirm voice raise express suggest predict acknowledge admit accuse ask reply " +
   "write declare pledge promise vow threaten propose highlight underline underscore cite welcome criticise criticize condemn praise " +
-  "explain recall remark observe assert contend concede complain demand appeal";
+  "explain recall remark observe assert contend concede complain demand appeal flag";
 // Lemmas whose plain and -s forms are usually nouns ("the EU's call for a ceasefire",
 // "state media", "the report"): only their -ed and -ing forms report speech.
 const NOUNISH = new Set(
