@@ -265,8 +265,7 @@ export function analyseQuestion(raw: string, lexicon: QuestionLexicon): Question
   );
   const parts = splitParts(question, lexicon);
   if (parts) {
-    // Each side of a comparison says its piece in its own words, not in the words the question shares out.
-    const analyses = parts.texts.map((t) => analyseSingle(t, lexicon)).map((a) => (parts.comparison ? { ...a, topic: [] } : a));
+    const analyses = parts.texts.map((t) => analyseSingle(t, lexicon));
     const first = analyses[0];
     // "…, and which year is that figure for?": a part that names nothing is about what the first part names,
     // and is searched for with the first part's words.
@@ -327,8 +326,9 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
   else if (YES_NO.test(main) && !/^\W*(?:what|which|who|whom|whose|when|where|why|how)\b/.test(main) && !EITHER_OR.test(main)) type = "yes-no";
   else if (/^(?:(?:and|so|but|ok|also)\s+)?(?:why)\b|\bwhy\b|\bwhat (?:was|is|were) the reason\b|\bfor what reason\b|\bhow come\b/.test(main)) type = "reason";
   else if (/\b(?:how (?:many|much|big|large|long|high|far|often|fast|old|heavy|tall|deep|wide|quickly)|what (?:[\w'’]+ ){0,4}(?:rate|percentage|share|amount|number|figure|sum|cost|price|level|total|value|deficit|surplus|population|gdp|budget|revenue|growth|volume|debt|turnover|size)s?)\b/.test(main)) type = "quantity";
-  // "Which summit was it where Michel said …": "where" is the summit, not the question.
-  else if (/\bwhere\b/.test(main) && !(head === "event" && (which?.index ?? 0) < main.search(/\bwhere\b/))) type = "place";
+  // "Which summit was it where Michel said …", "On what date was the summit where …": "where" is the summit,
+  // not the question, when a question word comes before it.
+  else if (/\bwhere\b/.test(main) && !/\b(?:what|which|who|whom|how)\b/.test(main.slice(0, main.search(/\bwhere\b/)))) type = "place";
   else if (head === "event") type = "event";
   else if (head === "date") type = "date";
   else if (head === "quantity") type = "quantity";
@@ -513,7 +513,7 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     // "Did China actually cut off deliveries?" asks what happened afterwards.
     later: (LATER.test(lower) && !ASKS_PLAN.test(lower)) || (type === "yes-no" && /\bactually\b/.test(lower)) || (/\b(?:next|upcoming)\b/.test(lower) && /\b(?:will|shall|going to|is|are)\b/.test(lower) && !/\b(?:was|were|did)\b/.test(lower)),
     // "Where was he scheduled to go?" asks what was planned, not what happened.
-    past: /\b(?:did|didn't|happened|was|were|had)\b/.test(lower) && !ASKS_PLAN.test(lower),
+    past: /\b(?:did|didn't|happened|was|were|had|came|went|resulted|turned out)\b/.test(lower) && !ASKS_PLAN.test(lower),
     parts: [],
     comparison: false,
     // "What is the best way to end the war, according to von der Leyen?" asks what someone said, not for advice.
@@ -526,7 +526,7 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
  * talks, what did she say …" -> "what did she say …".
  */
 function mainClause(lower: string): string {
-  const m = /^\W*(?:when|while|after|before|back when|as|once|if|since|during|at|in|on|following|given)\b[^,?]{3,120},\s*(?=(?:and\s+)?(?:what|which|who|whom|whose|when|where|why|how|did|does|do|is|was|were|are|has|have|had|can|could|will|would)\b)/.exec(lower);
+  const m = /^\W*(?:when|while|after|before|back when|as|once|if|since|because|by the time|during|at|in|on|following|given)\b[^,?]{3,120},\s*(?=(?:and\s+)?(?:what|which|who|whom|whose|when|where|why|how|did|does|do|is|was|were|are|has|have|had|can|could|will|would)\b)/.exec(lower);
   return m ? lower.slice(m[0].length) : lower;
 }
 
@@ -581,7 +581,8 @@ const AUX_WORD = new RegExp(`^(?:${AUX})$`);
 
 /** Every word of the head after "which"/"what" that names a kind ("which think tank": think, tank): the kind asked for, not the topic. */
 function headWordsAt(lower: string, at: number): string[] {
-  const rest = lower.slice(at).split(/[^\p{L}\p{N}'’-]+/u).slice(1, 6);
+  // "which agency's role" asks for the agency.
+  const rest = lower.slice(at).split(/[^\p{L}\p{N}'’-]+/u).slice(1, 6).map((w) => w.replace(/['’]s$/, ""));
   const out: string[] = [];
   for (const w of rest) {
     if ((STOPWORDS.has(w) && !["state", "states"].includes(w)) || AUX_WORD.test(w) || /ed$/.test(w)) break;
@@ -916,7 +917,7 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
   const years = /^(.+?)\s+in\s+((?:19|20)\d\d)\s+(?:and|or|versus|vs\.?)\s+(?:in\s+)?((?:19|20)\d\d)$/i.exec(q);
   if (years?.[1]) return { texts: [`${capitalise(years[1])} in ${years[2]}?`, `${capitalise(years[1])} in ${years[3]}?`], comparison: false };
   // "X, and where …?", "X and what did she say …?"
-  const m = new RegExp(`^(.+?)(?:,\\s*|\\s+)and\\s+((?:(?:in|at|on|for|from|with|by|to|since)\\s+(?:which|what|whom)\\b|(?:${WH})\\b).+)$`, "i").exec(q);
+  const m = new RegExp(`^(.+?)(?:,\\s*|\\s+)and\\s+((?:(?:in|at|on|for|from|with|by|to|since|through|via|under|during|after|before|about)\\s+(?:which|what|whom)\\b|(?:${WH})\\b).+)$`, "i").exec(q);
   if (!m?.[1] || !m[2]) return null;
   const first = m[1].trim();
   let second = m[2].trim();

@@ -71,6 +71,11 @@ const ROLE_FACTOR: Readonly<Record<SentenceRole, number>> = { body: 1, headline:
 const ARTICLE_CONTEXT_WEIGHT = 0.25;
 // Two sentences quoted together are a longer quote: prefer one sentence that does as well.
 const PAIR_FACTOR = 0.97;
+// For "why …", a quote that gives a cause or a consequence ("These measures, she warned, pose risks …") is
+// preferred to the one that only repeats what is asked about.
+const GIVES_REASON =
+  /\b(?:because|since|as a result|due to|owing to|so that|in order to|aim(?:s|ed)? to|to (?:help|avoid|ensure|protect|prevent|reduce|curb|sway|end)|risks?|threat(?:s|en|ens|ened)?|pose[sd]?|warn(?:s|ed)?|concerns?|fears?|worr(?:y|ies|ied)|lead to|led to|result(?:s|ed)? in|caus(?:e|es|ed))\b/i;
+const REASON_BONUS = 0.04;
 
 export function candidatesFor(q: QuestionAnalysis, passages: readonly Passage[], corpus: CorpusView): Candidate[] {
   const top = passages[0]?.score ?? 0;
@@ -234,7 +239,8 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
   const score =
     ROLE_FACTOR[role] * (indexes.length > 1 ? PAIR_FACTOR : 1) * (COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * prior) +
     (checks.type ? 0.05 : 0) +
-    (checks.entities ? 0.05 : 0);
+    (checks.entities ? 0.05 : 0) +
+    (q.type === "reason" && GIVES_REASON.test(text) ? REASON_BONUS : 0);
   return { source, span, sentences: indexes, text, role, terms, entities, speakers, focus, coverage, opposed, prior, checks, score };
 }
 

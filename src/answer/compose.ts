@@ -92,6 +92,9 @@ function declined(text: string, closest: ArticleRef[]): Composed {
 }
 
 const passes = (c: Candidate) => c.checks.entities && c.checks.speaker && c.checks.addressee && c.checks.type && c.checks.time && c.checks.topic;
+// A side of a comparison says its piece in its own words, not necessarily in those the question shares out:
+// what the question is about is preferred, not required.
+const passesAsSide = (c: Candidate) => c.checks.entities && c.checks.speaker && c.checks.addressee && c.checks.type && c.checks.time;
 // Hedged statements do not settle a yes/no question ("may", but not the month: "May 7"), nor do
 // demands ("more effort is needed to curtail …") that the question does not ask about.
 // Aims and plans do not settle whether it happened ("aiming to conclude the agreement by the end of the year").
@@ -129,7 +132,7 @@ function answerPart(q: QuestionAnalysis, passages: readonly Passage[], corpus: C
   const same = earlier && candidates.find((c) => overlaps(c, earlier) && c.checks.type && c.checks.time);
   if (same) return { answered: true, lead: framing(q, same, corpus), quotes: [same], confidence: earlier.focus };
   const relevant = candidates.filter((c) => c.focus >= params.abstainThreshold);
-  const good = relevant.filter(passes);
+  const good = side ? [...relevant.filter(passes), ...relevant.filter((c) => passesAsSide(c) && !c.checks.topic)] : relevant.filter(passes);
   // Headlines and captions only when nothing in the body says it.
   const body = good.filter((c) => c.role === "body");
   const lead = ownWords(q, body) ?? body[0] ?? good[0];

@@ -22,7 +22,8 @@ const ARTICLES: Record<string, string> = {
     "Pinto warned that illegal trawling poses risks to coastal communities and threatens coastal stocks.\n" +
     "On fisheries, Lima said Brazil wants fishing quotas to be set by scientists.\n" +
     "Pinto said quotas should follow the catch data of the last ten years.\n" +
-    "In a separate meeting, Lima met Portuguese President Marta Sousa.\n",
+    "In a separate meeting, Lima met Portuguese President Marta Sousa.\n" +
+    "Pinto criticised subsidies for distant-water fleets. These subsidies, he warned, drain stocks and hurt small fishers.\n",
   "recife.txt":
     "Brazil hosts port summit in Recife\n" +
     "Brazilian President Paulo Reis said the port of Recife will double its capacity.\n" +
@@ -100,6 +101,36 @@ describe("comparisons that name both sides first", () => {
     const [first, second] = a.text.split("\n");
     expect(first).toContain("catch data");
     expect(second).toContain("set by scientists");
+  });
+});
+
+describe("the kind of answer, from the question's main clause", () => {
+  it("reads “where” after a question word as part of the question's noun phrase", () => {
+    expect(analyse("On what date was the summit where Pinto met Lima?").type).toBe("date");
+    expect(analyse("Where did Pinto meet Lima?").type).toBe("place");
+  });
+
+  it("reads the question after a clause that sets the time (“By the time …, had X …?”)", () => {
+    expect(analyse("By the time the article went out, had Lima met Sousa?").type).toBe("yes-no");
+  });
+
+  it("reads “which agency's role” as asking for the agency", () => {
+    expect(analyse("Which agency's role in monitoring trawling did Pinto stress?").type).toBe("organisation");
+  });
+
+  it("splits a second part opened by “through what”", () => {
+    const parts = splitParts("What did Pinto say about trawling, and through what body did Lima want quotas set?", small.view.lexicon);
+    expect(parts?.texts).toEqual(["What did Pinto say about trawling?", "Through what body did Lima want quotas set?"]);
+  });
+
+  it("reads “what came out of …” as asking what happened, which a plan does not answer", () => {
+    expect(analyse("What came out of Reis's visit to the fair in Lisbon?").past).toBe(true);
+    expect(answer("What came out of Reis's visit to the fair in Lisbon?").coverage).toBe("none");
+  });
+
+  it("answers “why” with the sentence that gives the cause, read on from the one that names what is asked", () => {
+    const a = answer("why did Pinto criticise subsidies for distant-water fleets?");
+    expect(a.citations[0]?.quote).toContain("hurt small fishers");
   });
 });
 
