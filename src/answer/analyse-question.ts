@@ -169,7 +169,7 @@ const YES_NO = new RegExp(`^(?:(?:and|so|but|ok|also)\\s+)?(?:${AUX})(?:n't|\\s+
 const ROLE_QUESTION = /\b(?:title|job|role|position|post|office|what does \S+ do)\b/;
 // "Did they end up signing?" asks what came of it; "goods that end up on the battlefield" and "why could
 // EVs end up with tariffs" do not.
-const LATER = /\bonce (?:it|they|the [\w-]+(?: [\w-]+)?) (?:was|were|had|got|is|are) (?:under ?way|started|begun|running|launched|in place)\b|\b(?:eventually|ended up|since then|subsequently|afterwards|ever since|in the end|finally|later on|so far|yet)\b|\b(?:did|has|have|will)\b[^,;]*\bend up\b/;
+const LATER = /\bonce (?:it|they|the [\w-]+(?: [\w-]+){0,2}) (?:(?:was|were|had|got|is|are) (?:under ?way|started|begun|running|launched|in place|concluded|ended|finished|completed|over|done)|(?:concluded|ended|finished|wrapped up))\b|\b(?:eventually|ended up|since then|subsequently|afterwards|ever since|in the end|finally|later on|so far|yet)\b|\b(?:did|has|have|will)\b[^,;]*\bend up\b/;
 // "Where was he scheduled to go afterwards?" asks what was planned, which the plan answers.
 const ASKS_PLAN = /\b(?:scheduled|planned|planning|plans?|set|due|expected|supposed) to\b/;
 const NEGATED = /\b(?:not|never|n't|no longer|refuse[sd]?|fail(?:ed)?\s+to)\b/i;
@@ -220,13 +220,24 @@ const ASKER = new RegExp(
 const ASK_ME = /(^\s*|,\s*)(?:(?:can|could|would)\s+(?:you|u)\s+(?:please\s+)?(?:tell|remind|show)\s+me|(?:please\s+)?(?:tell|remind)\s+me|(?:please\s+)?explain)\b[\s,:]*(?=\p{L})/iu;
 // "I read that X — is that right?", "X, right?": whether X is so.
 const HEARSAY = /^\s*(?:(?:i|we)\s+(?:read|heard|saw|was told|were told|understand|think)\s+(?:somewhere\s+)?(?:that\s+)?)(.+?)[\s,—–-]*(?:is|was)\s+(?:that|this|it)\s+(?:really\s+)?(?:right|true|correct|accurate|so)\s*\??\s*$/i;
+// Where the member read it ("In the Brussels article, …", "…, according to the report on Xi's talks?"): it
+// points at an article, it names no one who said it.
+const ARTICLE_REFERENCE =
+  /^\s*in\s+(?:the|this|that)\s+(?:[\p{L}-]+\s+){0,2}?(?:article|report|piece|story|coverage|write-?up|readout)\b[^,?]{0,80},\s*|,?\s*according\s+to\s+(?:the|this|that)\s+(?:[\p{L}-]+\s+){0,3}?(?:article|report|piece|story|coverage|write-?up|readout)\b[^,?]{0,100}(?=,|\?|$)/giu;
+// "Who is Grzegorz Stec, the man quoted in …?": the description after the name is how the member knows
+// of them, not what the answer must say.
+const WHO_IS_APPOSITIVE = /^(\W*[Ww]ho(?:'s|\s+is|\s+was)\s+\p{Lu}[\p{L}.'’-]*(?:\s+\p{Lu}[\p{L}.'’-]*){0,3}),\s+(?:the|a|an|that|this)\s+[^?]*\?*\s*$/u;
 // "Is it true that X?": whether X is so ("true" is no word to find).
 const IS_IT_TRUE = /^\s*(?:is|was)\s+it\s+(?:really\s+)?(?:true|correct|right|the case)\s+that\s+/i;
 
 function withoutLeadIn(question: string): string {
   const greeted = question.replace(GREETING, "").replace(HEARSAY, (_, claim: string) => `Is it so that ${claim}?`);
   const lead = LEAD_IN.exec(greeted) ?? ASKER.exec(greeted);
-  const stripped = (lead ? greeted.slice(lead[0].length) : greeted).replace(ASK_ME, "$1").replace(IS_IT_TRUE, "Is it so that ");
+  const stripped = (lead ? greeted.slice(lead[0].length) : greeted)
+    .replace(ASK_ME, "$1")
+    .replace(IS_IT_TRUE, "Is it so that ")
+    .replace(ARTICLE_REFERENCE, "")
+    .replace(WHO_IS_APPOSITIVE, "$1?");
   // "re Iran" is "about Iran"; chat words are the words they stand for.
   return stripped.replace(/\bre:?\s+(?=\p{L})/giu, "about ").replace(CHAT_WORD, (w) => CHAT_WORDS[w.toLowerCase()] ?? w);
 }
@@ -284,6 +295,8 @@ export function analyseQuestion(raw: string, lexicon: QuestionLexicon): Question
         retrievalText: `${a.text} ${first.text}`,
         // "… and what was it in 2023?": "it" is what the first part asks about, so are its words and kind of answer.
         focus: a.focus.length === 0 && a.refersBack ? first.focus : a.focus,
+        // "What was the probe looking at, and when is it expected to conclude?": the answer is about the probe.
+        topic: a.refersBack && a.topic.length === 0 ? first.focus.filter((f) => !f.speech && !TOPIC_LIGHT.has(f.term)).map((f) => f.term) : a.topic,
         type: own.type === "description" && a.refersBack && a.focus.length === 0 ? first.type : own.type,
       };
     });
@@ -335,8 +348,17 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
   else if (head === "place" || head === "organisation" || head === "person") {
     wants = head;
     type = plural(main, which?.index ?? 0) ? "list" : head;
-  } else if (/^\W*(?:who|whom)\b|\bwho\b/.test(main)) type = /^\W*who(?:'s|\s+is|\s+was|\s+are)\s+[\p{L}\s.'’-]+\??$/iu.test(main) && entities.length > 0 && !/\bwho(?:'s|\s+is|\s+was)\s+the\b/.test(main) ? "description" : "person";
+  } else if (/^\W*(?:who|whom)\b|\bwho\b/.test(main)) type = /^\W*who(?:'s|\s+is|\s+was|\s+are)\s+[\p{L}\s.'’-]+(?:[,—–(][^?]*)?\??$/iu.test(main) && entities.length > 0 && !/\bwho(?:'s|\s+is|\s+was)\s+the\b/.test(main) ? "description" : "person";
   else if (/\b(?:what|which)\s+(?:topics|issues|areas|subjects|things|matters|fields|steps|measures|points|demands|countries|items)\b|\blist\b/.test(main)) type = "list";
+  // "What is the name of the senior official …?" asks for that official.
+  const nameOf = /^\W*what(?:'s|\s+is|\s+was|\s+are|\s+were)\s+the\s+names?\s+of\s+/.exec(main);
+  if (nameOf && type === "description") {
+    const kind = headKind(`which ${main.slice(nameOf[0].length).replace(/^(?:the|a|an)\s+/, "")}`, 0);
+    if (kind === "person" || kind === "organisation" || kind === "place" || kind === null) {
+      wants = kind ?? "person";
+      type = wants;
+    }
+  }
   // "What did Claesen tell reporters about who gets to set tariffs?" asks for his words; the "who" is their topic.
   if (type !== "yes-no" && EMBEDDED_WH.test(main)) {
     type = "description";
@@ -574,7 +596,9 @@ function isTitleMatch(m: EntityMatch, lexicon: QuestionLexicon): boolean {
 
 /** Whether the question asks what someone said ("what did X say", "according to X", "how did X describe"). */
 function speakerPattern(q: string): boolean {
-  return new RegExp(`\\b(?:did|does|do|has|have|had)\\s+.+?\\s+(?:${SPEAKING})\\b|\\baccording to\\b`, "i").test(q);
+  // The question's own verb ("what did X say", "how has X described"), not one inside a clause it asks
+  // about ("which spokesman would not confirm whether Rome had formally told Beijing …").
+  return new RegExp(`^\\W*(?:(?:and|so|but)\\s+)?(?:(?:what|which|how|why|when|where|who|whom)\\b[^,]{0,40}?\\s)?(?:did|does|do|has|have|had)\\s+.+?\\s+(?:${SPEAKING})\\b|\\baccording to\\b`, "i").test(q);
 }
 
 const AUX_WORD = new RegExp(`^(?:${AUX})$`);
@@ -786,6 +810,15 @@ function unknownNames(q: string, words: readonly Token[], matches: readonly Enti
       if (capital(t, i) && (joined(i - 1) || joined(i + 1))) unknown[i] = true;
     });
   }
+  // "the Rhodium Group's analysts": capitalised words ending in the word for a body name one, though each is
+  // an English word.
+  words.forEach((t, i) => {
+    if (!ORG_HEAD.test(t.word) || covered(t) || i === 0) return;
+    let j = i - 1;
+    while (j >= 0 && j >= i - 3 && capital(words[j], j) && !covered(words[j] as Token) && /^[\s-]*$/.test(q.slice(words[j]?.end, words[j + 1]?.start))) j--;
+    if (j === i - 1) return;
+    for (let k = j + 1; k <= i; k++) unknown[k] = true;
+  });
   let run: Token[] = [];
   const flush = () => {
     if (run.length) out.push(q.slice(run[0]?.start, run.at(-1)?.end));
@@ -825,6 +858,9 @@ function topicPhrase(main: string, spoken: boolean): string {
   const end = TOPIC_END.exec(rest);
   return end ? rest.slice(0, end.index) : rest;
 }
+
+// Words that end the name of a body ("Rhodium Group", "Kiel Institute").
+const ORG_HEAD = /^(?:Group|Institute|Foundation|Centre|Center|Agency|Bank|University|Fund|Forum|Council|Committee|Commission|Party|Association|Organi[sz]ation|Corporation|Company|Holdings|Ministry|Office|Network|Alliance|Society|Trust)$/;
 
 // ---- Parts -----------------------------------------------------------------
 
@@ -872,9 +908,10 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
     return { texts: [`${capitalise(firstPart)}?`, `${capitalise(second)}?`], comparison: true };
   }
   // "How did Michel's point about China differ from what von der Leyen said about the war?"
-  const differFrom = /^how\s+(?:did|does|do)\s+(.+?)['’]s?\s+(point|remarks?|comments?|position|view|message|statement|warning|argument|line|take|stance)\s+(.*?)\s*(?:differ\s+from|compare\s+(?:to|with)|contrast\s+with)\s+(what\s+.+)$/i.exec(q);
+  const differFrom = /^how\s+(?:did|does|do)\s+(.+?)['’]s?\s+(point|remarks?|comments?|position|view|message|statement|warning|argument|line|take|stance|demands?|ask|call|request|proposal)\s+(.*?)\s*(?:differ\s+from|compare\s+(?:to|with)|contrast\s+with)\s+(what\s+.+|the\s+(?:position|view|line|stance|case|argument|message|demand)\s+.+)$/i.exec(q);
   if (differFrom?.[1] && differFrom[4]) {
-    const second = asQuestion(differFrom[4]);
+    // "the position Wang Yi stated on the war" is what Wang Yi said on the war.
+    const second = asQuestion(differFrom[4].replace(/^the\s+\w+\s+(.+?)\s+(?:stated|took|set out|expressed|gave|made|put forward|laid out|voiced)\b/i, "what $1 said"));
     return { texts: [`What was ${differFrom[1]}'s ${differFrom[2]} ${differFrom[3]}`.trim().concat("?"), `${capitalise(second)}?`], comparison: true };
   }
   // "compare what A and B each said about X"

@@ -69,6 +69,10 @@ const ROLE_FACTOR: Readonly<Record<SentenceRole, number>> = { body: 1, headline:
 // A question word found elsewhere in the article sets the scene the sentence belongs to
 // ("… before he landed in France in May 2024"); it counts for little.
 const ARTICLE_CONTEXT_WEIGHT = 0.25;
+// Sentences added because they name someone the question names and no retrieved passage does: how many,
+// and the rank they count as (as good as a passage half as relevant as the best).
+const MENTIONED_KEPT = 4;
+const MENTIONED_PRIOR = 0.5;
 // Two sentences quoted together are a longer quote: prefer one sentence that does as well.
 const PAIR_FACTOR = 0.97;
 // For "why …", a quote that gives a cause or a consequence ("These measures, she warned, pose risks …") is
@@ -91,6 +95,21 @@ export function candidatesFor(q: QuestionAnalysis, passages: readonly Passage[],
         if (j < analysis.sentences.length && (best.get(key) ?? -1) < prior) best.set(key, j === i ? prior : prior * 0.9);
       }
     });
+  }
+  // Someone the question names whom no retrieved sentence names ("Who is Grzegorz Stec, the man quoted in …",
+  // where the question's other words pull in other passages): the sentences that name them are candidates too.
+  for (const e of q.entities) {
+    if (e.background) continue;
+    const named = [...best.keys()].some((key) => {
+      const [source = "", index] = key.split("\t");
+      const f = corpus.analysis(source).facts[Number(index)];
+      return f !== undefined && e.ids.some((id) => f.entities.includes(id) || f.speakers.includes(id));
+    });
+    if (named) continue;
+    for (const m of e.ids.flatMap((id) => corpus.mentions(id)).slice(0, MENTIONED_KEPT)) {
+      const key = `${m.source}\t${m.sentence}`;
+      if (!best.has(key)) best.set(key, MENTIONED_PRIOR);
+    }
   }
   // "at the seventh round" when an article reports the eighth: another meeting (read once per article).
   const asked = numberedMeetings(q.text);

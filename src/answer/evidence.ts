@@ -55,7 +55,19 @@ export interface CorpusView {
   readonly eventOf: (source: string) => SummitEvent | undefined;
   /** Entity ids of an event's participants and place. */
   readonly eventEntities: (event: SummitEvent) => ReadonlySet<number>;
+  /** Sentences that name the entity or quote it (the first MENTIONS_KEPT of them, in corpus order). */
+  readonly mentions: (id: number) => readonly SentenceRef[];
 }
+
+export interface SentenceRef {
+  readonly source: string;
+  /** Index of the sentence in the article's analysis. */
+  readonly sentence: number;
+}
+
+// Sentences kept per entity: enough for the people and bodies named in passing, whom a question about them
+// needs most; the corpus' background (named everywhere) is found by retrieval anyway.
+const MENTIONS_KEPT = 20;
 
 /** The corpus view answers are composed from: articles, their analyses (cached), the lexical statistics and the knowledge. */
 export function createCorpusView(corpus: Corpus, knowledge: CorpusKnowledge, lexical: LexicalIndex, nlp: Nlp): CorpusView {
@@ -74,7 +86,23 @@ export function createCorpusView(corpus: Corpus, knowledge: CorpusKnowledge, lex
   const entityArticles = new Map<number, number>();
   for (const sentences of knowledge.articles.values()) for (const id of new Set(sentences.flatMap((s) => s.entities))) entityArticles.set(id, (entityArticles.get(id) ?? 0) + 1);
   const articleCount = knowledge.articles.size;
+  let mentions: Map<number, SentenceRef[]> | null = null;
+  const mentionIndex = () => {
+    if (mentions) return mentions;
+    mentions = new Map();
+    for (const [source, sentences] of knowledge.articles) {
+      sentences.forEach((s, sentence) => {
+        for (const id of new Set([...s.entities, ...s.speakers])) {
+          const list = mentions?.get(id) ?? [];
+          if (list.length < MENTIONS_KEPT) list.push({ source, sentence });
+          mentions?.set(id, list);
+        }
+      });
+    }
+    return mentions;
+  };
   return {
+    mentions: (id) => mentionIndex().get(id) ?? [],
     article: (source) => bySource.get(source),
     analysis: (source) => {
       let a = analyses.get(source);
