@@ -835,11 +835,11 @@ function unknownNames(q: string, words: readonly Token[], matches: readonly Enti
   return out;
 }
 
-// What a topic phrase runs up to: a place, a time, a clause of its own.
+// What a topic phrase runs up to: a time, a clause of its own, the end of the question.
 const TOPIC_END = /\s+(?:when|while|after|before|during|since|according|and what|and how|and why|and did)\b|\s*[,;:?!.]/;
 // Words of a topic phrase that say nothing of the topic itself: where and how it was said, light nouns and verbs.
 const TOPIC_LIGHT = new Set(
-  "summit summits meeting meetings talks dialogue visit trip conference press presser news sidelines part role issue issues matter matters question questions subject topic topics thing things way ways side sides view views stance line take position idea plan plans trying try tried want wanted wanting need needed" .split(" ").map((w) => termOf(w) ?? w),
+  "summit summits meeting meetings talks dialogue visit trip conference press presser news sidelines part role issue issues matter matters question questions subject topic topics thing things way ways side sides view views stance line take position idea plan plans trying try tried want wanted wanting need needed".split(" ").map((w) => termOf(w) ?? w),
 );
 const TIME_WORD = /^(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|the eve|the day|the sidelines|(?:the )?(?:19|20)\d\d)\b/;
 
@@ -985,8 +985,9 @@ const SAME_WAY = /\s+(?:the\s+same\s+way|in\s+the\s+same\s+way|alike|similarly|d
 
 /** The two questions of a comparison that names both sides first, or null. */
 function comparedSides(q: string, lexicon: QuestionLexicon): [string, string] | null {
-  const entities = questionEntities(q, lexicon);
-  const isName = (x: string) => entities.some((e) => x.toLowerCase().includes(q.slice(e.start, e.end).toLowerCase()));
+  // Read the question's names only when a pattern matched: most questions are no such comparison.
+  let entities: EntityMatch[] | null = null;
+  const isName = (x: string) => (entities ??= questionEntities(q, lexicon)).some((e) => x.toLowerCase().includes(q.slice(e.start, e.end).toLowerCase()));
   const both = (a: string | undefined, b: string | undefined): a is string => a !== undefined && b !== undefined && isName(a) && isName(b) && tokens(a).length <= 6 && tokens(b).length <= 6;
   const said = (a: string, b: string, about: string) => {
     const topic = about.trim() ? ` about ${about.trim()}` : "";
