@@ -180,7 +180,7 @@ const HEAD_KINDS: readonly [RegExp, EntityKind | "event" | "date" | "quantity"][
   [/^(?:day|date|year|month|week|time|weekday)s?$/, "date"],
   [/^(?:country|countries|city|cities|place|places|capital|capitals|nation|nations|region|regions|location|venue|state|states|building|palace)$/, "place"],
   [/^(?:agency|agencies|outlet|outlets|newspaper|newspapers|paper|body|bodies|organi[sz]ations?|institutions?|ministry|ministries|service|think|tank|company|companies|firm|firms|bloc|group|groups|media|broadcaster|wire|universit(?:y|ies)|institutes?|foundations?|centres?|banks?)$/, "organisation"],
-  [/^(?:leaders?|officials?|ministers?|presidents?|premiers?|analysts?|spokes(?:man|woman|person)|persons?|people|politicians?|diplomats?|chiefs?|heads?|envoys?|commissioners?|secretar(?:y|ies)|prime|person|man|woman|representatives?)$/, "person"],
+  [/^(?:leaders?|officials?|ministers?|presidents?|premiers?|analysts?|spokes(?:man|woman|person)|persons?|people|politicians?|diplomats?|chiefs?|heads?|envoys?|commissioners?|secretar(?:y|ies)|prime|person|man|woman|representatives?|economists?|experts?|researchers?|journalists?|reporters?|photographers?|scholars?)$/, "person"],
   [/^(?:amount|number|figure|rate|percentage|share|sum|level|price|cost|total|value|size)s?$/, "quantity"],
 ];
 
@@ -207,6 +207,8 @@ function wordWeight(term: string, known: boolean, alternatives: readonly string[
  */
 // Words that open a question.
 const WH = "what|which|who|whom|whose|when|where|why|how|did|does|do|is|was|were|are|has|have|had";
+// A question word after a preposition: "with whom", "through what", "in which".
+const PREPOSITION_WH = "(?:in|at|on|for|from|with|by|to|since|through|via|under|during|after|before|about)\\s+(?:which|what|whom)\\b";
 const GREETING = /^\s*(?:(?:hey|hi|hello|ok(?:ay)?|so|also|btw|right|well)\b[\s,!.]*)+/i;
 const FILLER = "two|three|2|3|things|questions|question|qs|q|quick|one|a|couple|of|few|some|another|simple|random|follow-up|followup|last";
 const LEAD_IN = new RegExp(`^\\s*((?:(?:${FILLER})\\b[\\s,]*){1,4})(?::|-|–|—)\\s*`, "i");
@@ -354,9 +356,9 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
   const nameOf = /^\W*what(?:'s|\s+is|\s+was|\s+are|\s+were)\s+the\s+names?\s+of\s+/.exec(main);
   if (nameOf && type === "description") {
     const kind = headKind(`which ${main.slice(nameOf[0].length).replace(/^(?:the|a|an)\s+/, "")}`, 0);
-    if (kind === "person" || kind === "organisation" || kind === "place" || kind === null) {
-      wants = kind ?? "person";
-      type = wants;
+    if (kind === "person" || kind === "organisation" || kind === "place") {
+      wants = kind;
+      type = kind;
     }
   }
   // "What did Claesen tell reporters about who gets to set tariffs?" asks for his words; the "who" is their topic.
@@ -939,8 +941,7 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
   if (differ && (differ[5] || /differ|compare|agree|disagree/i.test(differ[6] ?? ""))) {
     const a = differ[3] ?? "";
     const b = differ[4] ?? "";
-    const entities = questionEntities(q, lexicon);
-    const isName = (s: string) => entities.some((e) => s.toLowerCase().includes(q.slice(e.start, e.end).toLowerCase()));
+    const isName = nameTest(q, lexicon);
     if (isName(a) && isName(b)) {
       if (/differ|compare|agree|disagree/i.test(differ[6] ?? "")) {
         const rest = (differ[7] ?? "").replace(/^\s*(?:on|about|over|regarding|in)\s+/i, " about ");
@@ -954,14 +955,14 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
   const years = /^(.+?)\s+in\s+((?:19|20)\d\d)\s+(?:and|or|versus|vs\.?)\s+(?:in\s+)?((?:19|20)\d\d)$/i.exec(q);
   if (years?.[1]) return { texts: [`${capitalise(years[1])} in ${years[2]}?`, `${capitalise(years[1])} in ${years[3]}?`], comparison: false };
   // "X, and where …?", "X and what did she say …?"
-  const m = new RegExp(`^(.+?)(?:,\\s*|\\s+)and\\s+((?:(?:in|at|on|for|from|with|by|to|since|through|via|under|during|after|before|about)\\s+(?:which|what|whom)\\b|(?:${WH})\\b).+)$`, "i").exec(q);
+  const m = new RegExp(`^(.+?)(?:,\\s*|\\s+)and\\s+((?:${PREPOSITION_WH}|(?:${WH})\\b).+)$`, "i").exec(q);
   if (!m?.[1] || !m[2]) return null;
   const first = m[1].trim();
   let second = m[2].trim();
   // Both halves must read as questions with content of their own.
   if (tokens(first).length < 3 || tokens(second).length < 2) return null;
   // "With whom did Wang Yi …, and whom did he meet …?": a preposition may open the question.
-  const opens = new RegExp(`^(?:(?:and|so|but)\\s+)?(?:(?:with|in|at|on|for|from|by|to)\\s+(?:which|what|whom)\\b|(?:${WH})\\b)`, "i");
+  const opens = new RegExp(`^(?:(?:and|so|but)\\s+)?(?:${PREPOSITION_WH}|(?:${WH})\\b)`, "i");
   if (!opens.test(first) && !/^(?:according|in|at|after|before|during)\b/i.test(first)) return null;
   // A pronoun in the second part stands for the first part's person.
   const firstEntities = questionEntities(first, lexicon);
@@ -981,13 +982,20 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
+/**
+ * Whether a piece of the question holds one of the names it uses. The names are read on the first call
+ * only: most questions match no pattern that asks.
+ */
+function nameTest(q: string, lexicon: QuestionLexicon): (piece: string) => boolean {
+  let entities: EntityMatch[] | null = null;
+  return (piece) => (entities ??= questionEntities(q, lexicon)).some((e) => piece.toLowerCase().includes(q.slice(e.start, e.end).toLowerCase()));
+}
+
 const SAME_WAY = /\s+(?:the\s+same\s+way|in\s+the\s+same\s+way|alike|similarly|differently)$/i;
 
 /** The two questions of a comparison that names both sides first, or null. */
 function comparedSides(q: string, lexicon: QuestionLexicon): [string, string] | null {
-  // Read the question's names only when a pattern matched: most questions are no such comparison.
-  let entities: EntityMatch[] | null = null;
-  const isName = (x: string) => (entities ??= questionEntities(q, lexicon)).some((e) => x.toLowerCase().includes(q.slice(e.start, e.end).toLowerCase()));
+  const isName = nameTest(q, lexicon);
   const both = (a: string | undefined, b: string | undefined): a is string => a !== undefined && b !== undefined && isName(a) && isName(b) && tokens(a).length <= 6 && tokens(b).length <= 6;
   const said = (a: string, b: string, about: string) => {
     const topic = about.trim() ? ` about ${about.trim()}` : "";

@@ -5,8 +5,9 @@ import type { Passage, SummitEvent } from "../types.js";
 import type { FocusTerm, QuestionAnalysis, QuestionEntity } from "./analyse-question.js";
 import { DATE, DAY, QUANTITY, datedYears, withoutAmountsOf } from "./answer-type.js";
 import { DEMONYMS, TITLE_WORDS } from "../knowledge/lexicon.js";
-import { PREVIOUS_SENTENCE_WEIGHT, continuesPrevious, sentenceContext, type CorpusView } from "./evidence.js";
+import { MENTIONS_KEPT, PREVIOUS_SENTENCE_WEIGHT, continuesPrevious, sentenceContext, type CorpusView } from "./evidence.js";
 import { terms } from "../text/terms.js";
+import { LruMap } from "../util/lru.js";
 import { tokens } from "../knowledge/names.js";
 import { wordForm } from "../knowledge/build.js";
 
@@ -69,9 +70,8 @@ const ROLE_FACTOR: Readonly<Record<SentenceRole, number>> = { body: 1, headline:
 // A question word found elsewhere in the article sets the scene the sentence belongs to
 // ("… before he landed in France in May 2024"); it counts for little.
 const ARTICLE_CONTEXT_WEIGHT = 0.25;
-// Sentences added because they name someone the question names and no retrieved passage does: how many,
-// and the rank they count as (as good as a passage half as relevant as the best).
-const MENTIONED_KEPT = 4;
+// Sentences added because they name someone the question names and no retrieved passage does count as
+// a passage half as relevant as the best.
 const MENTIONED_PRIOR = 0.5;
 // Two sentences quoted together are a longer quote: prefer one sentence that does as well.
 const PAIR_FACTOR = 0.97;
@@ -98,15 +98,18 @@ export function candidatesFor(q: QuestionAnalysis, passages: readonly Passage[],
   }
   // Someone the question names whom no retrieved sentence names ("Who is Grzegorz Stec, the man quoted in …",
   // where the question's other words pull in other passages): the sentences that name them are candidates too.
-  for (const e of q.entities) {
-    if (e.background) continue;
-    const named = [...best.keys()].some((key) => {
+  const sought = q.entities.filter((e) => !e.background);
+  const retrieved = new Set<number>();
+  if (sought.length > 0) {
+    for (const key of best.keys()) {
       const [source = "", index] = key.split("\t");
       const f = corpus.analysis(source).facts[Number(index)];
-      return f !== undefined && e.ids.some((id) => f.entities.includes(id) || f.speakers.includes(id));
-    });
-    if (named) continue;
-    for (const m of e.ids.flatMap((id) => corpus.mentions(id)).slice(0, MENTIONED_KEPT)) {
+      for (const id of [...(f?.entities ?? []), ...(f?.speakers ?? [])]) retrieved.add(id);
+    }
+  }
+  for (const e of sought) {
+    if (e.ids.some((id) => retrieved.has(id))) continue;
+    for (const m of e.ids.flatMap((id) => corpus.mentions(id)).slice(0, MENTIONS_KEPT)) {
       const key = `${m.source}\t${m.sentence}`;
       if (!best.has(key)) best.set(key, MENTIONED_PRIOR);
     }
@@ -268,6 +271,7 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
 const TOPIC_SHARE = 0.34;
 
 function topicHeld(q: QuestionAnalysis, held: (f: FocusTerm) => boolean): boolean {
+  if (q.topic.length === 0) return true;
   const topic = q.focus.filter((f) => q.topic.includes(f.term));
   const total = topic.reduce((a, f) => a + f.weight, 0);
   return total === 0 || topic.filter(held).reduce((a, f) => a + f.weight, 0) >= TOPIC_SHARE * total;
@@ -293,14 +297,23 @@ export function termSequence(text: string): string {
   return terms(text.replace(/[-‐–]/g, " ")).join(" ");
 }
 
+// Sentences and clauses recur from question to question (and yes/no checks ask every focus word of every
+// candidate): each is read once.
+const sequences = new LruMap<string, string>(4000);
+
 /**
  * A text as focus words are matched against it: its index terms in order, then its words' forms in order
  * with their stopwords, so that a phrase of a synonym group ("pull out", keyed by its words' forms) is found
  * where the text says "pulling out of".
  */
 export function focusSequence(text: string): string {
-  const spaced = text.replace(/[-‐–]/g, " ");
-  return ` ${terms(spaced).join(" ")} | ${tokens(spaced).map((t) => wordForm(t.word)).join(" ")} `;
+  let seq = sequences.get(text);
+  if (seq === undefined) {
+    const spaced = text.replace(/[-‐–]/g, " ");
+    seq = ` ${terms(spaced).join(" ")} | ${tokens(spaced).map((t) => wordForm(t.word)).join(" ")} `;
+    sequences.set(text, seq);
+  }
+  return seq;
 }
 
 /**
@@ -451,12 +464,12 @@ function reportsWhenAsked(q: QuestionAnalysis, text: string, spoken: boolean, co
     // failing that naming its people: in "After concluding his visit to Norway on May 7, Sato is scheduled
     // to travel to Sweden", the visit to Norway is over and the travel to Sweden planned.
     const g = corpus.knowledge.gazetteer;
+    const clauses = text.split(/[,;:]/);
     const named = (people: boolean) => {
       const names = q.entities.filter((e) => !e.background && e.ids.some((id) => (g.entities[id]?.kind === "person") === people)).map((e) => e.text.toLowerCase());
       return clauses.filter((c) => names.some((n) => c.toLowerCase().includes(n)));
     };
     const words = q.focus.map((f) => f.term);
-    const clauses = text.split(/[,;:]/);
     const worded = clauses.filter((c) => words.some((w) => c.toLowerCase().includes(w)));
     const places = named(false);
     const about = places.length > 0 ? places : worded.length > 0 ? worded : named(true);

@@ -1,7 +1,6 @@
 import type { Article, ArticleRef, Citation, Coverage, Passage } from "../types.js";
 import type { QuestionAnalysis } from "./analyse-question.js";
 import { candidatesFor, focusSequence, locative, SEPARATE_MEETING, type Candidate } from "./candidates.js";
-import { LruMap } from "../util/lru.js";
 import { tokens } from "../knowledge/names.js";
 import { termOf } from "../text/terms.js";
 import { articleRef, citationOf, type CorpusView } from "./evidence.js";
@@ -91,10 +90,10 @@ function declined(text: string, closest: ArticleRef[]): Composed {
   return { text, coverage: "none", abstained: true, citations: [], closest, confidence: 0 };
 }
 
-const passes = (c: Candidate) => c.checks.entities && c.checks.speaker && c.checks.addressee && c.checks.type && c.checks.time && c.checks.topic;
-// A side of a comparison says its piece in its own words, not necessarily in those the question shares out:
-// what the question is about is preferred, not required.
-const passesAsSide = (c: Candidate) => c.checks.entities && c.checks.speaker && c.checks.addressee && c.checks.type && c.checks.time;
+// Every check but the topic's: a side of a comparison says its piece in its own words, not necessarily in
+// those the question shares out, so for it what the question is about is preferred, not required.
+const passesBesidesTopic = (c: Candidate) => c.checks.entities && c.checks.speaker && c.checks.addressee && c.checks.type && c.checks.time;
+const passes = (c: Candidate) => passesBesidesTopic(c) && c.checks.topic;
 // Hedged statements do not settle a yes/no question ("may", but not the month: "May 7"), nor do
 // demands ("more effort is needed to curtail …") that the question does not ask about.
 // Aims and plans do not settle whether it happened ("aiming to conclude the agreement by the end of the year").
@@ -132,7 +131,7 @@ function answerPart(q: QuestionAnalysis, passages: readonly Passage[], corpus: C
   const same = earlier && candidates.find((c) => overlaps(c, earlier) && c.checks.type && c.checks.time);
   if (same) return { answered: true, lead: framing(q, same, corpus), quotes: [same], confidence: earlier.focus };
   const relevant = candidates.filter((c) => c.focus >= params.abstainThreshold);
-  const good = side ? [...relevant.filter(passes), ...relevant.filter((c) => passesAsSide(c) && !c.checks.topic)] : relevant.filter(passes);
+  const good = side ? [...relevant.filter(passes), ...relevant.filter((c) => passesBesidesTopic(c) && !c.checks.topic)] : relevant.filter(passes);
   // Headlines and captions only when nothing in the body says it.
   const body = good.filter((c) => c.role === "body");
   const lead = ownWords(q, body) ?? body[0] ?? good[0];
@@ -221,7 +220,10 @@ function listed(q: QuestionAnalysis, c: Candidate, corpus: CorpusView): number[]
   // "After concluding his visit to Norway, he is scheduled to travel to Sweden and Finland": where he travels
   // next are the places of the clause that holds the question's words.
   const clause = focusClause(q, c.text);
-  const inClause = members.filter((id) => clause.includes(g.entities[id]?.name ?? "\0"));
+  const inClause = members.filter((id) => {
+    const name = g.entities[id]?.name;
+    return name !== undefined && clause.includes(name);
+  });
   return inClause.length > 0 && clause !== c.text ? inClause : members;
 }
 
@@ -399,16 +401,9 @@ function focusClauses(q: QuestionAnalysis, text: string): string[] {
   });
 }
 
-// Texts as their index terms in order, read once each: yes/no checks ask every focus word of every candidate.
-const sequences = new LruMap<string, string>(2000);
 /** Whether a text (a candidate or a clause of one) holds the focus word, in any of its forms. */
 function heldBy(f: QuestionAnalysis["focus"][number], text: string): boolean {
-  let seq = sequences.get(text);
-  if (seq === undefined) {
-    seq = focusSequence(text);
-    sequences.set(text, seq);
-  }
-  const words = seq;
+  const words = focusSequence(text);
   return [f.term, ...f.alternatives].some((t) => words.includes(` ${t} `));
 }
 

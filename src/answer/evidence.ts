@@ -65,9 +65,9 @@ export interface SentenceRef {
   readonly sentence: number;
 }
 
-// Sentences kept per entity: enough for the people and bodies named in passing, whom a question about them
-// needs most; the corpus' background (named everywhere) is found by retrieval anyway.
-const MENTIONS_KEPT = 20;
+// Sentences kept per entity: the first few, enough for the people and bodies named in passing, whom
+// retrieval misses most; the corpus' background (named everywhere) is found by retrieval anyway.
+export const MENTIONS_KEPT = 4;
 
 /** The corpus view answers are composed from: articles, their analyses (cached), the lexical statistics and the knowledge. */
 export function createCorpusView(corpus: Corpus, knowledge: CorpusKnowledge, lexical: LexicalIndex, nlp: Nlp): CorpusView {
@@ -86,20 +86,21 @@ export function createCorpusView(corpus: Corpus, knowledge: CorpusKnowledge, lex
   const entityArticles = new Map<number, number>();
   for (const sentences of knowledge.articles.values()) for (const id of new Set(sentences.flatMap((s) => s.entities))) entityArticles.set(id, (entityArticles.get(id) ?? 0) + 1);
   const articleCount = knowledge.articles.size;
+  // Built on the first question that needs it: one pass over the sentences' facts.
   let mentions: Map<number, SentenceRef[]> | null = null;
   const mentionIndex = () => {
     if (mentions) return mentions;
-    mentions = new Map();
+    const index = new Map<number, SentenceRef[]>();
     for (const [source, sentences] of knowledge.articles) {
       sentences.forEach((s, sentence) => {
         for (const id of new Set([...s.entities, ...s.speakers])) {
-          const list = mentions?.get(id) ?? [];
+          const list = index.get(id) ?? [];
           if (list.length < MENTIONS_KEPT) list.push({ source, sentence });
-          mentions?.set(id, list);
+          index.set(id, list);
         }
       });
     }
-    return mentions;
+    return (mentions = index);
   };
   return {
     mentions: (id) => mentionIndex().get(id) ?? [],

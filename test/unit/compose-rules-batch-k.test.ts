@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { analyseQuestion, splitParts, type QuestionAnalysis } from "../../src/answer/analyse-question.js";
+import { splitParts, type QuestionAnalysis } from "../../src/answer/analyse-question.js";
 import { focusSequence } from "../../src/answer/candidates.js";
 import type { Composed } from "../../src/answer/compose.js";
 import { smallCorpus, type SmallCorpus } from "../fixtures/corpus-view.js";
@@ -35,7 +35,7 @@ beforeAll(async () => {
   small = await smallCorpus(ARTICLES);
 });
 
-const analyse = (q: string): QuestionAnalysis => analyseQuestion(q, small.view.lexicon);
+const analyse = (q: string): QuestionAnalysis => small.analyse(q);
 const answer = (question: string): Composed => small.answer(question, ["oslo.txt"], { maxSentences: 3, abstainThreshold: 0.3 });
 
 describe("chat words and what a question asks about", () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { analyseQuestion, splitParts, type QuestionAnalysis } from "../../src/answer/analyse-question.js";
+import { splitParts, type QuestionAnalysis } from "../../src/answer/analyse-question.js";
 import type { Composed } from "../../src/answer/compose.js";
 import type { SummitEvent } from "../../src/types.js";
 import { smallCorpus, type SmallCorpus } from "../fixtures/corpus-view.js";
@@ -47,7 +47,7 @@ beforeAll(async () => {
   small = await smallCorpus(ARTICLES, { events: EVENTS, meta: { "lisbon.txt": { event: { value: "lisbon-dialogue", basis: "stated" } } } });
 });
 
-const analyse = (q: string): QuestionAnalysis => analyseQuestion(q, small.view.lexicon);
+const analyse = (q: string): QuestionAnalysis => small.analyse(q);
 const answer = (question: string): Composed => small.answer(question, ["lisbon.txt", "recife.txt"], { maxSentences: 3, abstainThreshold: 0.3 });
 
 describe("what comes before the question", () => {
