@@ -138,6 +138,8 @@ const ADVICE =
   /\b(?:how (?:do|can|should|could) i|should i|where (?:can|should|do) i|(?:do|would|can|could) you recommend|(?:best|easiest|cheapest|quickest|safest|good|nice)\s+(?:[\p{L}-]+\s+){0,3}?to\s+(?:buy|visit|get|go|travel|learn|invest|apply|recycle|find|try|use|start))\b/u;
 // Words that name a stance ("what was her line on Taiwan"): what someone said, not a word to find.
 const STANCE_BEFORE = /\b(line|position|stance|view|views|take|message)\s+(?:on|about|regarding|towards?)\b/g;
+// "von der Leyen's line in Beijing", "her message to Xi": someone's stance is what they said.
+const STANCE_OF = /(?:['’]s|\b(?:her|his|their|its))\s+(line|position|stance|view|views|take|message)\b/g;
 // "… or something softer?", "… or rather …": the question asks which, not whether (not "Did the EU or China …?").
 const EITHER_OR = /\bor\s+(?:something|anything|somewhere|someone|rather|instead|just|only|merely|more|less|what|how|which|who|where|when)\b(?![^?]*\bor\s+(?:not|no)\b)[^?]*\??$/u;
 // "What did X tell reporters about who …": the wh-word is the topic of X's words.
@@ -146,7 +148,7 @@ const EMBEDDED_WH = /^\W*(?:what|how)\s+(?:did|does|do|has|have|had|will|would|i
 const AFFILIATION = /\b(?:work(?:s|ed|ing)?|employed|affiliated)\s+(?:for|at|with|in|by)\b/;
 // Words of asking that say nothing about the answer ("what kind of", "exactly", "happened"), and light verbs.
 const QUESTION_NOISE = new Set(
-  "whether besides since because although stuff kind sort type exactly actually really specifically happen happened mention mentioned name named list everything anyth anything ask asked question something someone go goes going went gone get gets got make makes made take takes took do doing come came put keep kept let seem".split(
+  "coverage piece pieces article articles story stories write-up writeup beforehand afterwards afterward previously whether besides since because although stuff kind sort type exactly actually really specifically happen happened mention mentioned name named list everything anyth anything ask asked question something someone go goes going went gone get gets got make makes made take takes took do doing come came put keep kept let seem".split(
     " ",
   ),
 );
@@ -166,10 +168,18 @@ const SPEAKING = "flag|flags|flagged|highlight|highlighted|say|says|said|tell|te
 const AUX = "did|does|do|is|was|were|are|has|have|had|can|could|will|would|should|shall|may|might|must";
 const YES_NO = new RegExp(`^(?:(?:and|so|but|ok|also)\\s+)?(?:${AUX})(?:n't|\\s+not)?\\b`, "i");
 // Words that ask beyond what was reported at the time.
-const ROLE_QUESTION = /\b(?:title|job|role|position|post|office|what does \S+ do)\b/;
+// ("What role did X play", "whose monitoring role did they underline" ask about a part played, not a title.)
+const ROLE_QUESTION = /\b(?:title|job|post|office|what does \S+ do)\b|\b(?:role|position)\s*(?:\?|$|(?:at|in|within|with)\s+(?!(?:keeping|getting|making|bringing|ending|calming)\b))/;
 // "Did they end up signing?" asks what came of it; "goods that end up on the battlefield" and "why could
 // EVs end up with tariffs" do not.
 const LATER = /\bonce (?:it|they|the [\w-]+(?: [\w-]+){0,2}) (?:(?:was|were|had|got|is|are) (?:under ?way|started|begun|running|launched|in place|concluded|ended|finished|completed|over|done)|(?:concluded|ended|finished|wrapped up))\b|\b(?:eventually|ended up|since then|subsequently|afterwards|ever since|in the end|finally|later on|so far|yet)\b|\b(?:did|has|have|will)\b[^,;]*\bend up\b/;
+// "What did von der Leyen say afterwards?" of a meeting the question names: after that meeting, which the
+// articles report.
+// So is "what did X say afterwards": what X said after what the member has in mind.
+const AFTER_THE_MEETING = new RegExp(
+  `\\bafterwards?\\b(?=.*\\b(?:meeting|summit|talks|dialogue|visit|trip|conference)\\b)|(?<=\\b(?:meeting|summit|talks|dialogue|visit|trip|conference)\\b.*)\\bafterwards?\\b|(?<=\\b(?:${SPEAKING})\\s+)afterwards?\\b`,
+  "g",
+);
 // "Where was he scheduled to go afterwards?" asks what was planned, which the plan answers.
 const ASKS_PLAN = /\b(?:scheduled|planned|planning|plans?|set|due|expected|supposed) to\b/;
 const NEGATED = /\b(?:not|never|n't|no longer|refuse[sd]?|fail(?:ed)?\s+to)\b/i;
@@ -210,8 +220,16 @@ const WH = "what|which|who|whom|whose|when|where|why|how|did|does|do|is|was|were
 // A question word after a preposition: "with whom", "through what", "in which".
 const PREPOSITION_WH = "(?:in|at|on|for|from|with|by|to|since|through|via|under|during|after|before|about)\\s+(?:which|what|whom)\\b";
 const GREETING = /^\s*(?:(?:hey|hi|hello|ok(?:ay)?|so|also|btw|right|well)\b[\s,!.]*)+/i;
-const FILLER = "two|three|2|3|things|questions|question|qs|q|quick|one|a|couple|of|few|some|another|simple|random|follow-up|followup|last";
-const LEAD_IN = new RegExp(`^\\s*((?:(?:${FILLER})\\b[\\s,]*){1,4})(?::|-|–|—)\\s*`, "i");
+const FILLER = "two|three|2|3|things|questions|question|qs|q|quick|one|a|couple|of|few|some|another|simple|random|follow-up|followup|last|parter|short|version|tldr|basically";
+const LEAD_IN = new RegExp(`^\\s*((?:(?:${FILLER})\\b[\\s,-]*){1,4})(?::|-|–|—)\\s*`, "i");
+// "Two things on the Beijing summit: …" says what both questions are about: "the Beijing summit: …".
+const THINGS_ON = /^\s*(?:two|three|2|3|a\s+couple\s+of|a\s+few|some|quick)\s+(?:things|questions|qs)\s+(?:on|about|re|regarding)\s+(?=[^:?]{2,60}:)/i;
+// What the member says of themselves in sentences before the question ("I'm writing up the Paris meeting
+// with Xi. What did …?"): it asks nothing.
+const OWN_CONTEXT = new RegExp(
+  `^\\s*(?:[^.?!]*\\b(?:i|i'm|im|i've|i'd|my|me|we|we're|we've|our|us)\\b[^.?!]*[.!]\\s+)+(?=(?:${WH}|can|could|would|please|tell|remind|in|at|on|according)\\b)`,
+  "i",
+);
 // What the member says of themselves before the question ("Checking a quote for a piece: …", "For my essay —
 // …"): it asks nothing. Only before a question word, so "Beijing summit: …" keeps what it is about.
 const ASKER = new RegExp(
@@ -226,6 +244,8 @@ const HEARSAY = /^\s*(?:(?:i|we)\s+(?:read|heard|saw|was told|were told|understa
 // points at an article, it names no one who said it.
 const ARTICLE_REFERENCE =
   /^\s*in\s+(?:the|this|that)\s+(?:[\p{L}-]+\s+){0,2}?(?:article|report|piece|story|coverage|write-?up|readout)\b[^,?]{0,80},\s*|,?\s*according\s+to\s+(?:the|this|that)\s+(?:[\p{L}-]+\s+){0,3}?(?:article|report|piece|story|coverage|write-?up|readout)\b[^,?]{0,100}(?=,|\?|$)/giu;
+// "What did the piece on Xi's meeting with Michel say China should deepen?": the article says it, no one named in it.
+const PIECE_SAYS = /\b(?:did|does|do)\s+the\s+(?:[\p{L}-]+\s+){0,2}?(?:article|piece|report|story|coverage|write-?up|readout)(?:\s+(?:on|about)\s+[^?]{0,80}?)?\s+(?:say|report|write|claim)(?:\s+that)?\b\s*/iu;
 // "Who is Grzegorz Stec, the man quoted in …?": the description after the name is how the member knows
 // of them, not what the answer must say.
 const WHO_IS_APPOSITIVE = /^(\W*[Ww]ho(?:'s|\s+is|\s+was)\s+\p{Lu}[\p{L}.'’-]*(?:\s+\p{Lu}[\p{L}.'’-]*){0,3}),\s+(?:the|a|an|that|this)\s+[^?]*\?*\s*$/u;
@@ -233,12 +253,14 @@ const WHO_IS_APPOSITIVE = /^(\W*[Ww]ho(?:'s|\s+is|\s+was)\s+\p{Lu}[\p{L}.'’-]*
 const IS_IT_TRUE = /^\s*(?:is|was)\s+it\s+(?:really\s+)?(?:true|correct|right|the case)\s+that\s+/i;
 
 function withoutLeadIn(question: string): string {
-  const greeted = question.replace(GREETING, "").replace(HEARSAY, (_, claim: string) => `Is it so that ${claim}?`);
+  const greeted = question.replace(GREETING, "").replace(OWN_CONTEXT, "").replace(THINGS_ON, "").replace(HEARSAY, (_, claim: string) => `Is it so that ${claim}?`);
   const lead = LEAD_IN.exec(greeted) ?? ASKER.exec(greeted);
   const stripped = (lead ? greeted.slice(lead[0].length) : greeted)
     .replace(ASK_ME, "$1")
     .replace(IS_IT_TRUE, "Is it so that ")
     .replace(ARTICLE_REFERENCE, "")
+    .replace(PIECE_SAYS, "")
+    .replace(/^[\s,;:]+/, "")
     .replace(WHO_IS_APPOSITIVE, "$1?");
   // "re Iran" is "about Iran"; chat words are the words they stand for.
   return stripped.replace(/\bre:?\s+(?=\p{L})/giu, "about ").replace(CHAT_WORD, (w) => CHAT_WORDS[w.toLowerCase()] ?? w);
@@ -340,7 +362,12 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
   // "Is Brussels looking to cut ties with China or something softer?" asks which, not whether.
   else if (YES_NO.test(main) && !/^\W*(?:what|which|who|whom|whose|when|where|why|how)\b/.test(main) && !EITHER_OR.test(main)) type = "yes-no";
   else if (/^(?:(?:and|so|but|ok|also)\s+)?(?:why)\b|\bwhy\b|\bwhat (?:was|is|were) the reason\b|\bfor what reason\b|\bhow come\b/.test(main)) type = "reason";
-  else if (/\b(?:how (?:many|much|big|large|long|high|far|often|fast|old|heavy|tall|deep|wide|quickly)|what (?:[\w'’]+ ){0,4}(?:rate|percentage|share|amount|number|figure|sum|cost|price|level|total|value|deficit|surplus|population|gdp|budget|revenue|growth|volume|debt|turnover|size)s?)\b/.test(main)) type = "quantity";
+  else if (/\b(?:how (?:many|much|big|large|long|high|far|often|fast|old|heavy|tall|deep|wide|quickly)|what (?!a number of\b)(?:[\w'’]+ ){0,4}(?:rate|percentage|share|amount|number|figure|sum|cost|price|level|total|value|deficit|surplus|population|gdp|budget|revenue|growth|volume|debt|turnover|size)s?)\b/.test(main)) type = "quantity";
+  // "Where did the report of Li telling Brussels … come from?" asks for its source.
+  else if (/^\W*where\s+(?:did|does|do)\s+(?:the|this|that)\s+(?:report|reports|story|news|claim|quote|information|account|readout)\b.*\bcome\s+from\b/.test(main)) {
+    type = "organisation";
+    wants = "organisation";
+  }
   // "Which summit was it where Michel said …", "On what date was the summit where …": "where" is the summit,
   // not the question, when a question word comes before it.
   else if (/\bwhere\b/.test(main) && !/\b(?:what|which|who|whom|how)\b/.test(main.slice(0, main.search(/\bwhere\b/)))) type = "place";
@@ -439,7 +466,7 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
   const seen = new Set<string>();
   const headWords = head !== null && which !== null ? headWordsAt(lower, which.index) : [];
   // "what was her line on Taiwan": the stance asked for is what she said, not a word to find.
-  const stances = new Set([...lower.matchAll(STANCE_BEFORE)].map((m) => m[1]));
+  const stances = new Set([...lower.matchAll(STANCE_BEFORE), ...lower.matchAll(STANCE_OF)].map((m) => m[1]));
   const skip = (t: Token) =>
     inEntity(t) ||
     typeWords.has(t.norm) ||
@@ -535,7 +562,7 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     refersBack: given.length === 0 && /\b(?:that|this|those|these|it|the same)\b/.test(lower),
     countNoun: type === "quantity" ? countedNoun(lower) : null,
     // "Did China actually cut off deliveries?" asks what happened afterwards.
-    later: (LATER.test(lower) && !ASKS_PLAN.test(lower)) || (type === "yes-no" && /\bactually\b/.test(lower)) || (/\b(?:next|upcoming)\b/.test(lower) && /\b(?:will|shall|going to|is|are)\b/.test(lower) && !/\b(?:was|were|did)\b/.test(lower)),
+    later: (LATER.test(lower.replace(AFTER_THE_MEETING, "")) && !ASKS_PLAN.test(lower)) || (type === "yes-no" && /\bactually\b/.test(lower)) || (/\b(?:next|upcoming)\b/.test(lower) && /\b(?:will|shall|going to|is|are)\b/.test(lower) && !/\b(?:was|were|did)\b/.test(lower)),
     // "Where was he scheduled to go?" asks what was planned, not what happened.
     past: /\b(?:did|didn't|happened|was|were|had|came|went|resulted|turned out)\b/.test(lower) && !ASKS_PLAN.test(lower),
     parts: [],
@@ -881,10 +908,12 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
     if (inner) return { ...inner, texts: inner.texts.map((t) => `${t.replace(/[?]+$/, "")} ${setting[1]?.replace(/^\w/, (c) => c.toLowerCase())}?`) };
   }
   // "Taiwan: how does Kallas's line compare to what vdl said?": the topic belongs to every part.
-  const topic = /^([\p{L}\p{N}\s'’-]{2,40}):\s+(.+)$/u.exec(q);
+  // ("Kallas and Wang Yi on the Middle East — what did they welcome, and …?"; "On Taiwan: …" is about Taiwan.)
+  const topic = /^([\p{L}\p{N}\s'’-]{2,60}?)(?::|\s[—–-])\s+(.+)$/u.exec(q);
   if (topic?.[1] && topic[2]) {
     const inner = splitParts(topic[2], lexicon);
-    if (inner) return { ...inner, texts: inner.texts.map((t) => `${t.replace(/[?]+$/, "")} about ${topic[1]?.trim()}?`) };
+    const about = topic[1].trim().replace(/^(?:on|about|re|regarding)\s+/i, "");
+    if (inner) return { ...inner, texts: inner.texts.map((t) => `${t.replace(/[?]+$/, "")} about ${about}?`) };
   }
   // Comparisons that name both sides first: "VDL vs Li Qiang on trade — what did each want?", "what's the
   // difference between what A and B said about X", "did A and B agree on X / see X the same way".
@@ -899,6 +928,20 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
   const between = /^how\s+(?:did|has|have|had|does|do)\s+(.+?)\s+(?:change|shift|evolve|develop)\s+between\s+(.+?)\s+and\s+(.+)$/i.exec(q);
   if (between?.[1] && between[2] && between[3] && tokens(between[1]).length >= 2) {
     return { texts: [`What was ${between[1]} at ${between[2]}?`, `What was ${between[1]} at ${between[3]}?`], comparison: true };
+  }
+  // "How did the EU's trade message differ between von der Leyen at the 2023 summit and Kallas at the 2025
+  // dialogue?": what each side said about it, where they said it.
+  const differBetween = /^how\s+(?:did|does|do|has|have)\s+(.+?)\s+(?:differ|vary|compare)\s+between\s+(.+?)\s+and\s+(.+)$/i.exec(q);
+  if (differBetween?.[1] && differBetween[2] && differBetween[3]) {
+    const isName = nameTest(q, lexicon);
+    const side = (s: string) => /^(.+?)(\s+(?:at|in|during|on)\s+.+)?$/i.exec(s) ?? [s, s, ""];
+    const [, a = "", whereA = ""] = side(differBetween[2]);
+    const [, b = "", whereB = ""] = side(differBetween[3]);
+    if (isName(a) && isName(b)) {
+      const about = differBetween[1].replace(/^(?:the\s+)?(?:[\p{L}-]+['’]s\s+)?/u, "").replace(/\b(?:message|line|position|stance|view|take|approach|tone)s?\b/giu, "").trim();
+      const topic = about ? ` about ${about}` : "";
+      return { texts: [`What did ${a} say${topic}${whereA}?`, `What did ${b} say${topic}${whereB}?`], comparison: true };
+    }
   }
   // "How did Xi describe X in 2023 compared with what he said in Paris in 2024?"
   const versus = /^(.+?),?\s+(?:compared (?:with|to)|as opposed to|versus|vs\.?|unlike)\s+(what\s+.+)$/i.exec(q);
@@ -923,9 +966,15 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
     return { texts: [`What did ${compareEach[1]} ${verb}${compareEach[4]}?`, `What did ${compareEach[2]} ${verb}${compareEach[4]}?`], comparison: true };
   }
   // "How did Xi's take on trade differ from von der Leyen's (at the summit)?"
-  const possessives = /^how\s+(?:did|does|do)\s+(.+?)['’]s?\s+(.+?)\s+(?:differ\s+from|compare\s+(?:to|with)|contrast\s+with)\s+(.+?)['’]s?(\s+(?:at|in|during|on)\s+.+)?$/i.exec(q);
+  // ("How did von der Leyen's demand on Russia at the Paris meeting differ from Kallas's demand in Brussels?":
+  // each side said it where it was.)
+  const possessives = /^how\s+(?:did|does|do)\s+(.+?)['’]s?\s+(.+?)\s+(?:differ\s+from|compare\s+(?:to|with)|contrast\s+with)\s+(.+?)['’]s?(\s+(?:point|remarks?|comments?|position|view|message|statement|warning|argument|line|take|stance|demands?|ask|call|request|proposal|approach|tone))?(\s+(?:at|in|during|on)\s+.+)?$/i.exec(q);
+  if (possessives?.[1] && possessives[2] && possessives[3] && possessives[4] && possessives[5]) {
+    const own = /^(.+?)\s+(?:at|in|during)\s+.+$/i.exec(possessives[2])?.[1] ?? possessives[2];
+    return { texts: [`What was ${possessives[1]}'s ${possessives[2]}?`, `What was ${possessives[3]}'s ${own}${possessives[5]}?`], comparison: true };
+  }
   if (possessives?.[1] && possessives[2] && possessives[3] && !/^what\b/i.test(possessives[3])) {
-    const where = possessives[4] ?? "";
+    const where = (possessives[4] ?? "") + (possessives[5] ?? "");
     // "Xi's take on trade" is what Xi said about trade.
     const opinion = /^(?:take|view|views|position|stance|line|thoughts?|opinion|comments?|remarks?|message)\s+(?:on|about|over|regarding)\s+(.+)$/i.exec(possessives[2]);
     if (opinion?.[1]) return { texts: [`What did ${possessives[1]} say about ${opinion[1]}${where}?`, `What did ${possessives[3]} say about ${opinion[1]}${where}?`], comparison: true };
@@ -937,8 +986,11 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
     return { texts: [`What was ${differFromWhat[1]}?`, `${capitalise(asQuestion(differFromWhat[2]))}?`], comparison: true };
   }
   // "how did A and B differ on X", "how did A and B each describe X", "what did A and B each say about X"
-  const differ = /^(how|what)\s+(did|do|does|have|had)\s+(.+?)\s+and\s+(.+?)\s+(?:(each)\s+)?(differ|compare|agree|disagree|describe|say|see|view|characteri[sz]e)\b(.*)$/i.exec(q);
-  if (differ && (differ[5] || /differ|compare|agree|disagree/i.test(differ[6] ?? ""))) {
+  // ("How did Xi and von der Leyen frame the relationship differently at the summit?")
+  const differ = /^(how|what)\s+(did|do|does|have|had)\s+(.+?)\s+and\s+(.+?)\s+(?:(each)\s+)?(differ|compare|agree|disagree|describe|say|see|view|characteri[sz]e|frame|portray|present|approach)\b(.*)$/i.exec(q);
+  if (differ && /\s(?:differently|in\s+different\s+ways)\b/i.test(differ[7] ?? "")) differ[7] = (differ[7] ?? "").replace(/\s(?:differently|in\s+different\s+ways)\b/i, "");
+  else if (differ && !differ[5] && !/differ|compare|agree|disagree/i.test(differ[6] ?? "")) differ[6] = "";
+  if (differ && differ[6]) {
     const a = differ[3] ?? "";
     const b = differ[4] ?? "";
     const isName = nameTest(q, lexicon);
@@ -991,15 +1043,20 @@ function nameTest(q: string, lexicon: QuestionLexicon): (piece: string) => boole
   return (piece) => (entities ??= questionEntities(q, lexicon)).some((e) => piece.toLowerCase().includes(q.slice(e.start, e.end).toLowerCase()));
 }
 
+const SIDE_SETTING = /^(.+?)(\s+(?:at|in|during)\s+(?:the\s+)?(?:(?:19|20)\d\d\s+)?[\p{L}\p{N}\s'’–-]+)$/u;
 const SAME_WAY = /\s+(?:the\s+same\s+way|in\s+the\s+same\s+way|alike|similarly|differently)$/i;
 
 /** The two questions of a comparison that names both sides first, or null. */
 function comparedSides(q: string, lexicon: QuestionLexicon): [string, string] | null {
   const isName = nameTest(q, lexicon);
-  const both = (a: string | undefined, b: string | undefined): a is string => a !== undefined && b !== undefined && isName(a) && isName(b) && tokens(a).length <= 6 && tokens(b).length <= 6;
+  // A side may say where it spoke: "von der Leyen at the 2023 summit".
+  const named = (side: string) => SIDE_SETTING.exec(side)?.[1] ?? side;
+  const both = (a: string | undefined, b: string | undefined): a is string =>
+    a !== undefined && b !== undefined && isName(named(a)) && isName(named(b)) && tokens(named(a)).length <= 6 && tokens(named(b)).length <= 6;
   const said = (a: string, b: string, about: string) => {
     const topic = about.trim() ? ` about ${about.trim()}` : "";
-    return [`What did ${a} say${topic}?`, `What did ${b} say${topic}?`] as [string, string];
+    const ask = (side: string) => `What did ${named(side)} say${topic}${SIDE_SETTING.exec(side)?.[2] ?? ""}?`;
+    return [ask(a), ask(b)] as [string, string];
   };
   // "A vs B on T: …", "A vs B — what did each want on T?"
   const vs = /^(.+?)\s+(?:vs\.?|versus|v\.)\s+(.+?)(?:\s+(?:on|about|over|regarding)\s+([^:—–?]+?))?\s*(?::|—|–|\s-\s|\?)\s*(.*)$/i.exec(q);
@@ -1020,7 +1077,7 @@ function comparedSides(q: string, lexicon: QuestionLexicon): [string, string] | 
   }
   // "Did A and B agree on X?", "Did A and B take the same line on X?"
   const agree =
-    /^(?:did|do|does|have|had|were|are)\s+(.+?)\s+and\s+(.+?)\s+(?:(?:agree|disagree|concur)\s+(?:on|about|over)|(?:take|have|hold|share)\s+the\s+same\s+(?:line|view|position|stance|approach|take)\s+(?:on|about|over|regarding)|(?:(?:see|be)\s+)?(?:on\s+the\s+same\s+page|in\s+agreement|aligned)\s+(?:on|about|over))\s+(.+)$/i.exec(q);
+    /^(?:(?:to\s+what\s+extent|how\s+far|how\s+closely|how\s+much)\s+)?(?:did|do|does|have|had|were|are)\s+(.+?)\s+and\s+(.+?)\s+(?:(?:agree|disagree|concur)\s+(?:on|about|over)|(?:take|have|hold|share)\s+the\s+same\s+(?:line|view|position|stance|approach|take)\s+(?:on|about|over|regarding)|(?:(?:see|be)\s+)?(?:on\s+the\s+same\s+page|in\s+agreement|aligned)\s+(?:on|about|over))\s+(.+)$/i.exec(q);
   if (agree && both(agree[1], agree[2])) return said(agree[1], agree[2] as string, agree[3] ?? "");
   // "Did A and B describe X the same way?"
   const alike = /^(?:did|do|does|have|had)\s+(.+?)\s+and\s+(.+?)\s+(describe|see|view|frame|characteri[sz]e|approach|treat|present|portray)\s+(.+)$/i.exec(q);

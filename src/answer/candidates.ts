@@ -365,6 +365,8 @@ const NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|tw
 // two sets of talks at the same meeting.
 export const SEPARATE_MEETING = /\b(?:(?:a|an)\s+(?:separate|different|earlier|later|previous)|another)\s+(?:meeting|talks|summit|visit|call|session)\b/i;
 
+const MEDIA_SOURCE = /\baccording to (?:the\s+)?(?:[\p{L}-]+\s+){0,3}(?:media|agency|outlet|newspaper|broadcaster|press|news service|wire)\b/iu;
+
 const DATELINE = /^\s*\p{Lu}[\p{Lu}\s.,'’-]*\p{Lu}(?:,\s*[\p{L}\s]+?)?\s*[–—-]\s/u;
 
 const MEETING = /\b(?:meet|met|meeting|meetings|summit|talks|dialogue|visit|visited|held|hold|discussions|conference)\b/i;
@@ -433,6 +435,8 @@ function typeHolds(q: QuestionAnalysis, text: string, entities: ReadonlySet<numb
       // "Which company will lay the cable?" is not answered by the meeting's own parties, nor by the
       // bodies every article names.
       const parties = event ? corpus.eventEntities(event) : new Set<number>();
+      // "…, according to Chinese state media": a source the gazetteer has no name for.
+      if (q.wants === "organisation" && MEDIA_SOURCE.test(text)) return true;
       return [...entities].some((id) => !asked.has(id) && g.entities[id]?.kind === "organisation" && named(id) && !parties.has(id) && corpus.lexicon.entityShare(id) <= 0.5);
     }
     case "list":

@@ -31,6 +31,8 @@ export interface SentenceInput {
 type Gender = "f" | "m";
 /** Verbs that take "to say/comment": "X declined to say", "she refused to comment". */
 const TO_SAY_VERBS = new Set(["declined", "refused", "wanted", "went", "hesitated", "sought", "decline", "refuse", "declines", "refuses"]);
+// Words that do not describe a speaker named after the verb ("said state news agency Xinhua").
+const NOT_DESCRIPTIVE = new Set(["a", "an", "the", "that", "this", "which", "who", "to", "of", "in", "on", "at", "for", "as", "with", "by", "and", "or", "it", "he", "she", "they", "was", "is"]);
 /** Reporting verbs that take an apposition between subject and verb ("X, an analyst at Y, said"). */
 const CORE_VERBS = new Set(["said", "says", "told", "added", "warned", "noted", "stressed", "argued", "urged", "called", "insisted", "cautioned", "wrote", "declared", "explained"]);
 
@@ -166,8 +168,13 @@ export function attributeArticle(text: string, sentences: readonly SentenceInput
         who = first.length > 0 ? first : pronoun0 !== null ? [pronoun0] : [];
       }
       if (who.length === 0) {
-        // "“…,” said Grzegorz Stec" / "said Stec, an analyst"
-        const after = entityStartingAt(i + 1);
+        // "“…,” said Grzegorz Stec" / "said Stec, an analyst" / "reported state news agency Xinhua" (a
+        // description of up to four lower-case words before the name)
+        // (not "…, voicing a belief that the Chinese president …": a saying verb, then words that describe)
+        let k = i + 1;
+        const describes = CORE_VERBS.has(t.word.toLowerCase()) || t.word.toLowerCase() === "reported";
+        while (describes && k <= i + 4 && !entityStartingAt(k) && /^\p{Ll}[\p{Ll}-]*$/u.test(words[k]?.word ?? "") && !NOT_DESCRIPTIVE.has(words[k]?.norm ?? "") && !/[,.;:“”"]/.test(text.slice(words[k - 1]?.end ?? 0, words[k]?.start ?? 0))) k++;
+        const after = entityStartingAt(k) && !/[,.;:“”"]/.test(text.slice(words[i]?.end ?? 0, words[k]?.start ?? 0)) ? entityStartingAt(k) : entityStartingAt(i + 1);
         if (after && /[,”"]\s*$/.test(text.slice(words[i - 1]?.end ?? s.start, t.start))) who = [...after.ids];
       }
       for (const id of who) speakers.add(id);

@@ -21,7 +21,7 @@ import { sentenceRoles, type SentenceRole } from "./roles.js";
  * Bump when the rules here change what is built: the manifest records it, and
  * an index built by other rules is rebuilt.
  */
-export const KNOWLEDGE_VERSION = 9;
+export const KNOWLEDGE_VERSION = 10;
 
 export interface SentenceFacts {
   readonly start: number;

@@ -236,7 +236,7 @@ const SPEECH_LEMMAS =
   "say tell add warn urge note stress emphasise emphasize call reiterate caution comment insist argue claim state announce describe " +
   "characterise characterize report deny confirm respond reaffirm voice raise express suggest predict acknowledge admit accuse ask reply " +
   "write declare pledge promise vow threaten propose highlight underline underscore cite welcome criticise criticize condemn praise " +
-  "explain recall remark observe assert contend concede complain demand appeal flag";
+  "explain recall remark observe assert contend concede complain demand appeal flag frame portray";
 // Lemmas whose plain and -s forms are usually nouns ("the EU's call for a ceasefire",
 // "state media", "the report"): only their -ed and -ing forms report speech.
 const NOUNISH = new Set(
@@ -327,7 +327,7 @@ export const NEWS_SYNONYMS: readonly (readonly string[])[] = [
   ["trip", "visit", "tour", "travel", "journey"],
   ["talks", "meeting", "summit", "dialogue", "discussions", "negotiations", "sit down with", "met with", "hold talks"],
   ["plan", "framework", "formula", "proposal", "blueprint"],
-  ["goal", "aim", "objective", "target", "purpose"],
+  ["goal", "aim", "objective", "target", "purpose", "achieve"],
   ["tariff", "tariffs", "duty", "duties", "levy", "countervailing"],
   ["probe", "investigation", "inquiry", "investigate"],
   ["companies", "firms", "businesses", "enterprises"],
@@ -344,7 +344,7 @@ export const NEWS_SYNONYMS: readonly (readonly string[])[] = [
   ["agreement", "deal", "accord", "pact"],
   ["sanctions", "penalties", "restrictions"],
   ["curb", "curbs", "limit", "restrict", "restrictions"],
-  ["war", "conflict", "invasion", "fighting"],
+  ["war", "conflict", "invasion", "fighting", "crisis"],
   ["peace", "settlement"],
   ["president", "leader", "head"],
   ["journalists", "reporters", "press", "media"],
@@ -359,6 +359,9 @@ export const NEWS_SYNONYMS: readonly (readonly string[])[] = [
   ["next", "after", "then", "afterwards", "subsequently"],
   ["arrive", "arrival", "get to", "reach", "land", "landed"],
   ["deadly", "lethal"],
+  ["careful", "prudent", "cautious"],
+  ["stay away from", "steer clear of", "avoid", "keep away from"],
+  ["want", "hope", "wish"],
   ["meddling", "interference", "interfere", "meddle"],
   ["getting at", "alluding", "referring to", "hinting at"],
   ["call", "refer to as", "refers to as", "describe as", "term"],

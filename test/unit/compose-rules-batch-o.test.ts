@@ -1,0 +1,145 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { splitParts, type QuestionAnalysis } from "../../src/answer/analyse-question.js";
+import type { Composed } from "../../src/answer/compose.js";
+import { smallCorpus, type SmallCorpus } from "../fixtures/corpus-view.js";
+
+/*
+ * Rules found on fresh batches written as a journalist and as a student or
+ * analyst would ask (test/eval/fresh-o-qa.jsonl, fresh-p-qa.jsonl): what the
+ * member says of themselves in a sentence before the question, "Two things
+ * on X: …", the coverage or piece the member read (no word to find, no
+ * speaker), "afterwards" of a meeting, someone's "line"/"message" as what
+ * they said, comparisons with a setting per side ("A at the 2023 summit and
+ * B at the 2025 dialogue"), "frame … differently", "whose monitoring role"
+ * (no title asked for), where a report came from, and "reported state news
+ * agency X". One small fictional corpus.
+ */
+
+const FILLER = Array.from({ length: 12 }, (_, i) => `Dockworkers in Valletta discussed harbour fees and cargo schedules on day ${i + 1} of the port talks.`).join(" ");
+
+const ARTICLES: Record<string, string> = {
+  "valletta.txt":
+    "Malta and Tunisia hold port talks in Valletta\n" +
+    `${FILLER}\n` +
+    "Tunisian Transport Minister Karim Haddad said new cranes would arrive in spring.\n" +
+    "Maltese Prime Minister Robert Abela told Haddad that Tunis should be prudent when raising harbour fees, according to Maltese state media.\n" +
+    '"The two ports met in Valletta to agree on cranes," reported state news agency Tanit.\n' +
+    '"The port talks were useful," Haddad said, voicing a belief that the Maltese prime minister would visit Tunis.\n' +
+    "The two sides welcomed the new ferry line and underlined the monitoring role of the Harbour Authority.\n",
+};
+
+let small: SmallCorpus;
+
+beforeAll(async () => {
+  small = await smallCorpus(ARTICLES);
+});
+
+const analyse = (q: string): QuestionAnalysis => small.analyse(q);
+const answer = (question: string): Composed => small.answer(question, ["valletta.txt"], { maxSentences: 3, abstainThreshold: 0.3 });
+const focusTerms = (q: QuestionAnalysis) => q.focus.map((f) => f.term);
+
+describe("what the member says around the question", () => {
+  it("drops a sentence the member says of themselves before the question", () => {
+    const q = analyse("I'm writing up the port talks for our newsletter. What did Haddad say about cranes?");
+    expect(q.text).toBe("What did Haddad say about cranes?");
+    expect(focusTerms(q)).not.toContain("write");
+    // A sentence of context that is not about the member is part of the question.
+    expect(analyse("Haddad spoke in Valletta. What did he say about cranes?").text).toContain("Haddad spoke");
+  });
+
+  it("reads “Two things on X: …” as two questions about X", () => {
+    const q = analyse("Two things on the port talks: what did Haddad say about cranes, and who told Haddad to be prudent?");
+    expect(q.parts).toHaveLength(2);
+    expect(focusTerms(q)).not.toContain("thing");
+    expect(splitParts("Two-parter: what did Haddad say about cranes, and who told him to be prudent?", small.view.lexicon)).not.toBeNull();
+    expect(focusTerms(analyse("Short version: what did Haddad say about cranes?"))).not.toContain("short");
+  });
+
+  it("reads the coverage, the piece or the article the member read as no word to find and no speaker", () => {
+    expect(focusTerms(analyse("What's the harbour fee inquiry in the port talks coverage about?"))).not.toContain("coverag");
+    const q = analyse("What did the piece on Haddad's visit say the ports met to agree on?");
+    expect(q.speaker).toBeNull();
+    expect(q.text).toBe("What the ports met to agree on?");
+  });
+
+  it("reads “afterwards” of a meeting or of someone's words as not asking what came later", () => {
+    expect(analyse("What did Haddad say afterwards about cranes?").later).toBe(false);
+    expect(analyse("What did Haddad say about cranes after the port talks, and what did Abela say afterwards?").later).toBe(false);
+    expect(analyse("What did the ports eventually agree?").later).toBe(true);
+  });
+
+  it("reads someone's line or message as what they said, not a word to find", () => {
+    const q = analyse("What was Haddad's message in Valletta?");
+    expect(focusTerms(q)).not.toContain("messag");
+  });
+});
+
+describe("comparisons", () => {
+  it("splits “differ between A at X and B at Y” into what each said there", () => {
+    expect(splitParts("How did the fee message differ between Haddad at the port talks and Abela at the ferry launch?", small.view.lexicon)?.texts).toEqual([
+      "What did Haddad say about fee at the port talks?",
+      "What did Abela say about fee at the ferry launch?",
+    ]);
+  });
+
+  it("splits “to what extent did A at X and B at Y take the same line on T”", () => {
+    expect(splitParts("To what extent did Haddad at the port talks and Abela in Tunis take the same line on harbour fees?", small.view.lexicon)?.texts).toEqual([
+      "What did Haddad say about harbour fees at the port talks?",
+      "What did Abela say about harbour fees in Tunis?",
+    ]);
+  });
+
+  it("splits “A's demand at X differ from B's demand at Y”, each side where it spoke", () => {
+    expect(splitParts("How did Haddad's demand on fees at the port talks differ from Abela's demand in Tunis?", small.view.lexicon)?.texts).toEqual([
+      "What was Haddad's demand on fees at the port talks?",
+      "What was Abela's demand on fees in Tunis?",
+    ]);
+  });
+
+  it("splits “how did A and B frame X differently”", () => {
+    expect(splitParts("How did Haddad and Abela frame harbour fees differently at the port talks?", small.view.lexicon)?.texts).toEqual([
+      "How did Haddad frame harbour fees at the port talks?",
+      "How did Abela frame harbour fees at the port talks?",
+    ]);
+  });
+
+  it("carries a topic given before a dash, or after “On”, to every part", () => {
+    expect(splitParts("On cranes: what did Haddad say, and what did Abela say?", small.view.lexicon)?.texts).toEqual(["What did Haddad say about cranes?", "What did Abela say about cranes?"]);
+    expect(splitParts("Haddad and Abela on ferries — what did they welcome, and whose monitoring role did they underline?", small.view.lexicon)?.texts).toHaveLength(2);
+  });
+});
+
+describe("kinds of answer", () => {
+  it("does not take “whose monitoring role” or “what role did they highlight” for a question about a title", () => {
+    expect(analyse("Whose monitoring role did Haddad and Abela underline?").asksRole).toBe(false);
+    expect(analyse("What role did Haddad highlight for the Harbour Authority?").asksRole).toBe(false);
+    expect(analyse("What is Haddad's role?").asksRole).toBe(true);
+    expect(analyse("What's Haddad's position in the Tunisian government?").asksRole).toBe(true);
+  });
+
+  it("reads “where did the report … come from” as asking for its source, which “according to … state media” gives", () => {
+    const q = analyse("Where did the report of Abela telling Haddad to be careful with fees come from?");
+    expect(q.type).toBe("organisation");
+    const a = answer("Where did the report of Abela telling Haddad to be careful with fees come from?");
+    expect(a.coverage).toBe("full");
+    expect(a.citations[0]?.quote).toContain("according to Maltese state media");
+  });
+
+  it("does not read “what a number of …” as asking for a number", () => {
+    expect(analyse("What did the piece say a number of ministers did in Valletta?").type).not.toBe("quantity");
+  });
+});
+
+describe("who speaks", () => {
+  it("takes the name after “reported state news agency” as the speaker, not a name after “voicing a belief that the …”", () => {
+    const facts = small.view.analysis("valletta.txt").facts;
+    const g = small.view.knowledge.gazetteer;
+    const speakersOf = (needle: string) => {
+      const a = small.view.analysis("valletta.txt");
+      const i = a.sentences.findIndex((s) => (ARTICLES["valletta.txt"] ?? "").slice(s.start, s.end).includes(needle));
+      return (facts[i]?.speakers ?? []).map((id) => g.entities[id]?.name);
+    };
+    expect(speakersOf("reported state news agency")).toContain("Tanit");
+    expect(speakersOf("voicing a belief")).not.toContain("Robert Abela");
+  });
+});
