@@ -85,6 +85,11 @@ export interface QuestionAnalysis {
   readonly bareWho: boolean;
   /** Asks a person's title or job ("What's Kallas's official title?", "whats wang wenbin's job"). */
   readonly asksRole: boolean;
+  /**
+   * The kind of thing asked for by name, when the question wants the particular ones ("which specific hybrid
+   * threats", "which rare earth elements, specifically"), as index terms ("hybrid threat"); null otherwise.
+   */
+  readonly specificKind: string | null;
   /** Speaks of a meeting, summit, visit or talks: the article's event (its place, its people) is what it asks about. */
   readonly aboutMeeting: boolean;
   /** Asks which building or venue ("In which building …"), not just which city. */
@@ -148,7 +153,7 @@ const EMBEDDED_WH = /^\W*(?:what|how)\s+(?:did|does|do|has|have|had|will|would|i
 const AFFILIATION = /\b(?:work(?:s|ed|ing)?|employed|affiliated)\s+(?:for|at|with|in|by)\b/;
 // Words of asking that say nothing about the answer ("what kind of", "exactly", "happened"), and light verbs.
 const QUESTION_NOISE = new Set(
-  "coverage piece pieces article articles story stories write-up writeup beforehand afterwards afterward previously whether besides since because although stuff kind sort type exactly actually really specifically happen happened mention mentioned name named list everything anyth anything ask asked question something someone go goes going went gone get gets got make makes made take takes took do doing come came put keep kept let seem".split(
+  "approximate approximately roughly coverage piece pieces article articles story stories write-up writeup beforehand afterwards afterward previously whether besides since because although stuff kind sort type exactly actually really specifically happen happened mention mentioned name named list everything anyth anything ask asked question something someone go goes going went gone get gets got make makes made take takes took do doing come came put keep kept let seem".split(
     " ",
   ),
 );
@@ -172,7 +177,7 @@ const YES_NO = new RegExp(`^(?:(?:and|so|but|ok|also)\\s+)?(?:${AUX})(?:n't|\\s+
 const ROLE_QUESTION = /\b(?:title|job|post|office|what does \S+ do)\b|\b(?:role|position)\s*(?:\?|$|(?:at|in|within|with)\s+(?!(?:keeping|getting|making|bringing|ending|calming)\b))/;
 // "Did they end up signing?" asks what came of it; "goods that end up on the battlefield" and "why could
 // EVs end up with tariffs" do not.
-const LATER = /\bonce (?:it|they|the [\w-]+(?: [\w-]+){0,2}) (?:(?:was|were|had|got|is|are) (?:under ?way|started|begun|running|launched|in place|concluded|ended|finished|completed|over|done)|(?:concluded|ended|finished|wrapped up))\b|\b(?:eventually|ended up|since then|subsequently|afterwards|ever since|in the end|finally|later on|so far|yet)\b|\b(?:did|has|have|will)\b[^,;]*\bend up\b/;
+const LATER = /\bonce (?:it|they|the [\w-]+(?: [\w-]+){0,2}) (?:(?:was|were|had|got|is|are) (?:under ?way|started|begun|running|launched|in place|concluded|ended|finished|completed|over|done)|(?:concluded|ended|finished|wrapped up))\b|\b(?:eventual|eventually|ended up|since then|subsequently|afterwards|ever since|in the end|finally|later on|so far|yet)\b|\b(?:did|has|have|will)\b[^,;]*\bend up\b/;
 // "What did von der Leyen say afterwards?" of a meeting the question names: after that meeting, which the
 // articles report.
 // So is "what did X say afterwards": what X said after what the member has in mind.
@@ -180,6 +185,9 @@ const AFTER_THE_MEETING = new RegExp(
   `\\bafterwards?\\b(?=.*\\b(?:meeting|summit|talks|dialogue|visit|trip|conference)\\b)|(?<=\\b(?:meeting|summit|talks|dialogue|visit|trip|conference)\\b.*)\\bafterwards?\\b|(?<=\\b(?:${SPEAKING})\\s+)afterwards?\\b`,
   "g",
 );
+const HOW_IT_WORKS = /^\W*how\s+(?:do|does|did|would|will|can|could)\s+.+?\s+(?:actually\s+|really\s+|even\s+)?(work|function|operate)\b/;
+// "What was agreed at the next summit after the dialogue?": a meeting after the one the articles report.
+const NEXT_AFTER = /\bthe\s+(?:next|following|subsequent)\s+(?:[\p{L}–-]+\s+){0,3}?(?:summit|meeting|round|talks|dialogue|visit|session)\s+after\b/u;
 // "Where was he scheduled to go afterwards?" asks what was planned, which the plan answers.
 const ASKS_PLAN = /\b(?:scheduled|planned|planning|plans?|set|due|expected|supposed) to\b/;
 const NEGATED = /\b(?:not|never|n't|no longer|refuse[sd]?|fail(?:ed)?\s+to)\b/i;
@@ -189,7 +197,7 @@ const HEAD_KINDS: readonly [RegExp, EntityKind | "event" | "date" | "quantity"][
   [/^(?:meeting|summit|talks?|dialogue|event|visit|trip|conference|occasion|session|tour|forum|round)s?$/, "event"],
   [/^(?:day|date|year|month|week|time|weekday)s?$/, "date"],
   [/^(?:country|countries|city|cities|place|places|capital|capitals|nation|nations|region|regions|location|venue|state|states|building|palace)$/, "place"],
-  [/^(?:agency|agencies|outlet|outlets|newspaper|newspapers|paper|body|bodies|organi[sz]ations?|institutions?|ministry|ministries|service|think|tank|company|companies|firm|firms|bloc|group|groups|media|broadcaster|wire|universit(?:y|ies)|institutes?|foundations?|centres?|banks?)$/, "organisation"],
+  [/^(?:agency|agencies|outlet|outlets|newspaper|newspapers|paper|body|bodies|organi[sz]ations?|institutions?|ministry|ministries|service|think|tank|company|companies|firm|firms|bloc|group|groups|media|broadcaster|wire|universit(?:y|ies)|institutes?|foundations?|centres?|banks?|news)$/, "organisation"],
   [/^(?:leaders?|officials?|ministers?|presidents?|premiers?|analysts?|spokes(?:man|woman|person)|persons?|people|politicians?|diplomats?|chiefs?|heads?|envoys?|commissioners?|secretar(?:y|ies)|prime|person|man|woman|representatives?|economists?|experts?|researchers?|journalists?|reporters?|photographers?|scholars?)$/, "person"],
   [/^(?:amount|number|figure|rate|percentage|share|sum|level|price|cost|total|value|size)s?$/, "quantity"],
 ];
@@ -250,7 +258,8 @@ const PIECE_SAYS = /\b(?:did|does|do)\s+the\s+(?:[\p{L}-]+\s+){0,2}?(?:article|p
 // of them, not what the answer must say.
 const WHO_IS_APPOSITIVE = /^(\W*[Ww]ho(?:'s|\s+is|\s+was)\s+\p{Lu}[\p{L}.'’-]*(?:\s+\p{Lu}[\p{L}.'’-]*){0,3}),\s+(?:the|a|an|that|this)\s+[^?]*\?*\s*$/u;
 // "Is it true that X?": whether X is so ("true" is no word to find).
-const IS_IT_TRUE = /^\s*(?:is|was)\s+it\s+(?:really\s+)?(?:true|correct|right|the case)\s+that\s+/i;
+// ("Am I right that …", "Is it correct to say that …", "Correct me if I'm wrong, but …")
+const IS_IT_TRUE = /^\s*(?:(?:is|was)\s+it\s+(?:really\s+)?(?:true|correct|right|accurate|the case)(?:\s+to\s+say)?|am\s+i\s+(?:right|correct)(?:\s+in\s+(?:thinking|saying|understanding))?|correct\s+me\s+if\s+i['’]?m\s+wrong,?\s+but)\s+(?:that\s+)?/i;
 
 function withoutLeadIn(question: string): string {
   const greeted = question.replace(GREETING, "").replace(OWN_CONTEXT, "").replace(THINGS_ON, "").replace(HEARSAY, (_, claim: string) => `Is it so that ${claim}?`);
@@ -537,7 +546,11 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     }
   }
   const topicWords = new Set(tokens(topicPhrase(main, speaker !== null || speakerPattern(q))).map((t) => termOf(t.word)));
-  const topic = focus.filter((f) => !f.speech && !TOPIC_LIGHT.has(f.term) && f.term.split(" ").every((w) => topicWords.has(w))).map((f) => f.term);
+  // "How do rare earth magnets work?" asks how something works: an answer says so, not only that it exists.
+  const works = HOW_IT_WORKS.exec(main);
+  const topic = works
+    ? focus.filter((f) => f.term === termOf(works[1] ?? "")).map((f) => f.term)
+    : focus.filter((f) => !f.speech && !TOPIC_LIGHT.has(f.term) && f.term.split(" ").every((w) => topicWords.has(w))).map((f) => f.term);
   return {
     text: q,
     type,
@@ -556,13 +569,14 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     negated: NEGATED.test(lower) && type !== "date",
     exactDate: /\b(?:exact|precise|specific)\s+(?:date|day)\b|\b(?:what|which) date\b/.test(lower),
     bareWho: type === "person" && /^\W*who\b/.test(main),
+    specificKind: specificKind(main),
     asksRole: ROLE_QUESTION.test(main) && given.some((e) => e.ids.some((id) => lexicon.gazetteer.entities[id]?.kind === "person")),
     aboutMeeting: /\b(?:summit|summits|meeting|meetings|talks|dialogue|visit|visits|trip|tour|met|meet|conference|session|round|trilateral|bilateral)\b/.test(lower),
     wantsVenue: /\b(?:which|what)\s+(?:[\p{L}-]+\s+)?(?:building|palace|hall|venue|hotel|room|residence|headquarters)\b/u.test(lower),
     refersBack: given.length === 0 && /\b(?:that|this|those|these|it|the same)\b/.test(lower),
     countNoun: type === "quantity" ? countedNoun(lower) : null,
     // "Did China actually cut off deliveries?" asks what happened afterwards.
-    later: (LATER.test(lower.replace(AFTER_THE_MEETING, "")) && !ASKS_PLAN.test(lower)) || (type === "yes-no" && /\bactually\b/.test(lower)) || (/\b(?:next|upcoming)\b/.test(lower) && /\b(?:will|shall|going to|is|are)\b/.test(lower) && !/\b(?:was|were|did)\b/.test(lower)),
+    later: (LATER.test(lower.replace(AFTER_THE_MEETING, "")) && !ASKS_PLAN.test(lower)) || NEXT_AFTER.test(lower) || (type === "yes-no" && /\bactually\b/.test(lower)) || (/\b(?:next|upcoming)\b/.test(lower) && /\b(?:will|shall|going to|is|are)\b/.test(lower) && !/\b(?:was|were|did)\b/.test(lower)),
     // "Where was he scheduled to go?" asks what was planned, not what happened.
     past: /\b(?:did|didn't|happened|was|were|had|came|went|resulted|turned out)\b/.test(lower) && !ASKS_PLAN.test(lower),
     parts: [],
@@ -570,6 +584,14 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     // "What is the best way to end the war, according to von der Leyen?" asks what someone said, not for advice.
     advice: ADVICE.test(lower) && !/\b(?:according to|say|says|said|think|thinks|suggest|suggested|propose|proposed|want|wants|wanted|call(?:ed)? for|urge[sd]?|argue[sd]?)\b/.test(lower),
   };
+}
+
+// "which specific hybrid threats from China …", "which rare earth elements, specifically, …"
+const SPECIFIC_BEFORE = /^\W*(?:which|what)\s+(?:specific|exact|particular|precise)\s+((?:[\p{L}-]+\s+){0,2}?[\p{L}-]+)\s+(?:from|of|in|on|by|did|does|do|has|have|had|was|were|is|are|that|which|originating)\b/u;
+const SPECIFIC_AFTER = /^\W*(?:which|what)\s+((?:[\p{L}-]+\s+){0,2}?[\p{L}-]+),?\s+(?:specifically|exactly|in particular|precisely)\b/u;
+function specificKind(main: string): string | null {
+  const phrase = (SPECIFIC_BEFORE.exec(main) ?? SPECIFIC_AFTER.exec(main))?.[1];
+  return phrase ? termsOf(phrase) || null : null;
 }
 
 /**
@@ -868,7 +890,7 @@ function unknownNames(q: string, words: readonly Token[], matches: readonly Enti
 const TOPIC_END = /\s+(?:when|while|after|before|during|since|according|and what|and how|and why|and did)\b|\s*[,;:?!.]/;
 // Words of a topic phrase that say nothing of the topic itself: where and how it was said, light nouns and verbs.
 const TOPIC_LIGHT = new Set(
-  "summit summits meeting meetings talks dialogue visit trip conference press presser news sidelines part role issue issues matter matters question questions subject topic topics thing things way ways side sides view views stance line take position idea plan plans trying try tried want wanted wanting need needed".split(" ").map((w) => termOf(w) ?? w),
+  "size amount level figure exact approximate rough summit summits meeting meetings talks dialogue visit trip conference press presser news sidelines part role issue issues matter matters question questions subject topic topics thing things way ways side sides view views stance line take position idea plan plans trying try tried want wanted wanting need needed".split(" ").map((w) => termOf(w) ?? w),
 );
 const TIME_WORD = /^(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|the eve|the day|the sidelines|(?:the )?(?:19|20)\d\d)\b/;
 

@@ -371,6 +371,27 @@ const DATELINE = /^\s*\p{Lu}[\p{Lu}\s.,'’-]*\p{Lu}(?:,\s*[\p{L}\s]+?)?\s*[–�
 
 const MEETING = /\b(?:meet|met|meeting|meetings|summit|talks|dialogue|visit|visited|held|hold|discussions|conference)\b/i;
 
+// Share of the question's words the sentence holds that the clauses with a figure must hold.
+const FIGURE_CLAUSE_SHARE = 0.4;
+/**
+ * The figure is of what the question asks about: "total two-way trade" is not given by "two-way trade should
+ * be balanced, as the EU's trade deficit swelled to about 400 billion euros" (the figure's clause is about the
+ * deficit).
+ */
+function figureOfWhatIsAsked(q: QuestionAnalysis, text: string): boolean {
+  // The words of what is counted, not of a clause that dates it ("… when he came to France in May?").
+  const asked = focusSequence(q.text.split(/\s(?:when|while|as|after|before|during|once)\s/i)[0] ?? q.text);
+  const focus = q.focus.filter((f) => [f.term, ...f.alternatives].some((t) => asked.includes(` ${t} `)));
+  const holds = (part: string) => {
+    const seq = focusSequence(part);
+    return focus.filter((f) => [f.term, ...f.alternatives].some((t) => seq.includes(` ${t} `))).reduce((a, f) => a + f.weight, 0);
+  };
+  const all = holds(text);
+  if (all === 0) return true;
+  const clauses = text.split(/,(?!\d{3}\b)|;|\s[–—]\s/).filter((c) => QUANTITY.test(c));
+  return holds(clauses.join(" | ")) >= FIGURE_CLAUSE_SHARE * all;
+}
+
 /** Whether the candidate holds the kind of answer the question wants. */
 function typeHolds(q: QuestionAnalysis, text: string, entities: ReadonlySet<number>, speakers: ReadonlySet<number>, corpus: CorpusView, event: SummitEvent | undefined): boolean {
   const g = corpus.knowledge.gazetteer;
@@ -410,7 +431,8 @@ function typeHolds(q: QuestionAnalysis, text: string, entities: ReadonlySet<numb
       // "How many missiles …?" is not answered by a share or a sum of money.
       const amounts = withoutAmountsOf(q.text, text);
       const figures = q.countNoun ? amounts.replace(MONEY_OR_SHARE, " ") : amounts;
-      return QUANTITY.test(figures) || counted || (kind !== undefined && others(kind) >= 2);
+      if (counted || (kind !== undefined && others(kind) >= 2)) return true;
+      return QUANTITY.test(figures) && figureOfWhatIsAsked(q, figures);
     }
     case "person":
       // "Who went to Beijing …?" — "a number of its commissioners" answers a bare "who" too; "which

@@ -132,11 +132,19 @@ function answerPart(q: QuestionAnalysis, passages: readonly Passage[], corpus: C
   if (same) return { answered: true, lead: framing(q, same, corpus), quotes: [same], confidence: earlier.focus };
   const relevant = candidates.filter((c) => c.focus >= params.abstainThreshold);
   const good = side ? [...relevant.filter(passes), ...relevant.filter((c) => passesBesidesTopic(c) && !c.checks.topic)] : relevant.filter(passes);
-  // Headlines and captions only when nothing in the body says it.
+  // Headlines and captions only when nothing in the body says it: not when the body's best holds far less
+  // of the question ("leaving the Élysée together" is only in the caption; the body says where they met).
   const body = good.filter((c) => c.role === "body");
-  const lead = ownWords(q, body) ?? body[0] ?? good[0];
+  const summary = good.find((c) => c.role !== "body");
+  const bodySaysIt = body[0] !== undefined && (summary === undefined || summary.focus < body[0].focus + SUMMARY_MARGIN);
+  const lead = ownWords(q, body) ?? (bodySaysIt ? body[0] : (summary ?? body[0]));
 
   if (q.type === "yes-no") return yesNo(q, relevant, corpus);
+  // "Which specific hybrid threats did Kallas mention?" — "She also noted ongoing hybrid threats …" names the
+  // kind, not which ones.
+  if (lead && q.specificKind && namesOnlyTheKind(q.specificKind, lead.text)) {
+    return { answered: false, lead: "The articles don't say which; they say:", quotes: [lead], confidence: 0 };
+  }
   const withheld = q.type !== "statement" ? notGiven(q, relevant, lead) : undefined;
   if (withheld) return { answered: false, lead: "The articles don't give that; they say:", quotes: [withheld], confidence: 0 };
   // (Not for a side of a comparison: it says its piece in its own words, and the other side's are closer to the question.)
@@ -156,6 +164,8 @@ function answerPart(q: QuestionAnalysis, passages: readonly Passage[], corpus: C
   return explainMissing(q, relevant, corpus);
 }
 
+// How much more of the question a caption or headline must hold than the body's best to lead instead.
+const SUMMARY_MARGIN = 0.4;
 const TYPED = new Set(["quantity", "date", "place", "person", "organisation"]);
 const TYPE_MARGIN = 0.65;
 // "What did Tamm-Laas say about her colleague?" — "Tamm-Laas praised her Finnish colleague." tells of words
@@ -167,6 +177,13 @@ function ownWords(q: QuestionAnalysis, body: readonly Candidate[]): Candidate | 
   const best = body[0];
   if (!best || q.type !== "statement" || !q.speaker || QUOTED.test(best.text)) return undefined;
   return body.find((c) => QUOTED.test(c.text) && c.focus >= best.focus - OWN_WORDS_MARGIN && c.score >= best.score - 0.05);
+}
+
+// A list or an example after the kind named: "threats such as …", "restrictions on: …", "A, B and C".
+const ENUMERATES = /\b(?:such as|including|like|namely|for example|for instance|in particular)\b|:\s|,[^,]+,[^,]*\band\b/i;
+/** The text names the kind asked for (its words in a row) and nothing that says which ones. */
+function namesOnlyTheKind(kind: string, text: string): boolean {
+  return focusSequence(text).includes(` ${kind} `) && !ENUMERATES.test(text);
 }
 
 // "She did not say what level of imports would trigger the safeguard": the article says the detail was withheld.

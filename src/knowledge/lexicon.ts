@@ -369,7 +369,8 @@ export const NEWS_SYNONYMS: readonly (readonly string[])[] = [
   ["photo", "picture", "pic", "image", "photograph"],
   ["presser", "press conference", "news conference", "briefing"],
   ["boss", "chief", "head", "president"],
-  ["speak", "talk to", "comment", "spoke"],
+  // (not "talk to": without its stopword it is "talk", the meeting)
+  ["speak", "spoke", "comment"],
   ["move", "flow", "travel"],
   ["factory", "plant", "facility"],
   ["blanket exemption", "general exemption"],

@@ -25,7 +25,12 @@ const ARTICLES: Record<string, string> = {
     "Maltese Prime Minister Robert Abela told Haddad that Tunis should be prudent when raising harbour fees, according to Maltese state media.\n" +
     '"The two ports met in Valletta to agree on cranes," reported state news agency Tanit.\n' +
     '"The port talks were useful," Haddad said, voicing a belief that the Maltese prime minister would visit Tunis.\n' +
-    "The two sides welcomed the new ferry line and underlined the monitoring role of the Harbour Authority.\n",
+    "The two sides welcomed the new ferry line and underlined the monitoring role of the Harbour Authority.\n" +
+    "Abela stressed that Malta does not want to close the port to Tunisian ships.\n" +
+    "Haddad also noted ongoing safety risks at the container terminal that worry Tunisian crews.\n" +
+    "Haddad said two-way shipping should be balanced, as Malta's harbour surplus with Tunisia grew to about 40 million euros in 2025.\n" +
+    "Haddad met Abela in Valletta on March 3.\n" +
+    "Haddad and Abela board the ferry together at the end of the port talks in Valletta, Malta. (Photo by Marco Zammit/Getty Images)\n",
 };
 
 let small: SmallCorpus;
@@ -125,6 +130,13 @@ describe("kinds of answer", () => {
     expect(a.citations[0]?.quote).toContain("according to Maltese state media");
   });
 
+  it("reads “news” in “which news agency” as part of the kind asked for, and “speaking to” as not the talks", () => {
+    const q = analyse("Which news agency was Haddad speaking to?");
+    expect(q.type).toBe("organisation");
+    expect(focusTerms(q)).not.toContain("new");
+    expect(q.focus.find((f) => f.term === "speak")?.alternatives).not.toContain("talk");
+  });
+
   it("does not read “what a number of …” as asking for a number", () => {
     expect(analyse("What did the piece say a number of ministers did in Valletta?").type).not.toBe("quantity");
   });
@@ -141,5 +153,43 @@ describe("who speaks", () => {
     };
     expect(speakersOf("reported state news agency")).toContain("Tanit");
     expect(speakersOf("voicing a belief")).not.toContain("Robert Abela");
+  });
+});
+
+describe("what the articles do not say", () => {
+  it("reads “Am I right that …” as a yes/no question, settled by the negation", () => {
+    expect(analyse("Am I right that Abela said Malta wants to close the port to Tunisian ships?").type).toBe("yes-no");
+    expect(answer("Am I right that Abela said Malta wants to close the port to Tunisian ships?").text).toMatch(/^No —/);
+  });
+
+  it("declines “which specific …” when the sentence names only the kind", () => {
+    const q = analyse("Which specific safety risks did Haddad mention?");
+    expect(q.specificKind).toBe("safeti risk");
+    const a = answer("Which specific safety risks did Haddad mention?");
+    expect(a.coverage).toBe("none");
+    expect(a.text).toMatch(/^The articles don't say which; they say:/);
+    expect(analyse("Which safety risks did Haddad mention?").specificKind).toBeNull();
+  });
+
+  it("does not give a figure of something else for the figure asked", () => {
+    // The figure's clause is about the surplus, not two-way shipping.
+    expect(answer("What was total two-way shipping between Malta and Tunisia worth in 2025?").coverage).toBe("none");
+    expect(answer("How big was Malta's harbour surplus with Tunisia in 2025?").citations[0]?.quote).toContain("40 million euros");
+  });
+
+  it("reads “how does X work” as asking how it works, which a sentence naming X does not say", () => {
+    expect(analyse("How do container terminals actually work?").topic).toEqual(["work"]);
+    expect(answer("How do container terminals actually work?").coverage).toBe("none");
+  });
+
+  it("reads “the next meeting after …” and “the eventual statement” as asking what came later", () => {
+    expect(analyse("What was agreed at the next port meeting after the Valletta talks?").later).toBe(true);
+    expect(analyse("What did Malta's eventual statement on the talks say?").later).toBe(true);
+    expect(analyse("What was agreed at the port talks?").later).toBe(false);
+  });
+
+  it("quotes a caption when it holds far more of the question than the body's best sentence", () => {
+    const a = answer("Where did Haddad and Abela board together at the end of the port talks?");
+    expect(a.citations[0]?.quote).toContain("board the ferry together");
   });
 });
