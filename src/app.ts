@@ -340,7 +340,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     const texts = analysis.parts.length > 0 ? analysis.parts.map((p) => p.retrievalText ?? p.text) : [question];
     const retrievals = await Promise.all(texts.map((t) => retrieve(t, s.index, s.embedder, params)));
     const lists = retrievals.map((x) => x.passages.slice(0, config.retrieval.passages));
-    const passages = lists.length === 1 ? (lists[0] ?? []) : mergePassages(lists);
+    const passages = lists.length === 1 ? (lists[0] ?? []) : mergePassages(lists, config.retrieval.passages);
     const tCompose = performance.now();
     let composed = composeAnswer(analysis, lists, s.view, config.answer);
     const composeMs = performance.now() - tCompose;
@@ -386,8 +386,22 @@ async function editedSources(corpus: Corpus, sources: readonly string[], dir: st
 }
 
 /** Passages of several retrievals, best score first, each chunk once. */
-function mergePassages(lists: readonly (readonly Passage[])[]): Passage[] {
+/**
+ * The passages of a question in parts, at most `limit`: each part's best in turn (so every part keeps its
+ * best passages when together they have more than the limit), best first.
+ */
+function mergePassages(lists: readonly (readonly Passage[])[], limit: number): Passage[] {
   const byChunk = new Map<number, Passage>();
-  for (const p of lists.flat()) if ((byChunk.get(p.chunk.id)?.score ?? -1) < p.score) byChunk.set(p.chunk.id, p);
+  const longest = Math.max(0, ...lists.map((l) => l.length));
+  for (let rank = 0; rank < longest; rank++) {
+    for (const list of lists) {
+      const p = list[rank];
+      if (!p) continue;
+      const had = byChunk.get(p.chunk.id);
+      if (had) {
+        if (had.score < p.score) byChunk.set(p.chunk.id, p);
+      } else if (byChunk.size < limit) byChunk.set(p.chunk.id, p);
+    }
+  }
   return [...byChunk.values()].sort((a, b) => b.score - a.score || a.chunk.id - b.chunk.id);
 }

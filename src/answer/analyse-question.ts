@@ -71,6 +71,8 @@ export interface QuestionAnalysis {
   /** Names the question uses that no article mentions ("Mark Rutte", "tokyo"). */
   readonly unknown: readonly string[];
   readonly years: readonly string[];
+  /** Years the question gives a meeting ("the 2022 EU–China summit", "the talks in 2023"). */
+  readonly meetingYears: readonly string[];
   /** "What did X say/tell …", "according to X", "how did X describe …": X. */
   readonly speaker: QuestionEntity | null;
   /** "What did X tell Y": Y. */
@@ -158,6 +160,7 @@ const QUESTION_NOISE = new Set(
   ),
 );
 
+const WANTING = new Set(["want", "wanted", "wants", "expect", "expected", "expects", "need", "needed", "needs"]);
 /** Verbs of talking about something, beyond the reporting verbs ("Did Kallas bring up Gaza?"). */
 const TALKING = new Set(["discuss", "discussed", "talk", "talked", "bring", "brought", "mention", "mentioned", "raise", "raised"]);
 
@@ -185,7 +188,14 @@ const AFTER_THE_MEETING = new RegExp(
   `\\bafterwards?\\b(?=.*\\b(?:meeting|summit|talks|dialogue|visit|trip|conference)\\b)|(?<=\\b(?:meeting|summit|talks|dialogue|visit|trip|conference)\\b.*)\\bafterwards?\\b|(?<=\\b(?:${SPEAKING})\\s+)afterwards?\\b`,
   "g",
 );
+/** The topic's terms without its participles, unless nothing else is left. */
+const withoutParticiples = (topic: string[], participles: ReadonlySet<string | null>) => {
+  const nouns = topic.filter((t) => !participles.has(t));
+  return nouns.length > 0 ? nouns : topic;
+};
 const HOW_IT_WORKS = /^\W*how\s+(?:do|does|did|would|will|can|could)\s+.+?\s+(?:actually\s+|really\s+|even\s+)?(work|function|operate)\b/;
+// "the 2022 EU–China summit", "the summit in 2023", "its 2025 strategic dialogue"
+const MEETING_YEAR = /\b((?:19|20)\d\d)\s+(?:[\p{L}–-]+\s+){0,3}?(?:summit|meeting|talks|dialogue|visit|trip|tour|conference|session|trilateral|consultations|round|retreat|ministerial|council|forum)\b|\b(?:summit|meeting|talks|dialogue|visit|trip|tour|conference|session|trilateral|consultations|round|retreat|ministerial|council|forum)\s+(?:(?:in|at)\s+\p{Lu}[\p{L}-]*\s+)?(?:in|of)\s+(?:\p{L}+\s+)?((?:19|20)\d\d)\b/giu;
 // "What was agreed at the next summit after the dialogue?": a meeting after the one the articles report.
 const NEXT_AFTER = /\bthe\s+(?:next|following|subsequent)\s+(?:[\p{L}–-]+\s+){0,3}?(?:summit|meeting|round|talks|dialogue|visit|session)\s+after\b/u;
 // "Where was he scheduled to go afterwards?" asks what was planned, which the plan answers.
@@ -272,7 +282,22 @@ function withoutLeadIn(question: string): string {
     .replace(/^[\s,;:]+/, "")
     .replace(WHO_IS_APPOSITIVE, "$1?");
   // "re Iran" is "about Iran"; chat words are the words they stand for.
-  return stripped.replace(/\bre:?\s+(?=\p{L})/giu, "about ").replace(CHAT_WORD, (w) => CHAT_WORDS[w.toLowerCase()] ?? w);
+  return withAuxiliary(stripped.replace(/\bre:?\s+(?=\p{L})/giu, "about ").replace(CHAT_WORD, (w) => CHAT_WORDS[w.toLowerCase()] ?? w));
+}
+
+// Questions typed without their auxiliary, as learners and phones write them: "what Kallas want from China?",
+// "li qiang what he said about taiwan", "how xi visit in serbia go".
+const NO_AUX_VERBS = "say|said|want|wanted|ask|asked|tell|told|think|thought|mean|meant|warn|warned|urge|urged|demand|demanded|propose|proposed|describe|described";
+const NO_AUX = new RegExp(`^(\\W*(?:what|how|why))\\s+(?!(?:${AUX})\\b)((?:[\\p{L}'’.-]+\\s+){0,2}?[\\p{L}'’.-]+)\\s+(${NO_AUX_VERBS})\\b`, "iu");
+const NAME_FIRST = new RegExp(`^(\\p{L}[\\p{L}'’.-]*(?:\\s+[\\p{L}'’.-]+){0,2}?)\\s+(what|how|why)\\s+(?:he|she|they|it)\\s+(${NO_AUX_VERBS})\\b`, "iu");
+const HOW_GO = /^(\W*how)\s+(?!.*\b(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could|far|long|much|many|often|well)\b)(.+?)\s+(go|went|end|ended|turn out|turned out)(\W*)$/i;
+const BASE_FORM: Readonly<Record<string, string>> = { said: "say", wanted: "want", asked: "ask", told: "tell", thought: "think", meant: "mean", warned: "warn", urged: "urge", demanded: "demand", proposed: "propose", described: "describe", went: "go", ended: "end", "turned out": "turn out" };
+const base = (verb: string) => BASE_FORM[verb.toLowerCase()] ?? verb;
+function withAuxiliary(q: string): string {
+  const nameFirst = q.replace(NAME_FIRST, (_, name: string, wh: string, verb: string) => `${wh} did ${name} ${base(verb)}`);
+  return nameFirst
+    .replace(NO_AUX, (_, wh: string, who: string, verb: string) => `${wh} did ${who} ${base(verb)}`)
+    .replace(HOW_GO, (_, how: string, what: string, verb: string, end: string) => `${how} did ${what} ${base(verb)}${end}`);
 }
 
 /**
@@ -475,6 +500,9 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
   const seen = new Set<string>();
   const headWords = head !== null && which !== null ? headWordsAt(lower, which.index) : [];
   // "what was her line on Taiwan": the stance asked for is what she said, not a word to find.
+  const wanted = /^\W*what\s+(?:did|does|do|has|have)\s+(.+?)\s+(?:want|expect|need)\s+(?:from|of)\b/.exec(lower);
+  // (someone named before the verb: "what did the EU want from China", not "what did the deal want")
+  const asksWhatSomeoneWanted = wanted !== null && given.some((e) => e.start < (wanted[0]?.length ?? 0));
   const stances = new Set([...lower.matchAll(STANCE_BEFORE), ...lower.matchAll(STANCE_OF)].map((m) => m[1]));
   const skip = (t: Token) =>
     inEntity(t) ||
@@ -530,7 +558,8 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
       weight: wordWeight(term, known, alternatives, lexicon) * (speakingVerb ? 0.3 : 1),
       alternatives,
       // "bring up", "discuss": anyone speaking about it will do; "warn", "deny": that verb itself.
-      ...(TALKING.has(t.norm) ? { speech: true } : {}),
+      // "What did Kallas want from China?": what she asked of it, in whatever words she asked.
+      ...(TALKING.has(t.norm) || (WANTING.has(t.norm) && asksWhatSomeoneWanted) ? { speech: true } : {}),
     });
   }
   phraseSynonyms(words, focus, lexicon, skip);
@@ -545,12 +574,19 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
       if (opposites.length) focus[i] = { ...f, opposites };
     }
   }
-  const topicWords = new Set(tokens(topicPhrase(main, speaker !== null || speakerPattern(q))).map((t) => termOf(t.word)));
+  const topicTokens = tokens(topicPhrase(main, speaker !== null || speakerPattern(q)));
+  const topicWords = new Set(topicTokens.map((t) => termOf(t.word)));
+  // A participle after the topic's noun says what the noun did ("dual-use goods reaching Russia"): the topic
+  // is the goods, and a sentence "reaching unsustainable levels" is not about them.
+  const participles = new Set(topicTokens.filter((t, i) => i > 0 && i < topicTokens.length - 1 && /(?:ing|ed)$/.test(t.norm)).map((t) => termOf(t.word)));
   // "How do rare earth magnets work?" asks how something works: an answer says so, not only that it exists.
   const works = HOW_IT_WORKS.exec(main);
   const topic = works
     ? focus.filter((f) => f.term === termOf(works[1] ?? "")).map((f) => f.term)
-    : focus.filter((f) => !f.speech && !TOPIC_LIGHT.has(f.term) && f.term.split(" ").every((w) => topicWords.has(w))).map((f) => f.term);
+    : withoutParticiples(
+        focus.filter((f) => !f.speech && !TOPIC_LIGHT.has(f.term) && f.term.split(" ").every((w) => topicWords.has(w))).map((f) => f.term),
+        participles,
+      );
   return {
     text: q,
     type,
@@ -560,6 +596,7 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     entities: given,
     unknown,
     years: datedYears(q),
+    meetingYears: [...q.matchAll(MEETING_YEAR)].map((m) => m[1] ?? m[2] ?? "").filter(Boolean),
     speaker,
     addressee,
     subject:
@@ -848,7 +885,9 @@ function unknownNames(q: string, words: readonly Token[], matches: readonly Enti
     if (term && (lexicon.synonyms.get(term) ?? []).some((alt) => alt.split(" ").every(lexicon.known))) return false;
     if (isAcronym(t.word)) return true;
     if (nlp.isKnownPlace(t.word)) return true;
-    // A misspelt English word ("finsh") is not a name; a capitalised one may be.
+    // A misspelt English word ("finsh") is not a name; a capitalised one may be. Nor is the plural of a word
+    // ("returnees"), nor a word built on an article's word ("returnees" on "return").
+    if (!isCapitalised(t.word) && (nlp.isCommonWord(t.norm.replace(/e?s$/, "")) || builtOnKnown(term, lexicon))) return false;
     return !nlp.isCommonWord(t.norm) && (isCapitalised(t.word) || nlp.correctSpelling(t.norm) === null);
   };
   // A capitalised word next to an unknown one is part of the same name ("Mark Rutte", though "mark" is a word).
@@ -908,6 +947,13 @@ function topicPhrase(main: string, spoken: boolean): string {
   if (TIME_WORD.test(rest) || /^(?:how|what|whether|who|whom|why|which|where|when|if)\b/.test(rest)) return "";
   const end = TOPIC_END.exec(rest);
   return end ? rest.slice(0, end.index) : rest;
+}
+
+/** A word (in lower case) that adds an ending to a word the articles use: "returne" (returnees) on "return". */
+function builtOnKnown(term: string | null, lexicon: QuestionLexicon): boolean {
+  if (!term) return false;
+  for (let n = term.length - 1; n >= 5; n--) if (lexicon.known(term.slice(0, n))) return true;
+  return false;
 }
 
 // Words that end the name of a body ("Rhodium Group", "Kiel Institute").
@@ -1081,7 +1127,8 @@ function comparedSides(q: string, lexicon: QuestionLexicon): [string, string] | 
     return [ask(a), ask(b)] as [string, string];
   };
   // "A vs B on T: …", "A vs B — what did each want on T?"
-  const vs = /^(.+?)\s+(?:vs\.?|versus|v\.)\s+(.+?)(?:\s+(?:on|about|over|regarding)\s+([^:—–?]+?))?\s*(?::|—|–|\s-\s|\?)\s*(.*)$/i.exec(q);
+  // ("vdl in 2023 vs kallas in 2025 on taiwan, same or different?")
+  const vs = /^(.+?)\s+(?:vs\.?|versus|v\.)\s+(.+?)(?:\s+(?:on|about|over|regarding)\s+([^:—–?,]+?))?\s*(?::|—|–|\s-\s|\?|,)\s*(.*)$/i.exec(q);
   if (vs && both(vs[1], vs[2])) {
     // The topic after "on", or in the question that follows ("who should set the quotas?"), unless that only
     // asks for each side's words ("what did each want?").

@@ -5,7 +5,7 @@ import type { Passage, SummitEvent } from "../types.js";
 import type { FocusTerm, QuestionAnalysis, QuestionEntity } from "./analyse-question.js";
 import { DATE, DAY, QUANTITY, datedYears, withoutAmountsOf } from "./answer-type.js";
 import { DEMONYMS, TITLE_WORDS } from "../knowledge/lexicon.js";
-import { MENTIONS_KEPT, PREVIOUS_SENTENCE_WEIGHT, continuesPrevious, sentenceContext, type CorpusView } from "./evidence.js";
+import { MENTIONS_KEPT, PREVIOUS_SENTENCE_WEIGHT, REFERS_BACK, continuesPrevious, sentenceContext, type CorpusView } from "./evidence.js";
 import { terms } from "../text/terms.js";
 import { LruMap } from "../util/lru.js";
 import { tokens } from "../knowledge/names.js";
@@ -142,6 +142,11 @@ export function candidatesFor(q: QuestionAnalysis, passages: readonly Passage[],
   return out.sort((a, b) => b.score - a.score || a.span.start - b.span.start);
 }
 
+const sentenceText = (sentences: readonly Span[], text: string, i: number) => {
+  const s = sentences[i];
+  return s ? text.slice(s.start, s.end) : "";
+};
+
 /** Sentence `i` and the one before it are in one paragraph (no line break between them). */
 function sameParagraph(sentences: readonly Span[], text: string, i: number): boolean {
   const a = sentences[i - 1];
@@ -206,7 +211,15 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
     const inText = spelledOut;
     return e.aliases.some((a) => a.includes(" ") && inText.includes(` ${a} `));
   };
-  const present = (e: QuestionEntity) => e.ids.some((id) => here(id) || (!e.locative && (related.get(id) ?? []).some(here)) || spelled(id));
+  // A role named by its words in another order ("the ASEAN foreign ministers" — "the foreign ministers of the
+  // Association of Southeast Asian Nations (ASEAN)").
+  const roleWorded = (id: number) => {
+    const name = corpus.knowledge.gazetteer.entities[id]?.name ?? "";
+    if (!name.toLowerCase().split(/\s+/).some((w) => TITLE_WORDS.has(w) || TITLE_WORDS.has(w.replace(/s$/, "")))) return false;
+    const words = termSequence(name).split(" ").filter(Boolean);
+    return words.length >= 2 && words.every((w) => terms.has(w));
+  };
+  const present = (e: QuestionEntity) => e.ids.some((id) => here(id) || (!e.locative && (related.get(id) ?? []).some(here)) || spelled(id) || roleWorded(id));
   const missing = q.entities.filter((e) => e !== q.speaker && !e.background && !present(e)).flatMap((e) => e.ids);
   const addresseeOk = !q.addressee || q.addressee.ids.some((id) => addressees.has(id) || entities.has(id));
 
@@ -254,7 +267,7 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
     speaker: speakerOk,
     addressee: addresseeOk,
     type: typeHolds(q, text, entities, speakers, corpus, event),
-    time: sameMeeting && timeHolds(q, text, article.text, event, article.meta.date.value) && reportsWhenAsked(q, text, speakers.size > 0, corpus),
+    time: sameMeeting && timeHolds(q, text, article.text, event, article.meta.date.value, previousInParagraph(analysis.sentences, article.text, i0)) && reportsWhenAsked(q, text, speakers.size > 0, corpus),
     topic: topicHeld(q, held),
     missing,
   };
@@ -365,6 +378,7 @@ const NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|tw
 // two sets of talks at the same meeting.
 export const SEPARATE_MEETING = /\b(?:(?:a|an)\s+(?:separate|different|earlier|later|previous)|another)\s+(?:meeting|talks|summit|visit|call|session)\b/i;
 
+export const COMES_FROM = /\bwhere\b.*\b(?:come|comes|came|coming|sourced?|originate[sd]?|obtained|bought|imported)\s+from\b/i;
 const MEDIA_SOURCE = /\baccording to (?:the\s+)?(?:[\p{L}-]+\s+){0,3}(?:media|agency|outlet|newspaper|broadcaster|press|news service|wire)\b/iu;
 
 const DATELINE = /^\s*\p{Lu}[\p{Lu}\s.,'’-]*\p{Lu}(?:,\s*[\p{L}\s]+?)?\s*[–—-]\s/u;
@@ -446,6 +460,8 @@ function typeHolds(q: QuestionAnalysis, text: string, entities: ReadonlySet<numb
       const located = [...entities].filter((id) => !asked.has(id) && g.entities[id]?.kind === "place" && named(id) && locative(g.entities[id]?.name ?? "", undated));
       const venues = located.filter((id) => VENUE.test(g.entities[id]?.name ?? ""));
       if (q.wantsVenue) return venues.length > 0;
+      // "Where should the water come from?" — "from desalination plants on the coast": a source, named or not.
+      if (COMES_FROM.test(q.text) && /\bfrom\s+(?:the\s+|a\s+|an\s+)?\p{L}/u.test(undated)) return true;
       // "Which country had signed up …?" — "Italy, which in 2019 became …": the place is the answer, wherever it stands.
       if (q.wants === "place" && others("place") > 0) return true;
       // The meeting's own place answers where it was, or where someone at it spoke; not "where will the
@@ -509,9 +525,23 @@ function reportsWhenAsked(q: QuestionAnalysis, text: string, spoken: boolean, co
  * itself names must be one of the question's; otherwise the article (its
  * text, or its event's date in the metadata) must have one.
  */
-function timeHolds(q: QuestionAnalysis, sentence: string, articleText: string, event: SummitEvent | undefined, date: string | null): boolean {
+/** The sentence before sentence `i` when sentence `i` reads on from it in the same paragraph ("…, he said, …"), or "". */
+function previousInParagraph(sentences: readonly Span[], text: string, i: number): string {
+  const prev = sentences[i - 1];
+  return prev && sameParagraph(sentences, text, i) && REFERS_BACK.test(sentenceText(sentences, text, i)) ? text.slice(prev.start, prev.end) : "";
+}
+
+/**
+ * @param before the sentence before, in the same paragraph: "Trade fell to €246 billion in 2025. German
+ *   exports were €81.6 billion, he said, …" gives the second sentence's figures for 2025
+ */
+function timeHolds(q: QuestionAnalysis, sentence: string, articleText: string, event: SummitEvent | undefined, date: string | null, before = ""): boolean {
   const years = q.years;
   if (years.length === 0) return true;
+  // "What did she tell Xi about the deficit at the 2022 summit?" asked of the 2023 summit's article: another
+  // meeting, whatever year the sentence's figures are for.
+  const eventYear = event?.date.value.slice(0, 4);
+  if (q.meetingYears.length > 0 && eventYear && /^\d{4}$/.test(eventYear) && !q.meetingYears.includes(eventYear)) return false;
   // "Did the group deliver its report in March 2027?" asked of an article written in 2026: it cannot say what happened later.
   const written = (date ?? event?.date.value ?? "").slice(0, 4);
   if (q.past && q.type === "yes-no" && /^\d{4}$/.test(written) && years.every((y) => y > written)) return false;
@@ -526,6 +556,7 @@ function timeHolds(q: QuestionAnalysis, sentence: string, articleText: string, e
   });
   const own = datedYears((about.length > 0 ? about : [sentence]).join(" "));
   if (own.length > 0) return own.some((y) => years.includes(y));
+  if (datedYears(before).some((y) => years.includes(y))) return true;
   const dated = [event?.date.value.slice(0, 4), date?.slice(0, 4)].filter((y): y is string => Boolean(y));
   if (dated.length > 0) return dated.some((y) => years.includes(y));
   return years.some((y) => articleText.includes(y));

@@ -1,10 +1,11 @@
 import type { Article, ArticleRef, Citation, Coverage, Passage } from "../types.js";
 import type { QuestionAnalysis } from "./analyse-question.js";
-import { candidatesFor, focusSequence, locative, SEPARATE_MEETING, type Candidate } from "./candidates.js";
+import { candidatesFor, COMES_FROM, focusSequence, locative, SEPARATE_MEETING, type Candidate } from "./candidates.js";
 import { tokens } from "../knowledge/names.js";
+import { normName } from "../knowledge/gazetteer.js";
 import { termOf } from "../text/terms.js";
 import { articleRef, citationOf, type CorpusView } from "./evidence.js";
-import { dateWords, eventDatePhrase, eventPhrase, nameOf, nearestLeadIn, notQuotedText, topicOf, unknownNamesText } from "./framing.js";
+import { dateWords, entityName, eventDatePhrase, eventPhrase, nameOf, nearestLeadIn, notQuotedText, topicOf, unknownNamesText } from "./framing.js";
 import { DATE, DAY, yearsIn } from "./answer-type.js";
 
 /*
@@ -105,8 +106,13 @@ const REPORTED_WOULD = /\b((?:said|says|announced|confirmed|promised|pledged|tol
 const ASKED_OF = /\b(?:urged?|urging|call(?:ed|s|ing)? (?:on|for)|demand(?:ed|s|ing)? (?:that|an?|the)|ask(?:ed|s|ing)? (?:\w+ )?to|press(?:ed|es|ing) for)\b/i;
 /** The sentence of a quote (which may hold two) that holds the clause. */
 const sentenceHolding = (text: string, clause: string) => text.split(/(?<=[.!?]["”]?)\s+/).find((x) => x.includes(clause)) ?? text;
-const hedges = (text: string) => HEDGE.test(text.replace(/\bMay\s+\d|\d\s+May\b/g, "").replace(REPORTED_WOULD, "$1 will"));
-const hedged = (text: string, question = "") => hedges(text) || (DEMAND.test(text) && !DEMAND.test(question) && !/\b(?:urge|call|ask|want|hope|demand|need)/i.test(question));
+// A hedge the question itself makes ("Is construction expected to start in 2028?") is what it asks about.
+const hedges = (text: string, question = "") => {
+  const asked = [...question.matchAll(new RegExp(HEDGE.source, "gi"))].map((m) => m[0]);
+  const own = asked.reduce((t, h) => t.replace(new RegExp(`\\b${escape(h)}\\b`, "gi"), " "), text);
+  return HEDGE.test(own.replace(/\bMay\s+\d|\d\s+May\b/g, "").replace(REPORTED_WOULD, "$1 will"));
+};
+const hedged = (text: string, question = "") => hedges(text, question) || (DEMAND.test(text) && !DEMAND.test(question) && !/\b(?:urge|call|ask|want|hope|demand|need)/i.test(question));
 // Opposites that answer a yes/no question with "no" although nothing is negated ("big benefits" / "very limited").
 const OPPOSITES: readonly [RegExp, RegExp][] = [
   [/\b(?:big|large|major|huge|significant|substantial)\b/i, /\b(?:small|limited|minor|modest|little|negligible)\b/i],
@@ -137,7 +143,7 @@ function answerPart(q: QuestionAnalysis, passages: readonly Passage[], corpus: C
   const body = good.filter((c) => c.role === "body");
   const summary = good.find((c) => c.role !== "body");
   const bodySaysIt = body[0] !== undefined && (summary === undefined || summary.focus < body[0].focus + SUMMARY_MARGIN);
-  const lead = ownWords(q, body) ?? (bodySaysIt ? body[0] : (summary ?? body[0]));
+  const lead = namingSomeone(q, ownWords(q, body) ?? (bodySaysIt ? body[0] : (summary ?? body[0])), good, corpus);
 
   if (q.type === "yes-no") return yesNo(q, relevant, corpus);
   // "Which specific hybrid threats did Kallas mention?" — "She also noted ongoing hybrid threats …" names the
@@ -163,6 +169,24 @@ function answerPart(q: QuestionAnalysis, passages: readonly Passage[], corpus: C
   }
   return explainMissing(q, relevant, corpus);
 }
+
+/**
+ * "Who said …?" answered by a quote whose speaker only the next sentence names ("That line, from Namibia's
+ * minister, …"): the quote read with that sentence, which names them.
+ */
+function namingSomeone(q: QuestionAnalysis, lead: Candidate | undefined, good: readonly Candidate[], corpus: CorpusView): Candidate | undefined {
+  if (!lead || q.type !== "person" || namesSomeone(q, lead, corpus)) return lead;
+  return good.find((c) => c !== lead && c.source === lead.source && c.sentences.some((i) => lead.sentences.includes(i)) && c.focus >= lead.focus - NAMING_MARGIN && namesSomeone(q, c, corpus)) ?? lead;
+}
+/** The candidate's text names a person the question does not. */
+function namesSomeone(q: QuestionAnalysis, c: Candidate, corpus: CorpusView): boolean {
+  const g = corpus.knowledge.gazetteer;
+  const asked = new Set(q.entities.flatMap((e) => e.ids));
+  const text = ` ${normName(c.text)} `;
+  return [...c.entities].some((id) => !asked.has(id) && g.entities[id]?.kind === "person" && (g.entities[id]?.aliases ?? []).some((a) => text.includes(` ${a} `)));
+}
+const WHO_SAID = /^\W*who\s+(?:said|told|called|described|warned|declared|argued|wrote|stressed|insisted|remarked|quipped|put it)\b/i;
+const NAMING_MARGIN = 0.05;
 
 // How much more of the question a caption or headline must hold than the body's best to lead instead.
 const SUMMARY_MARGIN = 0.4;
@@ -272,6 +296,9 @@ const overlaps = (a: Candidate, b: Candidate) => a.source === b.source && a.span
 
 /** Words before the quote: the meeting for "which meeting", its date or place when the sentence lacks one. */
 function framing(q: QuestionAnalysis, lead: Candidate, corpus: CorpusView): string {
+  // "Who said …?" answered by a quote that does not name its speaker: the speaker the analysis gives it.
+  const speaker = q.type === "person" && WHO_SAID.test(q.text) && !namesSomeone(q, lead, corpus) ? [...lead.speakers].find((id) => corpus.knowledge.gazetteer.entities[id]?.kind === "person") : undefined;
+  if (speaker !== undefined) return `${entityName(speaker, corpus)}:`;
   const event = corpus.eventOf(lead.source);
   if (!event) return "";
   // "during a separate meeting with …": the sentence names its own meeting.
@@ -293,7 +320,8 @@ function framing(q: QuestionAnalysis, lead: Candidate, corpus: CorpusView): stri
     const e = corpus.knowledge.gazetteer.entities[id];
     return e?.kind === "place" && !q.entities.some((x) => x.ids.includes(id)) && locative(e.name, lead.text);
   });
-  if (q.type === "place" && !separate && !located) {
+  // (Not where something comes from: "from desalination plants" is the answer, the meeting's city is not.)
+  if (q.type === "place" && !separate && !located && !COMES_FROM.test(q.text)) {
     return `In ${event.place.value}:`;
   }
   return "";
@@ -332,7 +360,7 @@ function yesNo(q: QuestionAnalysis, relevant: readonly Candidate[], corpus: Corp
     !subject.ids.some((id) => best.speakers.has(id)) &&
     ASKED_OF.test(sentenceHolding(best.text, clauseOf)) &&
     !ASKED_OF.test(q.text);
-  if (best && !demanded && !hedged(clauseOf, q.text) && !focusClauses(q, best.text).some(hedges)) {
+  if (best && !demanded && !hedged(clauseOf, q.text) && !focusClauses(q, sentenceHolding(best.text, clauseOf)).some((c) => hedges(c, q.text))) {
     const clause = clauseOf;
     // "adopted a joint communiqué on energy but not on migration": a negated clause that alone holds a word
     // asked about negates the answer.

@@ -205,7 +205,7 @@ export function attributeArticle(text: string, sentences: readonly SentenceInput
     }
     return { entities: mentioned, speakers, addressees };
   });
-  inheritQuotedSpeakers(text, sentences, own);
+  inheritQuotedSpeakers(text, sentences, own, (id) => kind(id) === "person");
   return own.map((a) => {
     for (const id of a.speakers) a.entities.add(id);
     return { entities: [...a.entities], speakers: [...a.speakers], addressees: [...a.addressees] };
@@ -218,10 +218,10 @@ export function attributeArticle(text: string, sentences: readonly SentenceInput
  * China…,” von der Leyen said"); a paragraph that only quotes, without saying
  * who, continues the speaker of the paragraph before.
  */
-function inheritQuotedSpeakers(text: string, sentences: readonly SentenceInput[], own: readonly { speakers: Set<number> }[]): void {
+function inheritQuotedSpeakers(text: string, sentences: readonly SentenceInput[], own: readonly { speakers: Set<number>; entities: Set<number> }[], isPerson: (id: number) => boolean): void {
   // Twice: a paragraph that continues a speaker may open a quotation that runs on.
   quotations(text, sentences, own);
-  quotingParagraphs(text, sentences, own);
+  quotingParagraphs(text, sentences, own, isPerson);
   quotations(text, sentences, own);
 }
 
@@ -250,14 +250,20 @@ function quotations(text: string, sentences: readonly SentenceInput[], own: read
   if (group.length) close();
 }
 
-function quotingParagraphs(text: string, sentences: readonly SentenceInput[], own: readonly { speakers: Set<number> }[]): void {
+// "That line, from Namibia's minister, Ndapewa Shikongo, drew applause": the sentence after a quote says whose it is.
+const ABOUT_THE_QUOTE = /^\s*(?:that|this|those|these)\s+(?:line|lines|remark|remarks|comment|comments|quote|words|warning|statement|phrase)\b/i;
+
+function quotingParagraphs(text: string, sentences: readonly SentenceInput[], own: readonly { speakers: Set<number>; entities: Set<number> }[], isPerson: (id: number) => boolean): void {
   let previous: Set<number> = new Set();
   sentences.forEach((s, i) => {
     const a = own[i];
     if (!a || !s.body) return;
     const sentence = text.slice(s.start, s.end);
     const startsParagraph = i === 0 || /\n\s*$/.test(text.slice(sentences[i - 1]?.end ?? 0, s.start));
-    if (a.speakers.size === 0 && startsParagraph && QUOTE_OPEN.test(sentence)) for (const id of previous) a.speakers.add(id);
+    const next = sentences[i + 1];
+    const named = next && ABOUT_THE_QUOTE.test(text.slice(next.start, next.end)) ? [...(own[i + 1]?.entities ?? [])].filter(isPerson) : [];
+    if (a.speakers.size === 0 && QUOTE_OPEN.test(sentence) && named.length > 0) for (const id of named) a.speakers.add(id);
+    else if (a.speakers.size === 0 && startsParagraph && QUOTE_OPEN.test(sentence)) for (const id of previous) a.speakers.add(id);
     previous = a.speakers;
   });
 }

@@ -177,6 +177,9 @@ describe("app.ask on arbitrary input", () => {
           ["习近平说了什么？"],
           ["What did 习近平 say about Europe?"],
           ["Who won the 1998 football World Cup final?"],
+          // Two parts whose passages together are more than the limit (found by this property).
+          ["What did 06 and where 06?"],
+          ["What did von der Leyen say about dual-use goods, and which countries did Xi visit after France?"],
         ],
       },
     );
