@@ -142,7 +142,7 @@ const BACKGROUND_SHARE = 0.5;
 
 // Asks for advice or a recommendation: "how do I …", "what's the best time of year to visit …", "a good car to buy".
 const ADVICE =
-  /\b(?:how (?:do|can|should|could) i|should i|where (?:can|should|do) i|(?:do|would|can|could) you recommend|(?:best|easiest|cheapest|quickest|safest|good|nice)\s+(?:[\p{L}-]+\s+){0,3}?to\s+(?:buy|visit|get|go|travel|learn|invest|apply|recycle|find|try|use|start))\b/u;
+  /\b(?:how (?:do|can|should|could) i|should i|where (?:can|should|do) i|(?:do|would|can|could) you recommend|(?:best|easiest|cheapest|quickest|safest|good|nice)\s+(?:[\p{L}-]+\s+){0,3}?to\s+(?:buy|visit|get|go|travel|learn|invest|apply|recycle|find|try|use|start)|(?:goes|go|pairs?|works?)\s+(?:best|well)\s+with)\b/u;
 // Words that name a stance ("what was her line on Taiwan"): what someone said, not a word to find.
 const STANCE_BEFORE = /\b(line|position|stance|view|views|take|message)\s+(?:on|about|regarding|towards?)\b/g;
 // "von der Leyen's line in Beijing", "her message to Xi": someone's stance is what they said.
@@ -180,7 +180,7 @@ const YES_NO = new RegExp(`^(?:(?:and|so|but|ok|also)\\s+)?(?:${AUX})(?:n't|\\s+
 const ROLE_QUESTION = /\b(?:title|job|post|office|what does \S+ do)\b|\b(?:role|position)\s*(?:\?|$|(?:at|in|within|with)\s+(?!(?:keeping|getting|making|bringing|ending|calming)\b))/;
 // "Did they end up signing?" asks what came of it; "goods that end up on the battlefield" and "why could
 // EVs end up with tariffs" do not.
-const LATER = /\bonce (?:it|they|the [\w-]+(?: [\w-]+){0,2}) (?:(?:was|were|had|got|is|are) (?:under ?way|started|begun|running|launched|in place|concluded|ended|finished|completed|over|done)|(?:concluded|ended|finished|wrapped up))\b|\b(?:eventual|eventually|ended up|since then|subsequently|afterwards|ever since|in the end|finally|later on|so far|yet)\b|\b(?:did|has|have|will)\b[^,;]*\bend up\b/;
+const LATER = /\bonce (?:it|they|the [\w-]+(?: [\w-]+){0,2}) (?:(?:was|were|had|got|is|are) (?:under ?way|started|begun|running|launched|in place|concluded|ended|finished|completed|over|done)|(?:concluded|ended|finished|wrapped up|launched|started|began|opened))\b|\b(?:eventual|eventually|ended up|since then|subsequently|afterwards|ever since|in the end|finally|later on|so far|yet)\b|\b(?:did|has|have|will)\b[^,;]*\bend up\b/;
 // "What did von der Leyen say afterwards?" of a meeting the question names: after that meeting, which the
 // articles report.
 // So is "what did X say afterwards": what X said after what the member has in mind.
@@ -206,7 +206,7 @@ const NEGATED = /\b(?:not|never|n't|no longer|refuse[sd]?|fail(?:ed)?\s+to)\b/i;
 const HEAD_KINDS: readonly [RegExp, EntityKind | "event" | "date" | "quantity"][] = [
   [/^(?:meeting|summit|talks?|dialogue|event|visit|trip|conference|occasion|session|tour|forum|round)s?$/, "event"],
   [/^(?:day|date|year|month|week|time|weekday)s?$/, "date"],
-  [/^(?:country|countries|city|cities|place|places|capital|capitals|nation|nations|region|regions|location|venue|state|states|building|palace)$/, "place"],
+  [/^(?:country|countries|city|cities|place|places|capital|capitals|nation|nations|region|regions|location|venue|state|states|building|palace|port|ports|harbour|harbours|harbor|airport|airports)$/, "place"],
   [/^(?:agency|agencies|outlet|outlets|newspaper|newspapers|paper|body|bodies|organi[sz]ations?|institutions?|ministry|ministries|service|think|tank|company|companies|firm|firms|bloc|group|groups|media|broadcaster|wire|universit(?:y|ies)|institutes?|foundations?|centres?|banks?|news)$/, "organisation"],
   [/^(?:leaders?|officials?|ministers?|presidents?|premiers?|analysts?|spokes(?:man|woman|person)|persons?|people|politicians?|diplomats?|chiefs?|heads?|envoys?|commissioners?|secretar(?:y|ies)|prime|person|man|woman|representatives?|economists?|experts?|researchers?|journalists?|reporters?|photographers?|scholars?)$/, "person"],
   [/^(?:amount|number|figure|rate|percentage|share|sum|level|price|cost|total|value|size)s?$/, "quantity"],

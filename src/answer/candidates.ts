@@ -392,7 +392,7 @@ const FIGURE_CLAUSE_SHARE = 0.4;
  * be balanced, as the EU's trade deficit swelled to about 400 billion euros" (the figure's clause is about the
  * deficit).
  */
-function figureOfWhatIsAsked(q: QuestionAnalysis, text: string): boolean {
+function figureOfWhatIsAsked(q: QuestionAnalysis, text: string, figures: string): boolean {
   // The words of what is counted, not of a clause that dates it ("… when he came to France in May?").
   const asked = focusSequence(q.text.split(/\s(?:when|while|as|after|before|during|once)\s/i)[0] ?? q.text);
   const focus = q.focus.filter((f) => [f.term, ...f.alternatives].some((t) => asked.includes(` ${t} `)));
@@ -402,7 +402,8 @@ function figureOfWhatIsAsked(q: QuestionAnalysis, text: string): boolean {
   };
   const all = holds(text);
   if (all === 0) return true;
-  const clauses = text.split(/,(?!\d{3}\b)|;|\s[–—]\s/).filter((c) => QUANTITY.test(c));
+  // (the figures the question itself gives are no answer: "how much of the €600 million …")
+  const clauses = figures.split(/,(?!\d{3}\b)|;|\s[–—]\s/).filter((c) => QUANTITY.test(c));
   return holds(clauses.join(" | ")) >= FIGURE_CLAUSE_SHARE * all;
 }
 
@@ -421,6 +422,15 @@ function typeHolds(q: QuestionAnalysis, text: string, entities: ReadonlySet<numb
     if (e.kind === "place") return e.aliases.some((a) => !(a in DEMONYMS) && lower.includes(` ${terms(a).join(" ")} `));
     return true;
   };
+  // "Which European port …": Europe, named by its adjective, is part of the question, not an answer to it.
+  const lowerQuestion = q.text.toLowerCase();
+  const byAdjective = (id: number) => {
+    const e = g.entities[id];
+    if (e?.kind !== "place") return false;
+    const stem = e.name.toLowerCase().slice(0, Math.max(4, e.name.length - 1));
+    return new RegExp(`\\b${stem.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\p{L}*`, "u").test(lowerQuestion);
+  };
+  for (const id of entities) if (byAdjective(id)) asked.add(id);
   const others = (kind: EntityKind) => [...entities].filter((id) => !asked.has(id) && g.entities[id]?.kind === kind && named(id)).length;
   const eventPlaceAsked = event !== undefined && [...corpus.eventEntities(event)].some((id) => asked.has(id) && g.entities[id]?.kind === "place");
   // The sentence reports the article's meeting (it speaks of the meeting, or one of its participants speaks),
@@ -446,7 +456,7 @@ function typeHolds(q: QuestionAnalysis, text: string, entities: ReadonlySet<numb
       const amounts = withoutAmountsOf(q.text, text);
       const figures = q.countNoun ? amounts.replace(MONEY_OR_SHARE, " ") : amounts;
       if (counted || (kind !== undefined && others(kind) >= 2)) return true;
-      return QUANTITY.test(figures) && figureOfWhatIsAsked(q, figures);
+      return QUANTITY.test(figures) && figureOfWhatIsAsked(q, text, figures);
     }
     case "person":
       // "Who went to Beijing …?" — "a number of its commissioners" answers a bare "who" too; "which

@@ -3,6 +3,7 @@ import type { QuestionAnalysis } from "./analyse-question.js";
 import { candidatesFor, COMES_FROM, focusSequence, locative, SEPARATE_MEETING, type Candidate } from "./candidates.js";
 import { tokens } from "../knowledge/names.js";
 import { normName } from "../knowledge/gazetteer.js";
+import { TITLE_WORDS } from "../knowledge/lexicon.js";
 import { termOf } from "../text/terms.js";
 import { articleRef, citationOf, type CorpusView } from "./evidence.js";
 import { dateWords, entityName, eventDatePhrase, eventPhrase, nameOf, nearestLeadIn, notQuotedText, topicOf, unknownNamesText } from "./framing.js";
@@ -297,7 +298,10 @@ const overlaps = (a: Candidate, b: Candidate) => a.source === b.source && a.span
 /** Words before the quote: the meeting for "which meeting", its date or place when the sentence lacks one. */
 function framing(q: QuestionAnalysis, lead: Candidate, corpus: CorpusView): string {
   // "Who said …?" answered by a quote that does not name its speaker: the speaker the analysis gives it.
-  const speaker = q.type === "person" && WHO_SAID.test(q.text) && !namesSomeone(q, lead, corpus) ? [...lead.speakers].find((id) => corpus.knowledge.gazetteer.entities[id]?.kind === "person") : undefined;
+  // (Their name rather than their title: "Ndapewa Shikongo", not "Minister of Mines and Energy".)
+  const people = [...lead.speakers].filter((id) => corpus.knowledge.gazetteer.entities[id]?.kind === "person");
+  const isTitle = (id: number) => (corpus.knowledge.gazetteer.entities[id]?.name ?? "").toLowerCase().split(/\s+/).some((w) => TITLE_WORDS.has(w));
+  const speaker = q.type === "person" && WHO_SAID.test(q.text) && !namesSomeone(q, lead, corpus) ? (people.find((id) => !isTitle(id)) ?? people[0]) : undefined;
   if (speaker !== undefined) return `${entityName(speaker, corpus)}:`;
   const event = corpus.eventOf(lead.source);
   if (!event) return "";

@@ -38,7 +38,9 @@ const ARTICLES: Record<string, string> = {
     "That line, from Tunisian Trade Minister Amira Ben Salem, drew applause in the hall.\n" +
     "The next UfM Transport Ministers' Meeting will take place in Tunis in July.\n" +
     "The transport ministers of the Union for the Mediterranean (UfM) met on March 2 in Sliema.\n" +
-    "Abela said talks on migrant returns had stalled.\n",
+    "Abela said talks on migrant returns had stalled.\n" +
+    "Malta and Tunisia will together provide 80 million euros for the quay, Haddad said, and the quay would stretch 900 metres along the coast.\n" +
+    "The first shipments of olive oil to Europe are expected in 2027.\n",
 };
 
 let small: SmallCorpus;
@@ -276,5 +278,27 @@ describe("questions typed fast or in a second language", () => {
   it("names the speaker the analysis gives a quote that does not name them, for “who said …”", () => {
     const a = answer("Who said Tunisia is not a parking lot for Europe's ships?");
     expect(a.text).toMatch(/^Amira Ben Salem: “/);
+  });
+});
+
+describe("what the question brings itself", () => {
+  it("reads “which X goes best with Y” as asking for advice", () => {
+    expect(analyse("Which Maltese wine goes best with grilled fish?").advice).toBe(true);
+  });
+
+  it("reads “once it launched” as asking what came later", () => {
+    expect(analyse("How did the ferry line do once it launched?").later).toBe(true);
+  });
+
+  it("reads “which port” as asking for a place, and a place the question names by its adjective as no answer", () => {
+    const q = analyse("Through which European port will the first olive oil shipments arrive?");
+    expect(q.type).toBe("place");
+    // "to Europe": the place the question names by its adjective is no port of arrival.
+    expect(q.entities).toEqual([]);
+    expect(answer("Through which European port will the first olive oil shipments arrive?").coverage).toBe("none");
+  });
+
+  it("does not take a figure the question gives, or one of something else, for the share asked", () => {
+    expect(answer("How much of the 80 million euros for the quay is Malta putting in?").coverage).toBe("none");
   });
 });
