@@ -162,7 +162,8 @@ const QUESTION_NOISE = new Set(
 
 const WANTING = new Set(["want", "wanted", "wants", "expect", "expected", "expects", "need", "needed", "needs"]);
 /** Verbs of talking about something, beyond the reporting verbs ("Did Kallas bring up Gaza?"). */
-const TALKING = new Set(["discuss", "discussed", "talk", "talked", "bring", "brought", "mention", "mentioned", "raise", "raised"]);
+// ("in his remarks", "her comments": when they spoke, whatever they said)
+const TALKING = new Set(["discuss", "discussed", "talk", "talked", "bring", "brought", "mention", "mentioned", "raise", "raised", "remark", "remarks", "comments"]);
 
 /** Index terms of a phrase, joined by a space ("lethal equipment" -> "lethal equip"). */
 const termsOf = (phrase: string) =>

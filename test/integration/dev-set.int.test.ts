@@ -63,7 +63,7 @@ describe("dev set (default: hybrid retrieval, offline embedder)", () => {
   });
 
   it("leads with the answer, and declines what the articles do not cover", () => {
-    expectQuality(reports.dev!.totals, { strict: 0.9, abstentionPrecision: 0.95, abstentionRecall: 0.95, falseAbstentionRate: 0.03 });
+    expectQuality(reports.dev!.totals, { strict: 0.91, abstentionPrecision: 0.95, abstentionRecall: 0.97, falseAbstentionRate: 0.025 });
   });
 
   it("quotes every citation exactly as it stands in the cited file", async () => {
@@ -91,7 +91,7 @@ describe("dev set (default: hybrid retrieval, offline embedder)", () => {
 
 describe("dev articles of our own (fictional, tuned on like the dev set)", () => {
   it("answers about articles the seeds do not contain", () => {
-    expectQuality(reports.devExtra!.totals, { strict: 0.86, abstentionPrecision: 0.95, abstentionRecall: 0.9, falseAbstentionRate: 0.025 });
+    expectQuality(reports.devExtra!.totals, { strict: 0.86, abstentionPrecision: 0.96, abstentionRecall: 0.92, falseAbstentionRate: 0.025 });
   });
 });
 
@@ -99,11 +99,9 @@ describe("holdout set (written apart from the code and the dev set, never tuned 
   it("holds up on questions the tuning never saw", () => {
     const t = reports.holdout!.totals;
     expect(t.recallAt1).toBeGreaterThanOrEqual(0.9);
-    // Strict raised to what the rules reach (0.722; was 0.70). Precision and declined answers one question below the
-    // earlier gate (0.75, 0.15): with the rules from the fresh-m and fresh-n batches, as many answers are right
-    // (39 of 54) and one fewer is wrong (7 -> 6); that question is now declined (8 -> 9). The holdout is read only
-    // as these totals, so which question it is stays unknown.
-    expectQuality(t, { strict: 0.72, abstentionPrecision: 0.74, abstentionRecall: 0.85, falseAbstentionRate: 0.17 });
+    // Raised to what the rules reach (0.741 strict, 40 of 54; precision 0.765; 8 answerable declined, 0.148). The
+    // holdout is read only as these totals.
+    expectQuality(t, { strict: 0.74, abstentionPrecision: 0.76, abstentionRecall: 0.85, falseAbstentionRate: 0.15 });
   });
 });
 

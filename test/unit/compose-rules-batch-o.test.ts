@@ -269,6 +269,10 @@ describe("questions typed fast or in a second language", () => {
     ]);
   });
 
+  it("reads “in his remarks” as when he spoke, whatever words he used", () => {
+    expect(analyse("How did Haddad describe the port in his remarks at the talks?").focus.find((f) => f.term === "remark")?.speech).toBe(true);
+  });
+
   it("reads what someone wanted from someone as what they asked, in whatever words", () => {
     const want = analyse("What did Abela want from Haddad?").focus.find((f) => f.term === "want");
     expect(want?.speech).toBe(true);
