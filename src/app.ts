@@ -385,7 +385,6 @@ async function editedSources(corpus: Corpus, sources: readonly string[], dir: st
   return edited;
 }
 
-/** Passages of several retrievals, best score first, each chunk once. */
 /**
  * The passages of a question in parts, at most `limit`: each part's best in turn (so every part keeps its
  * best passages when together they have more than the limit), best first.

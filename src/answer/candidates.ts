@@ -423,12 +423,12 @@ function typeHolds(q: QuestionAnalysis, text: string, entities: ReadonlySet<numb
     return true;
   };
   // "Which European port …": Europe, named by its adjective, is part of the question, not an answer to it.
-  const lowerQuestion = q.text.toLowerCase();
+  const lowerQuestion = ` ${q.text.toLowerCase().replace(/[^\p{L}]+/gu, " ")}`;
   const byAdjective = (id: number) => {
     const e = g.entities[id];
     if (e?.kind !== "place") return false;
-    const stem = e.name.toLowerCase().slice(0, Math.max(4, e.name.length - 1));
-    return new RegExp(`\\b${stem.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\p{L}*`, "u").test(lowerQuestion);
+    const stem = e.name.toLowerCase().replace(/[^\p{L}]+/gu, " ").slice(0, Math.max(4, e.name.length - 1));
+    return lowerQuestion.includes(` ${stem}`);
   };
   for (const id of entities) if (byAdjective(id)) asked.add(id);
   const others = (kind: EntityKind) => [...entities].filter((id) => !asked.has(id) && g.entities[id]?.kind === kind && named(id)).length;
@@ -530,11 +530,6 @@ function reportsWhenAsked(q: QuestionAnalysis, text: string, spoken: boolean, co
   return true;
 }
 
-/**
- * Whether no year of the question is contradicted: a year the sentence
- * itself names must be one of the question's; otherwise the article (its
- * text, or its event's date in the metadata) must have one.
- */
 /** The sentence before sentence `i` when sentence `i` reads on from it in the same paragraph ("…, he said, …"), or "". */
 function previousInParagraph(sentences: readonly Span[], text: string, i: number): string {
   const prev = sentences[i - 1];
@@ -542,6 +537,10 @@ function previousInParagraph(sentences: readonly Span[], text: string, i: number
 }
 
 /**
+ * Whether no year of the question is contradicted: a year the sentence
+ * itself names must be one of the question's; otherwise the article (its
+ * text, or its event's date in the metadata) must have one.
+ *
  * @param before the sentence before, in the same paragraph: "Trade fell to €246 billion in 2025. German
  *   exports were €81.6 billion, he said, …" gives the second sentence's figures for 2025
  */

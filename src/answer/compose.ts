@@ -144,7 +144,7 @@ function answerPart(q: QuestionAnalysis, passages: readonly Passage[], corpus: C
   const body = good.filter((c) => c.role === "body");
   const summary = good.find((c) => c.role !== "body");
   const bodySaysIt = body[0] !== undefined && (summary === undefined || summary.focus < body[0].focus + SUMMARY_MARGIN);
-  const lead = namingSomeone(q, ownWords(q, body) ?? (bodySaysIt ? body[0] : (summary ?? body[0])), good, corpus);
+  const lead = ownWords(q, body) ?? (bodySaysIt ? body[0] : (summary ?? body[0]));
 
   if (q.type === "yes-no") return yesNo(q, relevant, corpus);
   // "Which specific hybrid threats did Kallas mention?" — "She also noted ongoing hybrid threats …" names the
@@ -171,14 +171,6 @@ function answerPart(q: QuestionAnalysis, passages: readonly Passage[], corpus: C
   return explainMissing(q, relevant, corpus);
 }
 
-/**
- * "Who said …?" answered by a quote whose speaker only the next sentence names ("That line, from Namibia's
- * minister, …"): the quote read with that sentence, which names them.
- */
-function namingSomeone(q: QuestionAnalysis, lead: Candidate | undefined, good: readonly Candidate[], corpus: CorpusView): Candidate | undefined {
-  if (!lead || q.type !== "person" || namesSomeone(q, lead, corpus)) return lead;
-  return good.find((c) => c !== lead && c.source === lead.source && c.sentences.some((i) => lead.sentences.includes(i)) && c.focus >= lead.focus - NAMING_MARGIN && namesSomeone(q, c, corpus)) ?? lead;
-}
 /** The candidate's text names a person the question does not. */
 function namesSomeone(q: QuestionAnalysis, c: Candidate, corpus: CorpusView): boolean {
   const g = corpus.knowledge.gazetteer;
@@ -187,7 +179,6 @@ function namesSomeone(q: QuestionAnalysis, c: Candidate, corpus: CorpusView): bo
   return [...c.entities].some((id) => !asked.has(id) && g.entities[id]?.kind === "person" && (g.entities[id]?.aliases ?? []).some((a) => text.includes(` ${a} `)));
 }
 const WHO_SAID = /^\W*who\s+(?:said|told|called|described|warned|declared|argued|wrote|stressed|insisted|remarked|quipped|put it)\b/i;
-const NAMING_MARGIN = 0.05;
 
 // How much more of the question a caption or headline must hold than the body's best to lead instead.
 const SUMMARY_MARGIN = 0.4;

@@ -174,7 +174,8 @@ export function attributeArticle(text: string, sentences: readonly SentenceInput
         let k = i + 1;
         const describes = CORE_VERBS.has(t.word.toLowerCase()) || t.word.toLowerCase() === "reported";
         while (describes && k <= i + 4 && !entityStartingAt(k) && /^\p{Ll}[\p{Ll}-]*$/u.test(words[k]?.word ?? "") && !NOT_DESCRIPTIVE.has(words[k]?.norm ?? "") && !/[,.;:“”"]/.test(text.slice(words[k - 1]?.end ?? 0, words[k]?.start ?? 0))) k++;
-        const after = entityStartingAt(k) && !/[,.;:“”"]/.test(text.slice(words[i]?.end ?? 0, words[k]?.start ?? 0)) ? entityStartingAt(k) : entityStartingAt(i + 1);
+        const described = entityStartingAt(k);
+        const after = described && !/[,.;:“”"]/.test(text.slice(words[i]?.end ?? 0, words[k]?.start ?? 0)) ? described : entityStartingAt(i + 1);
         if (after && /[,”"]\s*$/.test(text.slice(words[i - 1]?.end ?? s.start, t.start))) who = [...after.ids];
       }
       for (const id of who) speakers.add(id);

@@ -53,6 +53,12 @@ beforeAll(async () => {
 const analyse = (q: string): QuestionAnalysis => small.analyse(q);
 const answer = (question: string): Composed => small.answer(question, ["valletta.txt"], { maxSentences: 3, abstainThreshold: 0.3 });
 const focusTerms = (q: QuestionAnalysis) => q.focus.map((f) => f.term);
+/** The names of the speakers the analysis gives the sentence of the article that holds `needle`. */
+const speakersOf = (needle: string) => {
+  const a = small.view.analysis("valletta.txt");
+  const i = a.sentences.findIndex((s) => (ARTICLES["valletta.txt"] ?? "").slice(s.start, s.end).includes(needle));
+  return (a.facts[i]?.speakers ?? []).map((id) => small.view.knowledge.gazetteer.entities[id]?.name);
+};
 
 describe("what the member says around the question", () => {
   it("drops a sentence the member says of themselves before the question", () => {
@@ -155,13 +161,6 @@ describe("kinds of answer", () => {
 
 describe("who speaks", () => {
   it("takes the name after “reported state news agency” as the speaker, not a name after “voicing a belief that the …”", () => {
-    const facts = small.view.analysis("valletta.txt").facts;
-    const g = small.view.knowledge.gazetteer;
-    const speakersOf = (needle: string) => {
-      const a = small.view.analysis("valletta.txt");
-      const i = a.sentences.findIndex((s) => (ARTICLES["valletta.txt"] ?? "").slice(s.start, s.end).includes(needle));
-      return (facts[i]?.speakers ?? []).map((id) => g.entities[id]?.name);
-    };
     expect(speakersOf("reported state news agency")).toContain("Tanit");
     expect(speakersOf("voicing a belief")).not.toContain("Robert Abela");
   });
@@ -225,11 +224,7 @@ describe("articles nobody tuned for", () => {
   });
 
   it("names who said a quote when only the sentence after it does (“That line, from …”)", () => {
-    const facts = small.view.analysis("valletta.txt").facts;
-    const g = small.view.knowledge.gazetteer;
-    const a = small.view.analysis("valletta.txt");
-    const i = a.sentences.findIndex((sp) => (ARTICLES["valletta.txt"] ?? "").slice(sp.start, sp.end).includes("parking lot"));
-    expect((facts[i]?.speakers ?? []).map((id) => g.entities[id]?.name)).toContain("Amira Ben Salem");
+    expect(speakersOf("parking lot")).toContain("Amira Ben Salem");
     const answered = answer("Who said Tunisia is not a parking lot for Europe's ships?");
     expect(answered.text.split("[1]")[0]).toContain("Amira Ben Salem");
   });
