@@ -532,8 +532,7 @@ function reportsWhenAsked(q: QuestionAnalysis, text: string, spoken: boolean, co
 
 /** The sentence before sentence `i` when sentence `i` reads on from it in the same paragraph ("…, he said, …"), or "". */
 function previousInParagraph(sentences: readonly Span[], text: string, i: number): string {
-  const prev = sentences[i - 1];
-  return prev && sameParagraph(sentences, text, i) && REFERS_BACK.test(sentenceText(sentences, text, i)) ? text.slice(prev.start, prev.end) : "";
+  return sameParagraph(sentences, text, i) && REFERS_BACK.test(sentenceText(sentences, text, i)) ? sentenceText(sentences, text, i - 1) : "";
 }
 
 /**

@@ -150,10 +150,12 @@ export function withoutTitlesOfNames(matches: readonly EntityMatch[]): EntityMat
   });
 }
 
-const LIGHT_VERBS = new Set(["put", "get", "go", "take", "make", "hand", "sign", "set", "come", "give", "keep", "look", "bring", "turn", "cut", "sit"]);
+// ("talk": "talk to" is not "talks", the meeting; a verb's other forms too: "getting at" is not "get")
+const LIGHT_VERBS = new Set(["put", "get", "go", "take", "make", "hand", "sign", "set", "come", "give", "keep", "look", "bring", "turn", "cut", "sit", "talk"]);
 const lightPhrase = (member: string) => {
   const words = member.trim().split(/\s+/);
-  return words.length > 1 && terms(member).length === 1 && LIGHT_VERBS.has(words[0]?.toLowerCase() ?? "");
+  const first = words[0] ?? "";
+  return words.length > 1 && terms(member).length === 1 && (LIGHT_VERBS.has(first.toLowerCase()) || LIGHT_VERBS.has(termOf(first) ?? ""));
 };
 
 /** Each term of a synonym group, mapped to the other members' terms (a phrase becomes its terms joined by a space). */

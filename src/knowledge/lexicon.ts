@@ -369,8 +369,7 @@ export const NEWS_SYNONYMS: readonly (readonly string[])[] = [
   ["photo", "picture", "pic", "image", "photograph"],
   ["presser", "press conference", "news conference", "briefing"],
   ["boss", "chief", "head", "president"],
-  // (not "talk to": without its stopword it is "talk", the meeting)
-  ["speak", "spoke", "comment"],
+  ["speak", "talk to", "comment", "spoke"],
   ["move", "flow", "travel"],
   ["factory", "plant", "facility"],
   ["blanket exemption", "general exemption"],

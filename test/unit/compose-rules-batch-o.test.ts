@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { splitParts, type QuestionAnalysis } from "../../src/answer/analyse-question.js";
 import type { Composed } from "../../src/answer/compose.js";
 import { smallCorpus, type SmallCorpus } from "../fixtures/corpus-view.js";
+import { synonymMap } from "../../src/knowledge/build.js";
 
 /*
  * Rules found on fresh batches written as a journalist and as a student or
@@ -152,6 +153,9 @@ describe("kinds of answer", () => {
     expect(q.type).toBe("organisation");
     expect(focusTerms(q)).not.toContain("new");
     expect(q.focus.find((f) => f.term === "speak")?.alternatives).not.toContain("talk");
+    // A phrase of a light verb and stopwords, in any of the verb's forms, is no synonym of the verb alone.
+    expect(synonymMap([["getting at", "alluding"]]).get("get")).toBeUndefined();
+    expect(synonymMap([["speak", "talk to"]]).get("talk")).toBeUndefined();
   });
 
   it("does not read “what a number of …” as asking for a number", () => {
