@@ -143,6 +143,10 @@ const BACKGROUND_SHARE = 0.5;
 // Asks for advice or a recommendation: "how do I …", "what's the best time of year to visit …", "a good car to buy".
 const ADVICE =
   /\b(?:how (?:do|can|should|could) i|should i|where (?:can|should|do) i|(?:do|would|can|could) you recommend|(?:best|easiest|cheapest|quickest|safest|good|nice)\s+(?:[\p{L}-]+\s+){0,3}?to\s+(?:buy|visit|get|go|travel|learn|invest|apply|recycle|find|try|use|start)|(?:goes|go|pairs?|works?)\s+(?:best|well)\s+with)\b/u;
+// "How did that person characterise …": a person named before, not a word to find.
+const POINTS_BACK = /\b(?:that|this|these|those|the same)\s+(person|people|man|woman|individual|guy|figure)\b/dg;
+// "What word did she use for …", "which term did they choose": the answer is a wording, not those words.
+const WORD_USED = /\b(?:what|which)\s+(?:exact\s+)?(word|words|term|phrase|expression|label|language)\s+(?:did|does|do|has|have|had)\s+[^?]{1,60}?\s+(use|used|choose|chose|pick|picked)\b/dg;
 // Words that name a stance ("what was her line on Taiwan"): what someone said, not a word to find.
 const STANCE_BEFORE = /\b(line|position|stance|view|views|take|message)\s+(?:on|about|regarding|towards?)\b/g;
 // "von der Leyen's line in Beijing", "her message to Xi": someone's stance is what they said.
@@ -155,10 +159,13 @@ const EMBEDDED_WH = /^\W*(?:what|how)\s+(?:did|does|do|has|have|had|will|would|i
 const AFFILIATION = /\b(?:work(?:s|ed|ing)?|employed|affiliated)\s+(?:for|at|with|in|by)\b/;
 // Words of asking that say nothing about the answer ("what kind of", "exactly", "happened"), and light verbs.
 const QUESTION_NOISE = new Set(
-  "approximate approximately roughly coverage piece pieces article articles story stories write-up writeup beforehand afterwards afterward previously whether besides since because although stuff kind sort type exactly actually really specifically happen happened mention mentioned name named list everything anyth anything ask asked question something someone go goes going went gone get gets got make makes made take takes took do doing come came put keep kept let seem".split(
+  "approximate approximately roughly coverage piece pieces article articles story stories write-up writeup beforehand afterwards afterward previously whether besides since because although stuff kind sort type exactly actually really specifically happen happened mention mentioned name named list everything anyth anything ask asked question something someone go goes going went gone get gets got make makes made take takes took do doing come came put keep kept let seem mean meant ie eg etc".split(
     " ",
   ),
 );
+// Their other forms are noise too ("keeps saying", "one piece mentions").
+const NOISE_TERMS: ReadonlySet<string> = new Set([...QUESTION_NOISE].map(termOf).filter((t): t is string => t !== null));
+const isNoise = (t: Token) => QUESTION_NOISE.has(t.norm) || NOISE_TERMS.has(termOf(t.word) ?? "");
 
 const WANTING = new Set(["want", "wanted", "wants", "expect", "expected", "expects", "need", "needed", "needs"]);
 /** Verbs of talking about something, beyond the reporting verbs ("Did Kallas bring up Gaza?"). */
@@ -236,8 +243,8 @@ function wordWeight(term: string, known: boolean, alternatives: readonly string[
  */
 // Words that open a question.
 const WH = "what|which|who|whom|whose|when|where|why|how|did|does|do|is|was|were|are|has|have|had";
-// A question word after a preposition: "with whom", "through what", "in which".
-const PREPOSITION_WH = "(?:in|at|on|for|from|with|by|to|since|through|via|under|during|after|before|about)\\s+(?:which|what|whom)\\b";
+// A question word after a preposition: "with whom", "through what", "in which", "by how much".
+const PREPOSITION_WH = "(?:in|at|on|for|from|with|by|to|since|through|via|under|during|after|before|about)\\s+(?:which|what|whom|how)\\b";
 const GREETING = /^\s*(?:(?:hey|hi|hello|ok(?:ay)?|so|also|btw|right|well)\b[\s,!.]*)+/i;
 const FILLER = "two|three|2|3|things|questions|question|qs|q|quick|one|a|couple|of|few|some|another|simple|random|follow-up|followup|last|parter|short|version|tldr|basically";
 const LEAD_IN = new RegExp(`^\\s*((?:(?:${FILLER})\\b[\\s,-]*){1,4})(?::|-|–|—)\\s*`, "i");
@@ -250,15 +257,15 @@ const OWN_CONTEXT = new RegExp(
   "i",
 );
 // What the member says of themselves before the question ("Checking a quote for a piece: …", "For my essay —
-// …"): it asks nothing. Only before a question word, so "Beijing summit: …" keeps what it is about.
+// …", "Retired diplomat here, trying to place a quote: …"): it asks nothing. Only before a question word, so "Beijing summit: …" keeps what it is about.
 const ASKER = new RegExp(
-  `^\\s*[^:?—–]{0,60}?\\b(?:i|i'm|im|i've|my|me|we|we're|our|checking|writing|working|doing|revising|studying|researching|fact-checking)\\b[^:?—–]{0,60}(?::|\\s[-–—])\\s*(?=(?:${WH}|can|could|would|please|tell|remind|in|at|on|according)\\b)`,
+  `^\\s*[^:?—–]{0,60}?\\b(?:i|i'm|im|i've|my|me|we|we're|our|here|trying|hoping|checking|writing|working|doing|revising|studying|researching|fact-checking)\\b[^:?—–]{0,60}(?::|\\s[-–—])\\s*(?=(?:${WH}|can|could|would|please|tell|remind|in|at|on|according)\\b)`,
   "i",
 );
 // "Can you tell me why …", "Remind me, who …", "Since X came up, can you tell me why …": the question is what follows.
 const ASK_ME = /(^\s*|,\s*)(?:(?:can|could|would)\s+(?:you|u)\s+(?:please\s+)?(?:tell|remind|show)\s+me|(?:please\s+)?(?:tell|remind)\s+me|(?:please\s+)?explain)\b[\s,:]*(?=\p{L})/iu;
-// "I read that X — is that right?", "X, right?": whether X is so.
-const HEARSAY = /^\s*(?:(?:i|we)\s+(?:read|heard|saw|was told|were told|understand|think)\s+(?:somewhere\s+)?(?:that\s+)?)(.+?)[\s,—–-]*(?:is|was)\s+(?:that|this|it)\s+(?:really\s+)?(?:right|true|correct|accurate|so)\s*\??\s*$/i;
+// "I read that X — is that right?", "I read that X — true?": whether X is so.
+const HEARSAY = /^\s*(?:(?:i|we)\s+(?:read|heard|saw|was told|were told|understand|think)\s+(?:somewhere\s+)?(?:that\s+)?)(.+?)[\s,—–-]*(?:(?:is|was)\s+(?:that|this|it)\s+(?:really\s+)?)?(?:right|true|correct|accurate|so)(?:\s+or\s+(?:not|false))?\s*\??\s*$/i;
 // Where the member read it ("In the Brussels article, …", "…, according to the report on Xi's talks?"): it
 // points at an article, it names no one who said it.
 const ARTICLE_REFERENCE =
@@ -505,10 +512,13 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
   // (someone named before the verb: "what did the EU want from China", not "what did the deal want")
   const asksWhatSomeoneWanted = wanted !== null && given.some((e) => e.start < (wanted[0]?.length ?? 0));
   const stances = new Set([...lower.matchAll(STANCE_BEFORE), ...lower.matchAll(STANCE_OF)].map((m) => m[1]));
+  // "that person", "what word did she use": words that point back or ask for a wording, not words to find.
+  const pointers = new Set([...lower.matchAll(POINTS_BACK), ...lower.matchAll(WORD_USED)].flatMap((m) => m.slice(1).map((w, i) => (w ? (m.indices?.[i + 1]?.[0] ?? -1) : -1))));
   const skip = (t: Token) =>
     inEntity(t) ||
+    pointers.has(t.start) ||
     typeWords.has(t.norm) ||
-    QUESTION_NOISE.has(t.norm) ||
+    isNoise(t) ||
     quantityWords.has(t.norm) ||
     unknown.some((u) => u.toLowerCase().split(/\s+/).includes(t.norm)) ||
     headWords.includes(t.norm) ||
@@ -519,6 +529,9 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     // "dual-use", "anti-subsidy", "de-risking": one compound, matched as a phrase (or written as one word).
     let j = i;
     while (j + 1 < words.length && q.slice(words[j]?.end, words[j + 1]?.start) === "-") j++;
+    // ("German-Chinese consultations": two demonyms, each standing for its country, not one compound.)
+    const demonymAt = (w: Token | undefined) => w !== undefined && matches.some((m) => m.alias in DEMONYMS && w.start >= m.start && w.end <= m.end);
+    if (j > i && words.slice(i, j + 1).every(demonymAt)) j = i;
     if (j > i) {
       const parts = words.slice(i, j + 1);
       i = j;
@@ -614,7 +627,7 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     refersBack: given.length === 0 && /\b(?:that|this|those|these|it|the same)\b/.test(lower),
     countNoun: type === "quantity" ? countedNoun(lower) : null,
     // "Did China actually cut off deliveries?" asks what happened afterwards.
-    later: (LATER.test(lower.replace(AFTER_THE_MEETING, "")) && !ASKS_PLAN.test(lower)) || NEXT_AFTER.test(lower) || (type === "yes-no" && /\bactually\b/.test(lower)) || (/\b(?:next|upcoming)\b/.test(lower) && /\b(?:will|shall|going to|is|are)\b/.test(lower) && !/\b(?:was|were|did)\b/.test(lower)),
+    later: (LATER.test(lower.replace(AFTER_THE_MEETING, "")) && !ASKS_PLAN.test(lower)) || NEXT_AFTER.test(lower) || (type === "yes-no" && /\bactually\b/.test(lower)) || (/\b(?:next|upcoming)\b/.test(lower) && /\b(?:will|shall|going to|is|are)\b/.test(lower) && !/\b(?:was|were|did)\b/.test(lower) && !ASKS_PLAN.test(lower)),
     // "Where was he scheduled to go?" asks what was planned, not what happened.
     past: /\b(?:did|didn't|happened|was|were|had|came|went|resulted|turned out)\b/.test(lower) && !ASKS_PLAN.test(lower),
     parts: [],
@@ -626,7 +639,8 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
 
 // "which specific hybrid threats from China …", "which rare earth elements, specifically, …"
 const SPECIFIC_BEFORE = /^\W*(?:which|what)\s+(?:specific|exact|particular|precise)\s+((?:[\p{L}-]+\s+){0,2}?[\p{L}-]+)\s+(?:from|of|in|on|by|did|does|do|has|have|had|was|were|is|are|that|which|originating)\b/u;
-const SPECIFIC_AFTER = /^\W*(?:which|what)\s+((?:[\p{L}-]+\s+){0,2}?[\p{L}-]+),?\s+(?:specifically|exactly|in particular|precisely)\b/u;
+// ("which hybrid threats from China specifically": the kind, with where it comes from)
+const SPECIFIC_AFTER = /^\W*(?:which|what)\s+((?:[\p{L}-]+\s+){0,2}?[\p{L}-]+)(?:\s+(?:from|of|in|on|by|against)\s+(?:the\s+)?[\p{L}-]+)?,?\s+(?:specifically|exactly|in particular|precisely)\b/u;
 function specificKind(main: string): string | null {
   const phrase = (SPECIFIC_BEFORE.exec(main) ?? SPECIFIC_AFTER.exec(main))?.[1];
   return phrase ? termsOf(phrase) || null : null;
@@ -669,7 +683,7 @@ function phraseSynonyms(words: readonly Token[], focus: FocusTerm[], lexicon: Qu
     for (let i = 0; i + n <= forms.length; i++) {
       if (forms.slice(i, i + n).join(" ") !== key) continue;
       const span = words.slice(i, i + n);
-      if (span.some((t) => skip(t) && !QUESTION_NOISE.has(t.norm) && !STOPWORDS.has(t.norm))) continue;
+      if (span.some((t) => skip(t) && !isNoise(t) && !STOPWORDS.has(t.norm))) continue;
       const own = new Set(span.map((t) => termOf(t.word)).filter((t): t is string => t !== null));
       for (let k = focus.length - 1; k >= 0; k--) if (own.has(focus[k]?.term ?? "")) focus.splice(k, 1);
       focus.push({ term: key, weight: Math.max(2, ...alternatives.map(lexicon.idf).filter((w) => w < 10)), alternatives: [...alternatives] });
@@ -1050,9 +1064,14 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
     return { texts: [`What was ${possessives[1]}'s ${possessives[2]}${where}?`, `What was ${possessives[3]}'s ${possessives[2]}${where}?`], comparison: true };
   }
   // "How did the EU's ask of China at the summit differ from what Kallas demanded in Brussels?"
-  const differFromWhat = /^how\s+(?:did|does|do)\s+(.+?)\s+(?:differ\s+from|compare\s+(?:to|with)|contrast\s+with)\s+(what\s+.+)$/i.exec(q);
+  const differFromWhat = new RegExp(`^how\\s+(?:did|does|do)\\s+(.+?)\\s+(?:${COMPARE_VERB})\\s+(what\\s+.+)$`, "i").exec(q);
   if (differFromWhat?.[1] && differFromWhat[2] && tokens(differFromWhat[1]).length >= 2) {
     return { texts: [`What was ${differFromWhat[1]}?`, `${capitalise(asQuestion(differFromWhat[2]))}?`], comparison: true };
+  }
+  // "How does what vdl said in Beijing line up with Kallas's line in the 2025 dialogue?": what each said.
+  const whatWithStance = new RegExp(`^how\\s+(?:did|does|do)\\s+(what\\s+.+?)\\s+(?:${COMPARE_VERB})\\s+(.+?)['’]s?\\s+(?:${STANCE_WORDS})(\\s+(?:at|in|during|on)\\s+.+)?$`, "i").exec(q);
+  if (whatWithStance?.[1] && whatWithStance[2] && nameTest(q, lexicon)(whatWithStance[2])) {
+    return { texts: [`${capitalise(asQuestion(whatWithStance[1]))}?`, `What did ${whatWithStance[2]} say${whatWithStance[3] ?? ""}?`], comparison: true };
   }
   // "how did A and B differ on X", "how did A and B each describe X", "what did A and B each say about X"
   // ("How did Xi and von der Leyen frame the relationship differently at the summit?")
@@ -1084,7 +1103,8 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
   if (tokens(first).length < 3 || tokens(second).length < 2) return null;
   // "With whom did Wang Yi …, and whom did he meet …?": a preposition may open the question.
   const opens = new RegExp(`^(?:(?:and|so|but)\\s+)?(?:${PREPOSITION_WH}|(?:${WH})\\b)`, "i");
-  if (!opens.test(first) && !/^(?:according|in|at|after|before|during)\b/i.test(first)) return null;
+  // ("Once Xi finishes in France, which countries …": a clause may set the scene first.)
+  if (!opens.test(first) && !/^(?:according|in|at|after|before|during|once|while|as|following|since|if)\b/i.test(first)) return null;
   // A pronoun in the second part stands for the first part's person.
   const firstEntities = questionEntities(first, lexicon);
   const person = firstEntities.find((e) => e.ids.some((id) => lexicon.gazetteer.entities[id]?.kind === "person"));
@@ -1102,6 +1122,10 @@ export function splitParts(question: string, lexicon: QuestionLexicon): { texts:
 }
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+// Ways of setting two things side by side ("line up with", "square with").
+const COMPARE_VERB = "differ\\s+from|compare\\s+(?:to|with)|contrast\\s+with|line\\s+up\\s+with|square\\s+with|stack\\s+up\\s+(?:against|with)|match\\s+up\\s+with";
+// Nouns for what someone said ("Kallas's line", "her remarks").
+const STANCE_WORDS = "line|position|stance|view|views|take|remarks?|comments?|message|statement|words|point";
 
 /**
  * Whether a piece of the question holds one of the names it uses. The names are read on the first call

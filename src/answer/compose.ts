@@ -135,7 +135,9 @@ const NEGATION = /\b(?:not|no|never|none|nor|neither|nobody|nothing|without|cann
 function answerPart(q: QuestionAnalysis, passages: readonly Passage[], corpus: CorpusView, params: ComposeParams, earlier?: Candidate, side = false): PartAnswer {
   if (q.unknown.length > 0) return refusal(unknownNamesText(q.unknown));
   const candidates = candidatesFor(q, passages, corpus);
-  const same = earlier && candidates.find((c) => overlaps(c, earlier) && c.checks.type && c.checks.time);
+  // (Not when this part asks about something the first part's lead does not hold: "…, and by how much did it
+  // shrink in 2023?")
+  const same = earlier && candidates.find((c) => overlaps(c, earlier) && c.checks.type && c.checks.time && c.focus >= params.abstainThreshold);
   if (same) return { answered: true, lead: framing(q, same, corpus), quotes: [same], confidence: earlier.focus };
   const relevant = candidates.filter((c) => c.focus >= params.abstainThreshold);
   const good = side ? [...relevant.filter(passes), ...relevant.filter((c) => passesBesidesTopic(c) && !c.checks.topic)] : relevant.filter(passes);
@@ -161,7 +163,9 @@ function answerPart(q: QuestionAnalysis, passages: readonly Passage[], corpus: C
   // with a figure ("his first visit in five years") is about something else. A lead of the kind asked for
   // that is far less about the question than a sentence without it answers nothing.
   const onTopic = relevant.filter((c) => c.role === "body" && c.checks.entities && c.checks.speaker && c.checks.time);
-  const closer = lead && TYPED.has(q.type) ? onTopic.find((c) => !c.checks.type && lead.focus < TYPE_MARGIN * c.focus) : undefined;
+  // (So for a list of a kind: "Which EU commissioners visited …" against leaders who met in Beijing.)
+  const typed = TYPED.has(q.type) || (q.type === "list" && q.wants !== null);
+  const closer = lead && typed ? onTopic.find((c) => !c.checks.type && lead.focus < TYPE_MARGIN * c.focus) : undefined;
   if (closer) return explainMissing(q, relevant, corpus);
   if (lead) {
     const quotes = [lead, ...moreQuotes(q, lead, body.length ? body : good, corpus, params)];
@@ -424,11 +428,18 @@ function ownFocus(q: QuestionAnalysis, c: Candidate): number {
   const hit = q.focus.filter((f) => holds(f, c)).reduce((a, f) => a + f.weight, 0);
   return total > 0 ? hit / total : 1;
 }
+// The meeting a sentence belongs to is its setting, which the sentences around it give ("Did Kallas reaffirm …
+// during the talks with Wang Yi?" — "On Taiwan, Kallas reaffirmed …", after the sentence naming the dialogue).
+const SETTING_TERMS: ReadonlySet<string> = new Set(
+  ["summit", "meeting", "talks", "dialogue", "visit", "trip", "conference", "session"].map(termOf).filter((t): t is string => t !== null),
+);
 /** Share of the question's focus weight the candidate lacks and another sentence of the same article holds. */
 function saidElsewhere(q: QuestionAnalysis, c: Candidate, relevant: readonly Candidate[]): number {
   const total = q.focus.reduce((a, f) => a + f.weight, 0);
-  const others = relevant.filter((o) => o.source === c.source && !overlaps(o, c));
-  const hit = q.focus.filter((f) => !holds(f, c) && others.some((o) => holds(f, o))).reduce((a, f) => a + f.weight, 0);
+  // (Another sentence about the same thing, holding a word of the question the candidate holds too: "new" in a
+  // sentence about something else says nothing.)
+  const others = relevant.filter((o) => o.source === c.source && !overlaps(o, c) && q.focus.some((f) => holds(f, c) && holds(f, o)));
+  const hit = q.focus.filter((f) => !SETTING_TERMS.has(f.term) && !holds(f, c) && others.some((o) => holds(f, o))).reduce((a, f) => a + f.weight, 0);
   return total > 0 ? hit / total : 0;
 }
 
