@@ -337,7 +337,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     const sources = scope(s, options.event);
     const params = { ...config.retrieval, efSearch: config.hnsw.efSearch, sources };
     // A question in parts is retrieved part by part: each part has its own evidence.
-    const texts = analysis.parts.length > 0 ? analysis.parts.map((p) => p.retrievalText ?? p.text) : [question];
+    const texts = analysis.parts.length > 0 ? analysis.parts.map((p) => p.retrievalText ?? p.text) : [analysis.retrievalText ?? question];
     const retrievals = await Promise.all(texts.map((t) => retrieve(t, s.index, s.embedder, params)));
     const lists = retrievals.map((x) => x.passages.slice(0, config.retrieval.passages));
     const passages = lists.length === 1 ? (lists[0] ?? []) : mergePassages(lists, config.retrieval.passages);

@@ -135,6 +135,8 @@ export interface QuestionLexicon {
   readonly synonyms: ReadonlyMap<string, readonly string[]>;
   /** Phrases of synonym groups by their words' forms ("see eye to eye") -> the group's other terms. */
   readonly phrases: ReadonlyMap<string, readonly string[]>;
+  /** The outlets of the articles, lower case ("wion", "the kyiv independent"): names of articles, not of what they report. */
+  readonly outlets: readonly string[];
 }
 
 /** Named in more than this share of the articles, an entity is the corpus' background. */
@@ -266,10 +268,10 @@ const ASKER = new RegExp(
 const ASK_ME = /(^\s*|,\s*)(?:(?:can|could|would)\s+(?:you|u)\s+(?:please\s+)?(?:tell|remind|show)\s+me|(?:please\s+)?(?:tell|remind)\s+me|(?:please\s+)?explain)\b[\s,:]*(?=\p{L})/iu;
 // "I read that X — is that right?", "I read that X — true?": whether X is so.
 const HEARSAY = /^\s*(?:(?:i|we)\s+(?:read|heard|saw|was told|were told|understand|think)\s+(?:somewhere\s+)?(?:that\s+)?)(.+?)[\s,—–-]*(?:(?:is|was)\s+(?:that|this|it)\s+(?:really\s+)?)?(?:right|true|correct|accurate|so)(?:\s+or\s+(?:not|false))?\s*\??\s*$/i;
-// Where the member read it ("In the Brussels article, …", "…, according to the report on Xi's talks?"): it
+// Where the member read it ("In the Brussels article, …", "Per the WION piece: …", "…, according to the report on Xi's talks?"): it
 // points at an article, it names no one who said it.
 const ARTICLE_REFERENCE =
-  /^\s*in\s+(?:the|this|that)\s+(?:[\p{L}-]+\s+){0,2}?(?:article|report|piece|story|coverage|write-?up|readout)\b[^,?]{0,80},\s*|,?\s*according\s+to\s+(?:the|this|that)\s+(?:[\p{L}-]+\s+){0,3}?(?:article|report|piece|story|coverage|write-?up|readout)\b[^,?]{0,100}(?=,|\?|$)/giu;
+  /^\s*(?:in|per)\s+(?:the|this|that)\s+(?:[\p{L}-]+\s+){0,2}?(?:article|report|piece|story|coverage|write-?up|readout)\b[^,:?]{0,80}[,:]\s*|,?\s*according\s+to\s+(?:the|this|that)\s+(?:[\p{L}-]+\s+){0,3}?(?:article|report|piece|story|coverage|write-?up|readout)\b[^,?]{0,100}(?=,|\?|$)/giu;
 // "What did the piece on Xi's meeting with Michel say China should deepen?": the article says it, no one named in it.
 const PIECE_SAYS = /\b(?:did|does|do)\s+the\s+(?:[\p{L}-]+\s+){0,2}?(?:article|piece|report|story|coverage|write-?up|readout)(?:\s+(?:on|about)\s+[^?]{0,80}?)?\s+(?:say|report|write|claim)(?:\s+that)?\b\s*/iu;
 // "Who is Grzegorz Stec, the man quoted in …?": the description after the name is how the member knows
@@ -290,13 +292,27 @@ function withoutLeadIn(question: string): string {
     .replace(/^[\s,;:]+/, "")
     .replace(WHO_IS_APPOSITIVE, "$1?");
   // "re Iran" is "about Iran"; chat words are the words they stand for.
-  return withAuxiliary(stripped.replace(/\bre:?\s+(?=\p{L})/giu, "about ").replace(CHAT_WORD, (w) => CHAT_WORDS[w.toLowerCase()] ?? w));
+  return withAuxiliary(stripped.replace(/(?<!['’])\bre:?\s+(?=\p{L})/giu, "about ").replace(CHAT_WORD, (w) => CHAT_WORDS[w.toLowerCase()] ?? w));
+}
+
+// A statement asked as a question, as chat types it: "kallas still support one china policy yes?", "china stop
+// material support to russia after kallas ask?" — a name first, then what it did, and a question mark.
+const QUESTION_WORD = /\b(?:what|which|who|whom|whose|when|where|why|how)\b/i;
+const TAG = /[\s,—–-]+(?:yes|yes or no|right|or not|correct)\s*(?=\?+\s*$)/i;
+// Words after the name that make the question a topic ("kallas on taiwan?"), not a statement.
+const TOPIC_AFTER_NAME = /^\s*(?:['’]s?\b|on|about|re|and|or|in|at|vs\.?|versus|to|with|from|of|,|:|—|–|-)/i;
+function asked(question: string, lexicon: QuestionLexicon): string {
+  if (!/\?\s*$/.test(question) || QUESTION_WORD.test(question) || YES_NO.test(question) || tokens(question).length < 4) return question;
+  const first = questionEntities(question, lexicon)[0];
+  if (!first || !/^\W*(?:the\s+)?$/i.test(question.slice(0, first.start)) || TOPIC_AFTER_NAME.test(question.slice(first.end))) return question;
+  return `Did ${question.replace(TAG, "").trim()}`;
 }
 
 // Questions typed without their auxiliary, as learners and phones write them: "what Kallas want from China?",
 // "li qiang what he said about taiwan", "how xi visit in serbia go".
 const NO_AUX_VERBS = "say|said|want|wanted|ask|asked|tell|told|think|thought|mean|meant|warn|warned|urge|urged|demand|demanded|propose|proposed|describe|described";
-const NO_AUX = new RegExp(`^(\\W*(?:what|how|why))\\s+(?!(?:${AUX})\\b)((?:[\\p{L}'’.-]+\\s+){0,2}?[\\p{L}'’.-]+)\\s+(${NO_AUX_VERBS})\\b`, "iu");
+// (No auxiliary among the words before the verb: "how many times has kallas asked" has its own.)
+const NO_AUX = new RegExp(`^(\\W*(?:what|how|why))\\s+((?:(?!(?:${AUX})\\b)[\\p{L}'’.-]+\\s+){0,3}?(?!(?:${AUX})\\b)[\\p{L}'’.-]+)\\s+(${NO_AUX_VERBS})\\b`, "iu");
 const NAME_FIRST = new RegExp(`^(\\p{L}[\\p{L}'’.-]*(?:\\s+[\\p{L}'’.-]+){0,2}?)\\s+(what|how|why)\\s+(?:he|she|they|it)\\s+(${NO_AUX_VERBS})\\b`, "iu");
 const HOW_GO = /^(\W*how)\s+(?!.*\b(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could|far|long|much|many|often|well)\b)(.+?)\s+(go|went|end|ended|turn out|turned out)(\W*)$/i;
 const BASE_FORM: Readonly<Record<string, string>> = { said: "say", wanted: "want", asked: "ask", told: "tell", thought: "think", meant: "mean", warned: "warn", urged: "urge", demanded: "demand", proposed: "propose", described: "describe", went: "go", ended: "end", "turned out": "turn out" };
@@ -337,8 +353,9 @@ const CHAT_WORDS: Readonly<Record<string, string>> = {
 const CHAT_WORD = new RegExp(`(?<![\\p{L}.'’])(?:${Object.keys(CHAT_WORDS).join("|")})(?![\\p{L}.'’])`, "giu");
 
 export function analyseQuestion(raw: string, lexicon: QuestionLexicon): QuestionAnalysis {
-  const question = withoutLeadIn(raw).replace(BARE_CONTRACTIONS, (m, wh?: string, aux?: string, can?: string) =>
-    wh ? `${wh}'s` : aux ? `${aux}n't` : can ? `${can}'t` : m,
+  const question = asked(
+    withoutLeadIn(raw).replace(BARE_CONTRACTIONS, (m, wh?: string, aux?: string, can?: string) => (wh ? `${wh}'s` : aux ? `${aux}n't` : can ? `${can}'t` : m)),
+    lexicon,
   );
   const parts = splitParts(question, lexicon);
   if (parts) {
@@ -395,7 +412,7 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
 
   // Type and what it wants, read from the main clause: in "When the Commission boss came out of the
   // talks, what did she say …?" the question is "what did she say".
-  const main = mainClause(lower);
+  const main = mainClause(lower.slice(sceneSetting(q)));
   let type: AnswerType = "description";
   let wants: EntityKind | null = null;
   const which = /\b(?:which|what)\b/.exec(main);
@@ -489,7 +506,9 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
   }
 
   // Unknown names, and focus words.
-  const unknown = [...unmentioned, ...unknownNames(q, words, all, lexicon)];
+  // "the WION piece", "per Kyodo": the outlet an article comes from names the article, not a word to find in it.
+  const outlets = outletMentions(q, lexicon.outlets);
+  const unknown = [...unmentioned, ...unknownNames(q, words, [...all, ...outlets], lexicon)];
   // Words that only say what kind of answer is wanted: "how many", "on what day of the week".
   const quantityWords =
     type === "quantity"
@@ -504,9 +523,12 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
             ? new Set(["work", "works", "worked", "working", "employed", "affiliated"])
             : new Set<string>();
   const typeWords = new Set(["when", "where", "why", "who", "whom", "whose", "how"]);
+  const sceneEnd = sceneSetting(q);
+  const sceneWeight = POINTS_INTO_SCENE.test(q.slice(sceneEnd)) ? POINTED_SCENE_WEIGHT : SCENE_WEIGHT;
   const focus: FocusTerm[] = [];
   const seen = new Set<string>();
-  const headWords = head !== null && which !== null ? headWordsAt(lower, which.index) : [];
+  // (main is the end of the question: its offsets shifted by what comes before it)
+  const headWords = head !== null && which !== null ? headWordsAt(lower, lower.length - main.length + which.index) : [];
   // "what was her line on Taiwan": the stance asked for is what she said, not a word to find.
   const wanted = /^\W*what\s+(?:did|does|do|has|have)\s+(.+?)\s+(?:want|expect|need)\s+(?:from|of)\b/.exec(lower);
   // (someone named before the verb: "what did the EU want from China", not "what did the deal want")
@@ -516,6 +538,7 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
   const pointers = new Set([...lower.matchAll(POINTS_BACK), ...lower.matchAll(WORD_USED)].flatMap((m) => m.slice(1).map((w, i) => (w ? (m.indices?.[i + 1]?.[0] ?? -1) : -1))));
   const skip = (t: Token) =>
     inEntity(t) ||
+    outlets.some((m) => t.start >= m.start && t.end <= m.end) ||
     pointers.has(t.start) ||
     typeWords.has(t.norm) ||
     isNoise(t) ||
@@ -541,7 +564,7 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
       if (!phrase || seen.has(phrase)) continue;
       seen.add(phrase);
       const alternatives = [...(lexicon.synonyms.get(phrase) ?? []), ...(solid ? [solid] : [])];
-      const weight = Math.max(...phrase.split(" ").map(lexicon.idf)) * (phrase.split(" ").some(lexicon.known) || alternatives.some(lexicon.known) ? 1 : 0.5);
+      const weight = Math.max(...phrase.split(" ").map(lexicon.idf)) * (phrase.split(" ").some(lexicon.known) || alternatives.some(lexicon.known) ? 1 : 0.5) * (t.start < sceneEnd ? sceneWeight : 1);
       focus.push({ term: phrase, weight, alternatives });
       continue;
     }
@@ -553,6 +576,10 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     // A demonym also matches the names of what it stands for ("Chinese": China).
     const demonym = matches.find((m) => m.alias in DEMONYMS && t.start >= m.start && t.end <= m.end);
     if (demonym) for (const id of demonym.ids) for (const a of lexicon.gazetteer.entities[id]?.aliases ?? []) alternatives.push(termsOf(a));
+    // British and American spellings of one word ("characterise", "characterized"; "labour", "labor").
+    const variant = spellingVariant(t.word);
+    const variantTerm = variant ? termOf(variant) : null;
+    if (variantTerm && variantTerm !== term && lexicon.known(variantTerm)) alternatives.push(variantTerm);
     let known = lexicon.known(term);
     if (!known && !lexicon.nlp.isCommonWord(t.norm)) {
       // A misspelling of an article's word, or of an English word ("finsh": finish, and its synonyms).
@@ -569,7 +596,7 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
     const speakingVerb = SPEECH_VERBS.has(t.norm) || SPEECH_VERBS.has(t.word.toLowerCase()) || TALKING.has(t.norm);
     focus.push({
       term,
-      weight: wordWeight(term, known, alternatives, lexicon) * (speakingVerb ? 0.3 : 1),
+      weight: wordWeight(term, known, alternatives, lexicon) * (speakingVerb ? 0.3 : 1) * (t.start < sceneEnd ? sceneWeight : 1),
       alternatives,
       // "bring up", "discuss": anyone speaking about it will do; "warn", "deny": that verb itself.
       // "What did Kallas want from China?": what she asked of it, in whatever words she asked.
@@ -601,8 +628,12 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
         focus.filter((f) => !f.speech && !TOPIC_LIGHT.has(f.term) && f.term.split(" ").every((w) => topicWords.has(w))).map((f) => f.term),
         participles,
       );
+  // Searched for without the scene's other words, which would pull in passages about them.
+  // (Its years are read from the whole question; as search words they pull in every passage of that year.)
+  const scene = sceneEnd > 0 && sceneWeight === SCENE_WEIGHT ? all.filter((m) => m.start < sceneEnd).map((m) => q.slice(m.start, m.end)) : null;
   return {
     text: q,
+    ...(scene ? { retrievalText: `${scene.join(" ")} ${q.slice(sceneEnd)}` } : {}),
     type,
     wants,
     focus,
@@ -641,9 +672,41 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
 const SPECIFIC_BEFORE = /^\W*(?:which|what)\s+(?:specific|exact|particular|precise)\s+((?:[\p{L}-]+\s+){0,2}?[\p{L}-]+)\s+(?:from|of|in|on|by|did|does|do|has|have|had|was|were|is|are|that|which|originating)\b/u;
 // ("which hybrid threats from China specifically": the kind, with where it comes from)
 const SPECIFIC_AFTER = /^\W*(?:which|what)\s+((?:[\p{L}-]+\s+){0,2}?[\p{L}-]+)(?:\s+(?:from|of|in|on|by|against)\s+(?:the\s+)?[\p{L}-]+)?,?\s+(?:specifically|exactly|in particular|precisely)\b/u;
+// "what hybrid threats from china kallas mention exactly": the marker at the end of the question.
+const SPECIFIC_END = new RegExp(
+  `^\\W*(?:which|what)\\s+(?!(?:${AUX})\\b)((?:[\\p{L}-]+\\s+){0,2}?[\\p{L}-]+)\\s+(?:from|of|in|on|at|by|for|to|with|against|that|${AUX})\\b.*\\b(?:specifically|exactly|in particular|precisely)\\W*$`,
+  "u",
+);
 function specificKind(main: string): string | null {
-  const phrase = (SPECIFIC_BEFORE.exec(main) ?? SPECIFIC_AFTER.exec(main))?.[1];
+  const phrase = (SPECIFIC_BEFORE.exec(main) ?? SPECIFIC_AFTER.exec(main) ?? SPECIFIC_END.exec(main))?.[1];
   return phrase ? termsOf(phrase) || null : null;
+}
+
+/** The word in the other spelling, British or American: -ise/-ize, -isation/-ization, -our/-or; or null. */
+function spellingVariant(word: string): string | null {
+  const w = word.toLowerCase();
+  const ize = /^(.{4,})([sz])(e|ed|es|ing|ation|ations)$/.exec(w);
+  if (ize?.[1] && ize[1].endsWith("i")) return `${ize[1]}${ize[2] === "s" ? "z" : "s"}${ize[3]}`;
+  const our = /^(.{2,}[^aeiou])(our|or)(s|ed|ing|ful)?$/.exec(w);
+  if (our?.[1] && our[2]) return `${our[1]}${our[2] === "our" ? "or" : "our"}${our[3] ?? ""}`;
+  return null;
+}
+
+// What the member says before the question itself ("I'm cutting a segment on the Paris sit-down, and I want
+// the Commission president in her own words: what did she say …?") sets the scene: its names count, its
+// other words little — the question says what is asked. Unless the question points back into it ("The EU
+// opened a probe into EVs. What could it end in?"): then the scene says what "it" is.
+const SCENE_WEIGHT = 0.25;
+const POINTED_SCENE_WEIGHT = 0.5;
+const POINTS_INTO_SCENE = /\b(?:it|its|this|these|those|they|them|the same)\b/i;
+const SCENE_BREAK = new RegExp(`(?:[.!:;]|\\s[—–-])\\s+(?=(?:(?:and|so|but)\\s+)?(?:${WH}|${PREPOSITION_WH}|can|could|would|will|should|please|tell)\\b)`, "gi");
+/** Where the question itself begins after words setting the scene (0 when nothing comes before it). */
+function sceneSetting(q: string): number {
+  const breaks = [...q.matchAll(SCENE_BREAK)];
+  const last = breaks.at(-1);
+  if (!last) return 0;
+  const at = last.index + last[0].length;
+  return tokens(q.slice(0, at)).length >= 4 && tokens(q.slice(at)).length >= 3 ? at : 0;
 }
 
 /**
@@ -880,6 +943,14 @@ function looseTitles(q: string, found: readonly EntityMatch[], lexicon: Question
     if (holders.length > 0 && holders.length <= 2) out.push({ ids: holders.map((h) => h.id), start, end: t.end, alias: q.slice(start, t.end).toLowerCase() });
   });
   return out;
+}
+
+/** Where the question names an outlet of the articles (whole words, any case). */
+function outletMentions(q: string, outlets: readonly string[]): EntityMatch[] {
+  const lower = q.toLowerCase();
+  return outlets.flatMap((name) =>
+    [...lower.matchAll(new RegExp(`(?<![\\p{L}\\p{N}])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\p{L}\\p{N}])`, "gu"))].map((m) => ({ ids: [], start: m.index, end: m.index + name.length, alias: name })),
+  );
 }
 
 /**

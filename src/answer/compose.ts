@@ -203,7 +203,16 @@ function ownWords(q: QuestionAnalysis, body: readonly Candidate[]): Candidate | 
 const ENUMERATES = /\b(?:such as|including|like|namely|for example|for instance|in particular)\b|:\s|,[^,]+,[^,]*\band\b/i;
 /** The text names the kind asked for (its words in a row) and nothing that says which ones. */
 function namesOnlyTheKind(kind: string, text: string): boolean {
-  return focusSequence(text).includes(` ${kind} `) && !ENUMERATES.test(text);
+  const words = focusSequence(text);
+  // "which rare earth elements, specifically" against "restrictions on rare earth exports": the kind without
+  // its head noun, when the text does not use that noun.
+  const head = kind.split(" ");
+  const named = words.includes(` ${kind} `) || (head.length >= 2 && !words.includes(` ${head.at(-1)} `) && words.includes(` ${head.slice(0, -1).join(" ")} `));
+  // A list counts when it follows the kind ("threats such as …"), not when the kind is one of its items
+  // ("practices, including restrictions on rare earth exports").
+  const first = head[0] ?? "";
+  const at = text.search(new RegExp(`\\b${escape(first.slice(0, Math.max(3, first.length - 1)))}`, "i"));
+  return named && !ENUMERATES.test(at >= 0 ? text.slice(at) : text);
 }
 
 // "She did not say what level of imports would trigger the safeguard": the article says the detail was withheld.

@@ -122,6 +122,7 @@ export function createCorpusView(corpus: Corpus, knowledge: CorpusKnowledge, lex
       idf: (term) => lexical.idf(term),
       synonyms: knowledge.synonyms,
       phrases: knowledge.phrases,
+      outlets: [...new Set(corpus.articles.map((a) => a.meta.outlet.value?.toLowerCase()).filter((o): o is string => Boolean(o)))],
       mentioned: (id) => (entityArticles.get(id) ?? 0) > 0,
       entityShare: (id) => (articleCount >= 4 ? (entityArticles.get(id) ?? 0) / articleCount : 0),
       correct: (word) => {

@@ -405,5 +405,8 @@ export const NEWS_SYNONYMS: readonly (readonly string[])[] = [
   ["pandemic", "covid", "covid-19", "coronavirus"],
   ["in-person", "face-to-face", "in person", "face to face"],
   ["rush", "hurry", "quickly", "hastily", "in haste"],
+  ["former", "ex", "one-time", "erstwhile"],
+  ["rely", "count on", "depend on", "bank on"],
+  ["top diplomat", "foreign minister", "secretary of state", "foreign policy chief"],
   ["foreign ministry", "MFA", "ministry of foreign affairs"],
 ];

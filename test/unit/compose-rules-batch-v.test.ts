@@ -39,6 +39,9 @@ const ARTICLES: Record<string, string> = {
     "Medship confirmed that it would build a ferry terminal in Gozo.\n" +
     "The new cranes are painted blue.\n" +
     "Italy and France sent observers to Valletta.\n" +
+    "Haddad also noted ongoing safety risks at the container terminal.\n" +
+    "Abela called for an end to unfair harbour practices, including restrictions on fuel exports.\n" +
+    '"We count on Tunisia to keep the ferry line running," Abela said after the talks.\n' +
     '"A deal that is signed quickly but ignored is worse than no deal," Abela told reporters.\n' +
     "Tunisia will help finance the quay but will not buy cranes itself, the communiqué said.\n",
 };
@@ -58,7 +61,13 @@ let small: SmallCorpus;
 beforeAll(async () => {
   small = await smallCorpus(ARTICLES, {
     events: EVENTS,
-    meta: { "valletta.txt": { event: { value: "valletta-talks", basis: "stated" }, date: { value: "2025-03-04", basis: "stated", kind: "publication" } } },
+    meta: {
+      "valletta.txt": {
+        event: { value: "valletta-talks", basis: "stated" },
+        date: { value: "2025-03-04", basis: "stated", kind: "publication" },
+        outlet: { value: "Xerlo News", basis: "stated" },
+      },
+    },
   });
 });
 
@@ -180,5 +189,64 @@ describe("news synonyms", () => {
 
   it("knows MFA as a foreign ministry, not an unknown name", () => {
     expect(analyse("What did the MFA spokesman say?").unknown).toEqual([]);
+  });
+});
+
+describe("questions with a scene set first", () => {
+  it("weighs the scene's words less than the question's, and searches without them", () => {
+    const q = analyse("I'm cutting together a segment on the Valletta talks and want Abela in his own words: what did he say he was relying on Tunisia to do?");
+    const weight = (term: string) => q.focus.find((f) => f.term === term)?.weight ?? 0;
+    expect(weight("segment")).toBeLessThan(weight("reli") / 2);
+    expect(q.retrievalText).toBe("Valletta Abela what did he say he was relying on Tunisia to do?");
+    expect(small.answer(q.text, ["valletta.txt"]).text).toContain("We count on Tunisia");
+  });
+
+  it("reads the kind of question from the question, not from the scene", () => {
+    expect(analyse("For the episode intro we call the Valletta talks the first of their kind, so I want to check: were they the first in-person port meeting since 2019?").type).toBe("yes-no");
+  });
+
+  it("keeps “we're” and “they're” as they are", () => {
+    expect(analyse("We're having a skipper on the show who wants to hear what Abela said about the crossing schedules: how did he sum up the ferry line?").unknown).toEqual([]);
+  });
+});
+
+describe("the outlet an article comes from", () => {
+  it("is a name of the article, neither unknown nor a word to find", () => {
+    const q = analyse("There's a moment in the Xerlo News piece where Abela talks about the ferry line: what did he say?");
+    expect(q.unknown).toEqual([]);
+    expect(focusTerms(q)).not.toContain("xerlo");
+    expect(focusTerms(q)).not.toContain("news");
+    expect(focusTerms(analyse("Per the Xerlo News piece: what did Abela say about the ferry line?"))).not.toContain("per");
+  });
+});
+
+describe("which ones, specifically", () => {
+  it("reads “what X … exactly” at the end of the question as asking which ones", () => {
+    expect(analyse("what safety risks at the terminal haddad noted exactly").specificKind).toBe("safeti risk");
+  });
+
+  it("says the articles don't say which when the text names the kind without its head word, in a list of something else", () => {
+    const a = answer("Which fuel products, specifically, did Abela say were restricted?");
+    expect(a.text).toMatch(/^The articles don't say which; they say: “Abela called for/);
+  });
+});
+
+describe("chat", () => {
+  it("reads a name, what it did and a question mark as a yes/no question", () => {
+    expect(analyse("abela still back the ferry line yes?").type).toBe("yes-no");
+    expect(analyse("abela on the ferry line?").type).not.toBe("yes-no");
+  });
+
+  it("reads “what ex Maltese finance minister said” without its auxiliary, and not across one", () => {
+    expect(analyse("what ex Maltese finance minister said about fees").type).toBe("statement");
+    expect(analyse("how many times has abela asked tunisia to be prudent").type).toBe("quantity");
+  });
+
+  it("matches either spelling of a word and news synonyms of former, top diplomat and relying", () => {
+    expect(analyse("How did the former minister characterise the fees?").focus.find((f) => f.term === "characteris")?.alternatives).toContain("character");
+    const alternatives = (question: string, term: string) => analyse(question).focus.find((f) => f.term === term)?.alternatives ?? [];
+    expect(alternatives("What did the ex minister say?", "ex")).toContain("former");
+    expect(alternatives("What did the top diplomat say?", "top diplomat")).toContain("foreign minist");
+    expect(alternatives("What was Abela relying on?", "reli")).toContain("count");
   });
 });
