@@ -152,7 +152,8 @@ const WORD_USED = /\b(?:what|which)\s+(?:exact\s+)?(word|words|term|phrase|expre
 // Words that name a stance ("what was her line on Taiwan"): what someone said, not a word to find.
 const STANCE_BEFORE = /\b(line|position|stance|view|views|take|message)\s+(?:on|about|regarding|towards?)\b/g;
 // "von der Leyen's line in Beijing", "her message to Xi": someone's stance is what they said.
-const STANCE_OF = /(?:['’]s|\b(?:her|his|their|its))\s+(line|position|stance|view|views|take|message)\b/g;
+// ("the French president's opening line": with a word between)
+const STANCE_OF = /(?:['’]s|\b(?:her|his|their|its))\s+(?:[\p{L}-]+\s+)?(line|position|stance|view|views|take|message)\b/gu;
 // "… or something softer?", "… or rather …": the question asks which, not whether (not "Did the EU or China …?").
 const EITHER_OR = /\bor\s+(?:something|anything|somewhere|someone|rather|instead|just|only|merely|more|less|what|how|which|who|where|when)\b(?![^?]*\bor\s+(?:not|no)\b)[^?]*\??$/u;
 // "What did X tell reporters about who …": the wh-word is the topic of X's words.
@@ -349,6 +350,9 @@ const CHAT_WORDS: Readonly<Record<string, string>> = {
   ur: "your",
   tho: "though",
   rn: "right now",
+  r: "are",
+  fm: "foreign minister",
+  fms: "foreign ministers",
 };
 const CHAT_WORD = new RegExp(`(?<![\\p{L}.'’])(?:${Object.keys(CHAT_WORDS).join("|")})(?![\\p{L}.'’])`, "giu");
 
@@ -396,7 +400,10 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
   const all = questionEntities(q, lexicon);
   // Names the gazetteer knows only from the alias file are names no article mentions.
   const matches = all.filter((m) => m.ids.some(lexicon.mentioned));
-  const unmentioned = all.filter((m) => !matches.includes(m)).map((m) => q.slice(m.start, m.end));
+  // (Not a name whose every word the articles use: "6G" is in the text even where no article is counted as naming it.)
+  const unmentioned = all
+    .filter((m) => !matches.includes(m) && !tokens(q.slice(m.start, m.end)).every((t) => lexicon.known(termOf(t.word) ?? t.norm)))
+    .map((m) => q.slice(m.start, m.end));
   // A demonym ("Chinese", "European") describes rather than names: it counts as a focus word.
   const named = matches.filter((m) => !(m.alias in DEMONYMS));
   const entities: QuestionEntity[] = named.map((m) => {

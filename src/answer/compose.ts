@@ -99,7 +99,8 @@ const passes = (c: Candidate) => passesBesidesTopic(c) && c.checks.topic;
 // Hedged statements do not settle a yes/no question ("may", but not the month: "May 7"), nor do
 // demands ("more effort is needed to curtail …") that the question does not ask about.
 // Aims and plans do not settle whether it happened ("aiming to conclude the agreement by the end of the year").
-const HEDGE = /\b(?:may|might|could|reportedly|allegedly|possibly|perhaps|likely|expected to|would|(?:aim|aims|aiming|aimed|plan|plans|planning|intend|intends|intending|seek|seeks|seeking) to|if|unless)\b/i;
+// ("could not agree", "would not say" deny, they do not hedge.)
+const HEDGE = /\b(?:may|might|could(?!\s+not\b|n['’]t)|reportedly|allegedly|possibly|perhaps|likely|expected to|would(?!\s+not\b|n['’]t)|(?:aim|aims|aiming|aimed|plan|plans|planning|intend|intends|intending|seek|seeks|seeking) to|if|unless)\b/i;
 const DEMAND = /\b(?:should|must|needs? to|is needed|are needed|urged?|urging|called (?:on|for)|calls (?:on|for)|calling (?:on|for)|hopes?|hoped|wants? to|count on)\b/i;
 // "said Norway would send two frigates" reports a plan as a fact, not a guess.
 const REPORTED_WOULD = /\b((?:said|says|announced|confirmed|promised|pledged|told [^,.;]{1,40}?)(?: that)? [^,.;]{1,60}?) would\b/gi;
@@ -357,7 +358,9 @@ function yesNo(q: QuestionAnalysis, relevant: readonly Candidate[], corpus: Corp
   // not be what another sentence says ("legally binding" is the Philippines' wish, not what China agreed to).
   const settled = relevant
     .filter(checked)
-    .filter((c) => c.role === "body" && acts(c) && ownFocus(q, c) >= YES_NO_OWN_FOCUS && saidElsewhere(q, c, relevant) < YES_NO_ELSEWHERE);
+    // (What another sentence adds matters to a yes, not to a no: "will not buy ammunition itself" says no to
+    // buying air-defence ammunition under the joint purchase as well.)
+    .filter((c) => c.role === "body" && acts(c) && ownFocus(q, c) >= YES_NO_OWN_FOCUS && (saidElsewhere(q, c, relevant) < YES_NO_ELSEWHERE || NEGATION.test(focusClause(q, c.text)) !== q.negated));
   const best = settled[0];
   const clauseOf = best ? focusClause(q, best.text) : "";
   // Someone else's demand anywhere in the sentence ("calling for … an end to … restrictions on rare earth

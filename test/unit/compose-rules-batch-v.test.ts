@@ -42,6 +42,13 @@ const ARTICLES: Record<string, string> = {
     "Haddad also noted ongoing safety risks at the container terminal.\n" +
     "Abela called for an end to unfair harbour practices, including restrictions on fuel exports.\n" +
     '"We count on Tunisia to keep the ferry line running," Abela said after the talks.\n' +
+    "The ministers could not agree on whether to invite a Libyan representative to the summit in May.\n" +
+    "The two ports agreed on a joint purchase of harbour tugs for the ferry line.\n" +
+    "The ports will also research 6G networks.\n" +
+    "Speaking at the start of the session, Abela said that the crossing must run all year.\n" +
+
+    "Gozo, which has no port authority of its own, will help finance the tugs but will not buy tugs itself, the communiqué said.\n" +
+
     '"A deal that is signed quickly but ignored is worse than no deal," Abela told reporters.\n' +
     "Tunisia will help finance the quay but will not buy cranes itself, the communiqué said.\n",
 };
@@ -248,5 +255,39 @@ describe("chat", () => {
     expect(alternatives("What did the ex minister say?", "ex")).toContain("former");
     expect(alternatives("What did the top diplomat say?", "top diplomat")).toContain("foreign minist");
     expect(alternatives("What was Abela relying on?", "reli")).toContain("count");
+  });
+});
+
+describe("yes or no, settled by a denial", () => {
+  it("reads “could not agree” as a no, not a hedge", () => {
+    expect(answer("Did the ministers agree to invite a Libyan representative to the summit in May?").text).toMatch(/^No — “The ministers could not agree/);
+  });
+
+  it("answers no from a denial that leaves out a qualifier another sentence gives", () => {
+    expect(answer("Is Gozo going to buy harbour tugs itself under the joint purchase?").text).toMatch(/^No — “Gozo, which has no port authority/);
+  });
+});
+
+describe("names", () => {
+  it("does not call a name unknown when the articles use its every word", () => {
+    expect(analyse("What did the ministers agree about the Libyan representative?").unknown).toEqual([]);
+    expect(analyse("How much will the ports put into 6G research?").unknown).toEqual([]);
+  });
+
+  it("reads chat abbreviations: r, FMs", () => {
+    expect(analyse("how much r the ports putting into the quay").text).toContain("how much are the ports");
+    expect(analyse("what did the FMs say about the quay").text).toContain("foreign ministers");
+  });
+
+  it("matches “in common” to sharing", () => {
+    expect(analyse("What do they have in common?").focus.flatMap((f) => f.alternatives)).toContain("share");
+  });
+});
+
+describe("more ways of saying it", () => {
+  it("reads sitting down together as meeting, and someone's opening line as what they said at the start", () => {
+    expect(answer("On what day did Haddad and Abela sit down together in Valletta?").text).toMatch(/^3 March 2025/);
+    expect(answer("Abela's opening line: what was it?").text).toMatch(/^“Speaking at the start of the session/);
+    expect(focusTerms(analyse("Abela's opening line: what was it?"))).not.toContain("line");
   });
 });
