@@ -300,12 +300,14 @@ function withoutLeadIn(question: string): string {
 // material support to russia after kallas ask?" — a name first, then what it did, and a question mark.
 const QUESTION_WORD = /\b(?:what|which|who|whom|whose|when|where|why|how)\b/i;
 const TAG = /[\s,—–-]+(?:yes|yes or no|right|or not|correct)\s*(?=\?+\s*$)/i;
-// Words after the name that make the question a topic ("kallas on taiwan?"), not a statement.
-const TOPIC_AFTER_NAME = /^\s*(?:['’]s?\b|on|about|re|and|or|in|at|vs\.?|versus|to|with|from|of|,|:|—|–|-)/i;
+// What follows the name must read as what it did — a tag ("yes?"), an adverb, a past form or a common verb —
+// not as a noun ("EU trade deficit with China in 2023?" asks for the figure).
+const DID_AFTER_NAME = /^\s+(?:(?:still|really|actually|ever|also|already|even|finally|eventually)\b|\p{L}+ed\b|(?:stop|support|back|agree|accept|reject|refuse|say|want|visit|meet|sign|join|leave|ask|attend|go|come|send|sell|buy|end|keep|drop|quit|pull|promise|pledge|confirm|deny)\b)/iu;
 function asked(question: string, lexicon: QuestionLexicon): string {
   if (!/\?\s*$/.test(question) || QUESTION_WORD.test(question) || YES_NO.test(question) || tokens(question).length < 4) return question;
   const first = questionEntities(question, lexicon)[0];
-  if (!first || !/^\W*(?:the\s+)?$/i.test(question.slice(0, first.start)) || TOPIC_AFTER_NAME.test(question.slice(first.end))) return question;
+  if (!first || !/^\W*(?:the\s+)?$/i.test(question.slice(0, first.start))) return question;
+  if (!TAG.test(question) && !DID_AFTER_NAME.test(question.slice(first.end))) return question;
   return `Did ${question.replace(TAG, "").trim()}`;
 }
 
@@ -354,7 +356,8 @@ const CHAT_WORDS: Readonly<Record<string, string>> = {
   fm: "foreign minister",
   fms: "foreign ministers",
 };
-const CHAT_WORD = new RegExp(`(?<![\\p{L}.'’])(?:${Object.keys(CHAT_WORDS).join("|")})(?![\\p{L}.'’])`, "giu");
+// (Not a letter of "R&D".)
+const CHAT_WORD = new RegExp(`(?<![\\p{L}.'’&])(?:${Object.keys(CHAT_WORDS).join("|")})(?![\\p{L}.'’&])`, "giu");
 
 export function analyseQuestion(raw: string, lexicon: QuestionLexicon): QuestionAnalysis {
   const question = asked(
@@ -419,7 +422,8 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
 
   // Type and what it wants, read from the main clause: in "When the Commission boss came out of the
   // talks, what did she say …?" the question is "what did she say".
-  const main = mainClause(lower.slice(sceneSetting(q)));
+  const sceneEnd = sceneSetting(q);
+  const main = mainClause(lower.slice(sceneEnd));
   let type: AnswerType = "description";
   let wants: EntityKind | null = null;
   const which = /\b(?:which|what)\b/.exec(main);
@@ -530,7 +534,6 @@ function analyseSingle(question: string, lexicon: QuestionLexicon): QuestionAnal
             ? new Set(["work", "works", "worked", "working", "employed", "affiliated"])
             : new Set<string>();
   const typeWords = new Set(["when", "where", "why", "who", "whom", "whose", "how"]);
-  const sceneEnd = sceneSetting(q);
   const sceneWeight = POINTS_INTO_SCENE.test(q.slice(sceneEnd)) ? POINTED_SCENE_WEIGHT : SCENE_WEIGHT;
   const focus: FocusTerm[] = [];
   const seen = new Set<string>();

@@ -342,7 +342,12 @@ function framing(q: QuestionAnalysis, lead: Candidate, corpus: CorpusView): stri
  * complete list of the kind asked about that leaves out what was asked ("Did Xi
  * visit Italy?" against an itinerary of France, Serbia and Hungary).
  */
+// "Did she specify what volume would set it off?" asks whether something was disclosed: "She did not say what
+// level …" answers no.
+const ASKS_DISCLOSED = /\b(?:specify|say|disclose|reveal|give|name|detail|confirm|put a figure on)\b[^?]*?\b(?:what|which|how|when|where|who|whether)\b/i;
 function yesNo(q: QuestionAnalysis, relevant: readonly Candidate[], corpus: CorpusView): PartAnswer {
+  const withheld = ASKS_DISCLOSED.test(q.text) && !q.negated ? notGiven(q, relevant, undefined) : undefined;
+  if (withheld) return { answered: true, lead: "No —", quotes: [withheld], confidence: withheld.focus };
   // "Did Xi agree …": the evidence must have Xi acting — speaking, or named in a sentence where no one
   // else speaks — not someone else hoping he would. A body or a place is also satisfied where it is named.
   const subject = q.subject;

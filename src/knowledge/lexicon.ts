@@ -386,7 +386,7 @@ export const NEWS_SYNONYMS: readonly (readonly string[])[] = [
   ["calm", "calm down", "de-escalate", "de-escalation", "defuse", "ease"],
   ["import", "imports", "buy", "purchase"],
   ["funding", "finance", "financing", "co-finance", "money", "loans"],
-  ["start", "begin", "launch", "kick off", "opening", "outset"],
+  ["start", "begin", "launch", "kick off"],
   ["trial", "pilot", "test"],
   ["warn", "caution"],
   ["reject", "refuse", "turn down", "dismiss"],
@@ -408,6 +408,8 @@ export const NEWS_SYNONYMS: readonly (readonly string[])[] = [
   ["former", "ex", "one-time", "erstwhile"],
   ["rely", "count on", "depend on", "bank on"],
   ["in common", "share", "shared"],
+  ["trigger", "set off", "spark"],
+  ["volume", "level", "amount"],
   ["top diplomat", "foreign minister", "secretary of state", "foreign policy chief"],
   ["foreign ministry", "MFA", "ministry of foreign affairs"],
 ];

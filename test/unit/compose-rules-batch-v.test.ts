@@ -45,7 +45,8 @@ const ARTICLES: Record<string, string> = {
     "The ministers could not agree on whether to invite a Libyan representative to the summit in May.\n" +
     "The two ports agreed on a joint purchase of harbour tugs for the ferry line.\n" +
     "The ports will also research 6G networks.\n" +
-    "Speaking at the start of the session, Abela said that the crossing must run all year.\n" +
+    "Haddad said a surge in cargo volume sets off the rise in fees.\n" +
+    "Haddad did not say what level of cargo would trigger the rise.\n" +
 
     "Gozo, which has no port authority of its own, will help finance the tugs but will not buy tugs itself, the communiqué said.\n" +
 
@@ -81,6 +82,8 @@ beforeAll(async () => {
 const analyse = (q: string): QuestionAnalysis => small.analyse(q);
 const answer = (question: string): Composed => small.answer(question, ["valletta.txt"], { maxSentences: 3, abstainThreshold: 0.3 });
 const focusTerms = (q: QuestionAnalysis) => q.focus.map((f) => f.term);
+/** The other words a focus term of the question matches (its synonyms, its other spelling). */
+const alternatives = (question: string, term: string) => analyse(question).focus.find((f) => f.term === term)?.alternatives ?? [];
 
 describe("words of asking", () => {
   it("drops every form of a word of asking, not only the forms listed", () => {
@@ -186,7 +189,6 @@ describe("news synonyms", () => {
   });
 
   it("matches involvement to participation, sticking with to reaffirming, a seat on a council to membership", () => {
-    const alternatives = (question: string, term: string) => analyse(question).focus.find((f) => f.term === term)?.alternatives ?? [];
     expect(alternatives("Why has Malta's involvement been criticised?", "involv")).toContain("particip");
     expect(alternatives("Did Abela stick with the ferry line?", "stick with")).toContain("reaffirm");
     expect(alternatives("Was it the first face-to-face meeting?", "face face")).toContain("person");
@@ -251,7 +253,6 @@ describe("chat", () => {
 
   it("matches either spelling of a word and news synonyms of former, top diplomat and relying", () => {
     expect(analyse("How did the former minister characterise the fees?").focus.find((f) => f.term === "characteris")?.alternatives).toContain("character");
-    const alternatives = (question: string, term: string) => analyse(question).focus.find((f) => f.term === term)?.alternatives ?? [];
     expect(alternatives("What did the ex minister say?", "ex")).toContain("former");
     expect(alternatives("What did the top diplomat say?", "top diplomat")).toContain("foreign minist");
     expect(alternatives("What was Abela relying on?", "reli")).toContain("count");
@@ -277,6 +278,7 @@ describe("names", () => {
   it("reads chat abbreviations: r, FMs", () => {
     expect(analyse("how much r the ports putting into the quay").text).toContain("how much are the ports");
     expect(analyse("what did the FMs say about the quay").text).toContain("foreign ministers");
+    expect(analyse("How much will the ports spend on R&D?").text).toContain("R&D");
   });
 
   it("matches “in common” to sharing", () => {
@@ -285,9 +287,23 @@ describe("names", () => {
 });
 
 describe("more ways of saying it", () => {
-  it("reads sitting down together as meeting, and someone's opening line as what they said at the start", () => {
+  it("reads sitting down together as meeting, and someone's opening line as what they said", () => {
     expect(answer("On what day did Haddad and Abela sit down together in Valletta?").text).toMatch(/^3 March 2025/);
-    expect(answer("Abela's opening line: what was it?").text).toMatch(/^“Speaking at the start of the session/);
     expect(focusTerms(analyse("Abela's opening line: what was it?"))).not.toContain("line");
+  });
+});
+
+describe("whether something was disclosed", () => {
+  it("answers no from a sentence saying the detail was not given", () => {
+    expect(answer("Did Haddad specify what volume of cargo would set off the rise in fees?").text).toMatch(/^No — “Haddad did not say what level of cargo/);
+    expect(alternatives("What volume of cargo?", "volum")).toContain("level");
+    expect(alternatives("What would trigger it?", "trigger")).toContain("spark");
+  });
+});
+
+describe("fragments", () => {
+  it("does not read a name followed by a noun as a yes/no question", () => {
+    expect(analyse("Malta harbour surplus with Tunisia in 2025?").type).not.toBe("yes-no");
+    expect(analyse("abela back the ferry line?").type).toBe("yes-no");
   });
 });
