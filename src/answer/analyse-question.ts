@@ -955,12 +955,18 @@ function looseTitles(q: string, found: readonly EntityMatch[], lexicon: Question
   return out;
 }
 
+// One pattern for all the outlets, built once per corpus: questions are read on the hot path.
+const OUTLET_PATTERNS = new WeakMap<readonly string[], RegExp | null>();
 /** Where the question names an outlet of the articles (whole words, any case). */
 function outletMentions(q: string, outlets: readonly string[]): EntityMatch[] {
-  const lower = q.toLowerCase();
-  return outlets.flatMap((name) =>
-    [...lower.matchAll(new RegExp(`(?<![\\p{L}\\p{N}])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\p{L}\\p{N}])`, "gu"))].map((m) => ({ ids: [], start: m.index, end: m.index + name.length, alias: name })),
-  );
+  let pattern = OUTLET_PATTERNS.get(outlets);
+  if (pattern === undefined) {
+    const names = [...outlets].sort((a, b) => b.length - a.length).map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    pattern = names.length > 0 ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${names.join("|")})(?![\\p{L}\\p{N}])`, "gu") : null;
+    OUTLET_PATTERNS.set(outlets, pattern);
+  }
+  if (!pattern) return [];
+  return [...q.toLowerCase().matchAll(pattern)].map((m) => ({ ids: [], start: m.index, end: m.index + m[0].length, alias: m[0] }));
 }
 
 /**
