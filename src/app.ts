@@ -5,10 +5,13 @@ import { analyseQuestion, type QuestionAnalysis } from "./answer/analyse-questio
 import { composeAnswer } from "./answer/compose.js";
 import { createCorpusView, type CorpusView } from "./answer/evidence.js";
 import { retrieve } from "./answer/retrieve.js";
+import { BuildChanged, type RetrievalBackend } from "./index/backend.js";
+import { embeddedBackend } from "./index/embedded-backend.js";
+import type pg from "pg";
 import type { Config } from "./config.js";
 import { loadCorpus, type Corpus } from "./corpus/load-corpus.js";
 import { AppError, errorDetail, isAppError, newErrorId } from "./errors.js";
-import { currentBuildDir, type SearchIndex } from "./index/store.js";
+import { currentBuildDir } from "./index/store.js";
 import { watchCurrent, type WatchCurrentOptions } from "./index/watch-current.js";
 import { withQueryCache } from "./ingest/embedders/cached.js";
 import { createEmbedder } from "./ingest/embedders/create-embedder.js";
@@ -68,12 +71,15 @@ export interface App {
    * (closes the watcher, so the process can exit).
    */
   followIndex(options?: Pick<WatchCurrentOptions, "debounceMs" | "pollMs" | "useFsWatch">): () => void;
+  /** Closes the database connections, if any (DATABASE_URL); the app must not be used after. */
+  close(): Promise<void>;
 }
 
 interface State {
   corpus: Corpus;
   view: CorpusView;
-  index: SearchIndex;
+  /** Where questions are searched (its info names the build). */
+  backend: RetrievalBackend;
   embedder: EmbeddingProvider;
   summary: IngestSummary;
 }
@@ -92,22 +98,41 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   };
 
   const defaultProgress = overrides.onProgress ?? logProgress(log);
+  // DATABASE_URL: one pool for the app's life (see close()).
+  let pool: pg.Pool | null = null;
+
   const load = async (force: boolean, onProgress = defaultProgress): Promise<State> => {
     const corpus = await loadCorpus(config.corpusDir, { metadata: config.metadataFile, aliases: config.aliasesFile }, log);
     const [emb, nlp] = await Promise.all([getEmbedder(), loadNlp()]);
-    const { index, summary } = await syncIndex({
-      nlp,
-      dataDir: config.dataDir,
-      corpus,
-      embedder: emb,
-      chunking: config.chunking,
-      hnsw: config.hnsw,
-      log,
-      force,
-      onProgress,
-      ...(overrides.signal ? { signal: overrides.signal } : {}),
-    });
-    return { corpus, view: createCorpusView(corpus, index.knowledge, index.lexical, nlp), index, embedder: emb, summary };
+    const common = { nlp, corpus, embedder: emb, chunking: config.chunking, hnsw: config.hnsw, log, force, onProgress, ...(overrides.signal ? { signal: overrides.signal } : {}) };
+    if (config.database) {
+      const db = config.database;
+      // Loaded only here: `pg` is no start-up cost of the embedded default.
+      const [{ createPool, isConnectionError, unreachable }, { syncPostgres }] = await Promise.all([import("./index/postgres/pg-backend.js"), import("./ingest/sync-postgres.js")]);
+      pool ??= createPool({ url: db.url, max: db.poolMax, connectTimeoutMs: db.connectTimeoutMs, statementTimeoutMs: db.statementTimeoutMs }, log);
+      const { index, summary } = await syncPostgres({ ...common, pool, searchTimeoutMs: db.statementTimeoutMs }).catch((error: unknown) => {
+        throw isAppError(error) || !isConnectionError(error) ? error : unreachable(db.url, error);
+      });
+      return { corpus, view: createCorpusView(corpus, index.knowledge, index.lexical, nlp), backend: index.backend, embedder: emb, summary };
+    }
+    const { index, summary } = await syncIndex({ ...common, dataDir: config.dataDir });
+    return { corpus, view: createCorpusView(corpus, index.knowledge, index.lexical, nlp), backend: embeddedBackend(index), embedder: emb, summary };
+  };
+
+  /**
+   * Runs `fn` on the state in use. With Postgres, another process may have written a new build since it was loaded
+   * (the search says so: BuildChanged); then the new build is loaded and `fn` runs again.
+   */
+  const onCurrent = async <T>(fn: (s: State) => Promise<T>): Promise<T> => {
+    const s = await ensure();
+    try {
+      return await fn(s);
+    } catch (error) {
+      if (!(error instanceof BuildChanged)) throw error;
+      log.info("index.reload", { reason: error.message });
+      if (state && (await state.catch(() => null)) === s) state = null;
+      return fn(await ensure());
+    }
   };
 
   const ensure = (force = false, onProgress?: (p: IngestProgress) => void): Promise<State> => {
@@ -164,7 +189,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     }
     // Nothing loaded (yet, or the load failed): the next question loads the latest build anyway.
     if (!current || !s) return;
-    const loaded = s.index.manifest.buildId;
+    const loaded = s.backend.info.buildId;
     const dir = await currentBuildDir(config.dataDir);
     const build = dir ? path.basename(dir) : null;
     if (build === null || build === loaded) {
@@ -190,7 +215,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
         return;
       }
       const index = found.index;
-      const next: State = { corpus, view: createCorpusView(corpus, index.knowledge, index.lexical, nlp), index, embedder: s.embedder, summary: found.summary };
+      const next: State = { corpus, view: createCorpusView(corpus, index.knowledge, index.lexical, nlp), backend: embeddedBackend(index), embedder: s.embedder, summary: found.summary };
       if (index.manifest.buildId === loaded) {
         // CURRENT switched back while this reload read it.
         log.debug("index.reload_skipped", { build: loaded, reason: "already loaded" });
@@ -239,6 +264,11 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
 
   return {
     config,
+    async close() {
+      const p = pool;
+      pool = null;
+      await p?.end();
+    },
     async ready() {
       const s = await ensure();
       if (llm) {
@@ -274,6 +304,16 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     indexSummary: () => loadedSummary,
     standaloneQuestion: async (previous, followUp) => standaloneQuestion(previous, followUp, await people(), llm),
     followIndex(options = {}) {
+      if (config.database) {
+        // Nothing to watch: each search checks the build it reads (onCurrent). Following still means this process
+        // leaves builds to `ingest` when a cited file was edited (see ask).
+        following++;
+        let stopped = false;
+        return () => {
+          if (!stopped) following--;
+          stopped = true;
+        };
+      }
       let stopped = false;
       following++;
       const watcher = watchCurrent(
@@ -295,16 +335,20 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     },
     async search(raw, options = {}) {
       const query = cleanQuestion(raw, config.answer.maxQuestionChars);
-      const s = await ensure();
-      const sources = scope(s, options.event);
-      const r = await retrieve(query, s.index, s.embedder, { ...config.retrieval, efSearch: config.hnsw.efSearch, sources });
-      return r.passages.slice(0, options.limit ?? config.retrieval.passages);
+      return onCurrent(async (s) => {
+        const sources = scope(s, options.event);
+        const r = await retrieve(query, s.backend, s.embedder, { ...config.retrieval, efSearch: config.hnsw.efSearch, sources });
+        return r.passages.slice(0, options.limit ?? config.retrieval.passages);
+      });
     },
     async ask(raw, options = {}) {
       const req = options.requestId ?? newErrorId();
       const question = cleanQuestion(raw, config.answer.maxQuestionChars);
       let s = await ensure();
-      let answer = await answerWith(s, question, options);
+      let answer = await onCurrent(async (current) => {
+        s = current;
+        return answerWith(current, question, options);
+      });
       // Quotes are cut from the text read at start-up; if a cited file has been
       // edited since, re-read the corpus (re-indexing what changed) and answer again.
       // Not while following the index (bot, console): that would take the write lock on
@@ -338,7 +382,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     const params = { ...config.retrieval, efSearch: config.hnsw.efSearch, sources };
     // A question in parts is retrieved part by part: each part has its own evidence.
     const texts = analysis.parts.length > 0 ? analysis.parts.map((p) => p.retrievalText ?? p.text) : [analysis.retrievalText ?? question];
-    const retrievals = await Promise.all(texts.map((t) => retrieve(t, s.index, s.embedder, params)));
+    const retrievals = await Promise.all(texts.map((t) => retrieve(t, s.backend, s.embedder, params)));
     const lists = retrievals.map((x) => x.passages.slice(0, config.retrieval.passages));
     const passages = lists.length === 1 ? (lists[0] ?? []) : mergePassages(lists, config.retrieval.passages);
     const tCompose = performance.now();

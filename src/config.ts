@@ -42,6 +42,13 @@ const envSchema = z.object({
   METADATA_FILE: z.string().default(""),
   ALIASES_FILE: z.string().default(""),
   DATA_DIR: z.string().min(1).default(".data"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(?:ql)?:\/\/\S+$/, "expected a postgres:// or postgresql:// connection URL")
+    .optional(),
+  DATABASE_POOL_MAX: int(1, 100).default(4),
+  DATABASE_CONNECT_TIMEOUT_MS: int(100, 120_000).default(5_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(100, 600_000).default(15_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   LOG_FORMAT: z.enum(["text", "json"]).default("text"),
 
@@ -118,6 +125,8 @@ export type Env = Record<string, string | undefined>;
 
 /** Variables for which an empty value is a setting of its own ("no query prefix"). */
 const EMPTY_IS_A_VALUE = new Set(["TRANSFORMERS_QUERY_PREFIX"]);
+/** Variables whose value an error message must not repeat. */
+const HIDDEN_VALUES = new Set(["DATABASE_URL", "DISCORD_TOKEN", "LLM_API_KEY"]);
 
 /**
  * The process environment over the values of `<cwd>/.env` (if present):
@@ -203,6 +212,8 @@ export interface Config {
   /** Optional curated names and synonyms (src/corpus/aliases.ts). */
   readonly aliasesFile: string;
   readonly dataDir: string;
+  /** Postgres (pgvector + full-text search) instead of the data folder's index, when DATABASE_URL is set. */
+  readonly database: { readonly url: string; readonly poolMax: number; readonly connectTimeoutMs: number; readonly statementTimeoutMs: number } | null;
   readonly log: { readonly level: "debug" | "info" | "warn" | "error" | "silent"; readonly format: "text" | "json" };
   readonly embedder: {
     readonly provider: "transformers" | "use";
@@ -255,7 +266,12 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues
-      .map((issue) => `${issue.path.join(".")}=${JSON.stringify(present[String(issue.path[0])])}: ${issue.message}`)
+      .map((issue) => {
+        const key = String(issue.path[0]);
+        // A connection URL may hold a password: never echoed.
+        const shown = HIDDEN_VALUES.has(key) ? "(value not shown)" : JSON.stringify(present[key]);
+        return `${issue.path.join(".")}=${shown}: ${issue.message}`;
+      })
       .join("; ");
     throw new AppError("CONFIG_INVALID", `Invalid configuration: ${problems}. See .env.example.`);
   }
@@ -286,6 +302,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     metadataFile: e.METADATA_FILE ? abs(e.METADATA_FILE) : path.join(corpusDir, "metadata.json"),
     aliasesFile: e.ALIASES_FILE ? abs(e.ALIASES_FILE) : path.join(corpusDir, "aliases.json"),
     dataDir,
+    database: e.DATABASE_URL
+      ? { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS, statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS }
+      : null,
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
     embedder: {
       provider: e.EMBEDDER,

@@ -18,6 +18,7 @@ export type ErrorCode =
   | "PROMPT_INVALID"
   | "LLM_UNAVAILABLE"
   | "DISCORD_UNREACHABLE"
+  | "DATABASE_UNAVAILABLE"
   | "BAD_USAGE"
   | "STOPPED";
 

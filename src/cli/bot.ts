@@ -66,7 +66,11 @@ export async function botCommand(io: CliIo, app: App, config: Config, log: Logge
     stopping = true;
     // Not awaited: a slow data volume must not hold up the drain.
     void heartbeat.beat("stopping");
-    await bot.stop();
+    try {
+      await bot.stop();
+    } finally {
+      await app.close();
+    }
     if (outcome !== "stopped") {
       io.stderr.write(`${forTerminal(outcome.userMessage)}\n`);
       // A rejected token or refused intent is configuration, as when it is found at login.

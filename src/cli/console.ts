@@ -110,6 +110,7 @@ export async function consoleCommand(io: CliIo, app: App, reportError: (e: unkno
     // Also when reading stdin fails: the watcher must not keep the process alive.
     stopFollowing();
     rl.close();
+    await app.close();
   }
   return EXIT.ok;
 }

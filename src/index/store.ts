@@ -32,7 +32,7 @@ import { ensureDir } from "../util/fs.js";
  */
 export const SCHEMA_VERSION = 4;
 
-const manifestSchema = z.object({
+export const manifestSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   buildId: z.string().min(1),
   builtAt: z.string(),

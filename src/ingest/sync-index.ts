@@ -220,15 +220,89 @@ async function update(p: Plan, opts: SyncOptions, t0: number, lease: WriteLease)
   // The stages between these checks run to their end once started; the longest, the knowledge build, took 0.15 s on the seeds and 5 s at 20,000 chunks.
   throwIfStopped(signal);
   const base = p.base;
-  const tChunk = performance.now();
   const dropped = new Set([...p.changed, ...p.removed]);
   const chunks = new Map<number, Chunk>();
   for (const [id, c] of base?.chunks ?? []) if (!dropped.has(c.source)) chunks.set(id, c);
-  let nextLabel = base?.manifest.nextLabel ?? 0;
+  const toRead = [...p.added, ...p.changed];
+  const progress = progressReporter(opts, toRead.length);
+  const { fresh, vectors, nextLabel, chunkMs, embedMs } = await readAndEmbed(toRead, base?.manifest.nextLabel ?? 0, opts, progress);
+  for (const c of fresh) chunks.set(c.id, c);
+
+  throwIfStopped(signal);
+  progress("analysing", toRead.length, fresh.length, fresh.length);
+  const tIndex = performance.now();
+  // `base` was read from disk by this call alone, so its HNSW graph can be changed in place.
+  let dense = base?.dense ?? DenseIndex.create(embedder.dimensions, opts.hnsw, fresh.length);
+  if (base) for (const [id, c] of base.chunks) if (dropped.has(c.source)) dense.remove(id);
+  // In slices, letting Ctrl-C in between: adding 100k vectors takes minutes of synchronous work.
+  for (let i = 0; i < fresh.length; i++) {
+    if (i % ADD_SLICE === ADD_SLICE - 1) {
+      await new Promise(setImmediate);
+      throwIfStopped(signal);
+      // Still analysing: lets a reporter say so during minutes of graph building.
+      progress("analysing", toRead.length, fresh.length, fresh.length);
+    }
+    dense.add((fresh[i] as Chunk).id, vectors[i] as number[]);
+  }
+  if (dense.deleted > COMPACT_RATIO * (dense.size + dense.deleted)) dense = dense.compacted();
+  const denseMs = performance.now() - tIndex;
+  const tLexical = performance.now();
+  const lexical = p.base && fresh.length === 0 && dropped.size === 0 ? p.base.lexical : LexicalIndex.build([...chunks.values()]);
+  const lexicalMs = performance.now() - tLexical;
+  throwIfStopped(signal);
+  const tKnowledge = performance.now();
+  const knowledge = buildKnowledge(corpus, opts.nlp);
+  const knowledgeMs = performance.now() - tKnowledge;
+  const indexMs = performance.now() - tIndex;
+
+  const perArticle = new Map<string, number>();
+  for (const c of chunks.values()) perArticle.set(c.source, (perArticle.get(c.source) ?? 0) + 1);
+  const manifest = newManifest(opts, knowledge.fingerprint, perArticle, chunks.size, nextLabel);
+  const index: SearchIndex = { manifest, chunks, lexical, dense, knowledge };
+  throwIfStopped(signal);
+  progress("writing", toRead.length, fresh.length, fresh.length);
+  const tWrite = performance.now();
+  manifest.buildMs = Math.round(tWrite - t0);
+  let writeError: string | null = null;
+  try {
+    const dir = await writeIndex(opts.dataDir, index, log, () => {
+      lease.assertHeld();
+      throwIfStopped(signal);
+    });
+    log.info("index.written", { dir, chunks: chunks.size, embedded: fresh.length, added: p.added.length, changed: p.changed.length, removed: p.removed.length });
+  } catch (error) {
+    // Lost the lock or stopped: CURRENT was not switched, and the caller must hear it.
+    if (isAppError(error)) throw error;
+    // The index is complete in memory: answer from it, and say loudly that it was not saved.
+    writeError = `Cannot write the index to ${opts.dataDir} (${errorDetail(error)}); answering from memory, and the next start will rebuild it. Set DATA_DIR to a writable folder.`;
+    log.error("index.write_failed", { dataDir: opts.dataDir, reason: errorDetail(error), error });
+  }
+  const writeMs = performance.now() - tWrite;
+  return {
+    index,
+    summary: {
+      ...counts(index, p, opts),
+      embedded: fresh.length,
+      wrote: writeError === null,
+      writeError,
+      timings: { chunkMs, embedMs, indexMs, denseMs, lexicalMs, knowledgeMs, writeMs, totalMs: performance.now() - t0 },
+    },
+  };
+}
+
+/** New and changed articles, split into chunks (ids from `firstLabel` on) and embedded, with progress and stops between slices. */
+export async function readAndEmbed(
+  sources: readonly string[],
+  firstLabel: number,
+  opts: Pick<SyncOptions, "corpus" | "embedder" | "chunking" | "signal">,
+  progress: Progress,
+): Promise<{ fresh: Chunk[]; vectors: number[][]; nextLabel: number; chunkMs: number; embedMs: number }> {
+  const { corpus, embedder, signal } = opts;
+  const tChunk = performance.now();
+  let nextLabel = firstLabel;
   const fresh: Chunk[] = [];
   const bySource = new Map(corpus.articles.map((a) => [a.source, a]));
-  const toRead = [...p.added, ...p.changed].filter((source) => bySource.has(source));
-  const progress = progressReporter(opts, toRead.length);
+  const toRead = sources.filter((source) => bySource.has(source));
   progress("reading", 0, 0, 0);
   // The number of fresh chunks once each article is split: an article is done when that many are embedded.
   const articleEnds: number[] = [];
@@ -239,7 +313,6 @@ async function update(p: Plan, opts: SyncOptions, t0: number, lease: WriteLease)
     for (const span of await chunkArticle(article.text, opts.chunking)) {
       const chunk: Chunk = { id: nextLabel++, source, ...span };
       fresh.push(chunk);
-      chunks.set(chunk.id, chunk);
     }
     articleEnds.push(fresh.length);
     progress("reading", articleEnds.length, 0, fresh.length);
@@ -273,79 +346,30 @@ async function update(p: Plan, opts: SyncOptions, t0: number, lease: WriteLease)
     }
   }
   const embedMs = performance.now() - tEmbed;
+  return { fresh, vectors, nextLabel, chunkMs, embedMs };
+}
 
-  throwIfStopped(signal);
-  progress("analysing", toRead.length, fresh.length, fresh.length);
-  const tIndex = performance.now();
-  // `base` was read from disk by this call alone, so its HNSW graph can be changed in place.
-  let dense = base?.dense ?? DenseIndex.create(embedder.dimensions, opts.hnsw, fresh.length);
-  if (base) for (const [id, c] of base.chunks) if (dropped.has(c.source)) dense.remove(id);
-  // In slices, letting Ctrl-C in between: adding 100k vectors takes minutes of synchronous work.
-  for (let i = 0; i < fresh.length; i++) {
-    if (i % ADD_SLICE === ADD_SLICE - 1) {
-      await new Promise(setImmediate);
-      throwIfStopped(signal);
-      // Still analysing: lets a reporter say so during minutes of graph building.
-      progress("analysing", toRead.length, fresh.length, fresh.length);
-    }
-    dense.add((fresh[i] as Chunk).id, vectors[i] as number[]);
-  }
-  if (dense.deleted > COMPACT_RATIO * (dense.size + dense.deleted)) dense = dense.compacted();
-  const denseMs = performance.now() - tIndex;
-  const tLexical = performance.now();
-  const lexical = p.base && fresh.length === 0 && dropped.size === 0 ? p.base.lexical : LexicalIndex.build([...chunks.values()]);
-  const lexicalMs = performance.now() - tLexical;
-  throwIfStopped(signal);
-  const tKnowledge = performance.now();
-  const knowledge = buildKnowledge(corpus, opts.nlp);
-  const knowledgeMs = performance.now() - tKnowledge;
-  const indexMs = performance.now() - tIndex;
-
-  const perArticle = new Map<string, number>();
-  for (const c of chunks.values()) perArticle.set(c.source, (perArticle.get(c.source) ?? 0) + 1);
-  const manifest: Manifest = {
+/** The manifest of a new build of `opts.corpus` (buildMs filled in when it is written). */
+export function newManifest(
+  opts: Pick<SyncOptions, "corpus" | "embedder" | "chunking" | "hnsw">,
+  knowledgeFingerprint: string,
+  chunksPerArticle: ReadonlyMap<string, number>,
+  chunkCount: number,
+  nextLabel: number,
+): Manifest {
+  return {
     schemaVersion: SCHEMA_VERSION,
     buildId: newBuildId(),
     builtAt: new Date().toISOString(),
-    embedder: { id: embedder.id, dimensions: embedder.dimensions },
+    embedder: { id: opts.embedder.id, dimensions: opts.embedder.dimensions },
     chunking: { chunker: CHUNKER_ID, size: opts.chunking.size, overlap: opts.chunking.overlap },
     lexical: { analyzer: ANALYZER_ID },
     hnsw: { m: opts.hnsw.m, efConstruction: opts.hnsw.efConstruction },
-    knowledge: { fingerprint: knowledge.fingerprint },
-    articles: corpus.articles.map((a) => ({ source: a.source, hash: a.hash, chunks: perArticle.get(a.source) ?? 0 })),
-    chunkCount: chunks.size,
+    knowledge: { fingerprint: knowledgeFingerprint },
+    articles: opts.corpus.articles.map((a) => ({ source: a.source, hash: a.hash, chunks: chunksPerArticle.get(a.source) ?? 0 })),
+    chunkCount,
     nextLabel,
     buildMs: 0,
-  };
-  const index: SearchIndex = { manifest, chunks, lexical, dense, knowledge };
-  throwIfStopped(signal);
-  progress("writing", toRead.length, fresh.length, fresh.length);
-  const tWrite = performance.now();
-  manifest.buildMs = Math.round(tWrite - t0);
-  let writeError: string | null = null;
-  try {
-    const dir = await writeIndex(opts.dataDir, index, log, () => {
-      lease.assertHeld();
-      throwIfStopped(signal);
-    });
-    log.info("index.written", { dir, chunks: chunks.size, embedded: fresh.length, added: p.added.length, changed: p.changed.length, removed: p.removed.length });
-  } catch (error) {
-    // Lost the lock or stopped: CURRENT was not switched, and the caller must hear it.
-    if (isAppError(error)) throw error;
-    // The index is complete in memory: answer from it, and say loudly that it was not saved.
-    writeError = `Cannot write the index to ${opts.dataDir} (${errorDetail(error)}); answering from memory, and the next start will rebuild it. Set DATA_DIR to a writable folder.`;
-    log.error("index.write_failed", { dataDir: opts.dataDir, reason: errorDetail(error), error });
-  }
-  const writeMs = performance.now() - tWrite;
-  return {
-    index,
-    summary: {
-      ...counts(index, p, opts),
-      embedded: fresh.length,
-      wrote: writeError === null,
-      writeError,
-      timings: { chunkMs, embedMs, indexMs, denseMs, lexicalMs, knowledgeMs, writeMs, totalMs: performance.now() - t0 },
-    },
   };
 }
 
@@ -353,9 +377,11 @@ async function update(p: Plan, opts: SyncOptions, t0: number, lease: WriteLease)
  * Sends progress to `opts.onProgress`, if any. A listener that throws is
  * logged once and not called again: progress must never fail a build.
  */
-function progressReporter(opts: SyncOptions, articlesTotal: number) {
+export type Progress = (phase: IngestPhase, articlesDone: number, chunksDone: number, chunksTotal: number) => void;
+
+export function progressReporter(opts: Pick<SyncOptions, "onProgress" | "log">, articlesTotal: number): Progress {
   let listener = opts.onProgress;
-  return (phase: IngestPhase, articlesDone: number, chunksDone: number, chunksTotal: number): void => {
+  return (phase, articlesDone, chunksDone, chunksTotal) => {
     if (!listener) return;
     try {
       listener({ phase, articlesDone, articlesTotal, chunksDone, chunksTotal });
@@ -391,7 +417,7 @@ function unchangedSummary(index: SearchIndex, p: Plan, opts: SyncOptions, t0: nu
 }
 
 /** Why the stored index cannot be updated in place, naming what differs (index vs now), or null. */
-function incompatibility(m: Manifest, opts: SyncOptions): string | null {
+export function incompatibility(m: Manifest, opts: Pick<SyncOptions, "embedder" | "chunking" | "hnsw">): string | null {
   if (m.embedder.id !== opts.embedder.id) {
     return `the embedder changed (index: ${m.embedder.id}, now: ${opts.embedder.id})`;
   }

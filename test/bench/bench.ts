@@ -1,5 +1,6 @@
 /*
  * npm run bench [-- --quick] [--json FILE] [--check]
+ * npm run bench -- --backend postgres [--sizes 0,1000,10000]   (backend-compare.ts)
  *
  * Speed, memory and retrieval quality at the seed corpus, then about 1,000,
  * 10,000 and 100,000 chunks (--quick: the first two), side by side with the
@@ -37,8 +38,18 @@ const { values } = parseArgs({
     json: { type: "string" },
     check: { type: "boolean", default: false },
     sizes: { type: "string" },
+    backend: { type: "string" },
   },
 });
+if (values.backend !== undefined) {
+  if (values.backend !== "postgres") {
+    process.stderr.write(`--backend: expected "postgres" (the embedded backend is what the plain benchmark measures), got ${JSON.stringify(values.backend)}\n`);
+    process.exit(2);
+  }
+  const { compareBackends } = await import("./backend-compare.js");
+  process.stdout.write(`${await compareBackends(values.sizes ? values.sizes.split(",").map(Number) : [0, 1_000, 10_000])}\n`);
+  process.exit(0);
+}
 const HNSW = loadConfig({}).hnsw;
 const EF_SEARCH = HNSW.efSearch;
 /** The recall/latency curve at the largest size (full run): efSearch values, and other graphs built from the same vectors. */
