@@ -8,7 +8,6 @@ import { addPostings, createChunksTable, createVectorIndex, LIVE, migrate, NEXT,
 import { manifestSchema, SCHEMA_VERSION, type Manifest } from "../index/store.js";
 import { buildKnowledge, deserializeKnowledge, knowledgeFingerprint, serializeKnowledge, type CorpusKnowledge } from "../knowledge/build.js";
 import type { Logger } from "../log.js";
-import type { Chunk } from "../types.js";
 import { incompatibility, newManifest, progressReporter, readAndEmbed, type IngestSummary, type SyncOptions } from "./sync-index.js";
 
 /*
@@ -118,15 +117,7 @@ async function write(opts: PgSyncOptions, base: Manifest | null, planned: string
   const dropped = [...plan.changed, ...plan.removed];
   const tLexical = performance.now();
   // Our analyser's term statistics (the composer weighs question words by them) over every chunk of the new build.
-  const kept: Chunk[] = base
-    ? (await pool.query<{ id: number; text: string }>("SELECT id, text FROM summit_chunks WHERE NOT (source = ANY($1::text[]))", [dropped])).rows.map((r) => ({
-        id: r.id,
-        source: "",
-        start: 0,
-        end: 0,
-        text: r.text,
-      }))
-    : [];
+  const kept = base ? (await pool.query<{ id: number; text: string }>("SELECT id, text FROM summit_chunks WHERE NOT (source = ANY($1::text[]))", [dropped])).rows : [];
   const all = [...kept, ...fresh];
   const lexical = LexicalIndex.build(all);
   const lexicalMs = performance.now() - tLexical;
