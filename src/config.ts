@@ -119,6 +119,16 @@ const envSchema = z.object({
   DISCORD_MAX_CONCURRENT: int(1, 256).default(4),
   DISCORD_MAX_QUEUED: int(0, 100_000).default(100),
   DISCORD_API_URL: z.url().default("https://discord.com/api"),
+  DISCORD_SHARDS: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .default("")
+    .refine((v) => v === "" || v === "auto" || (/^\d{1,6}$/.test(v) && Number(v) >= 1), 'expected "auto" or the number of shards (1 or more)'),
+  DISCORD_SHARD_IDS: z
+    .string()
+    .default("")
+    .refine((v) => v.split(",").every((id) => id.trim() === "" || /^\d{1,6}$/.test(id.trim())), "expected shard numbers (0, 1, ...) separated by commas"),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -179,6 +189,11 @@ export interface DiscordConfig {
   readonly maxQueued: number;
   /** Discord's REST API base (a test points it at a local fake). */
   readonly apiUrl: string;
+  /**
+   * The gateway shards this process runs: null for one (Discord's default below 2,500 guilds); a count ("auto":
+   * Discord's recommendation) with every shard here (ids null), or the ids of some of them (the others run elsewhere).
+   */
+  readonly shards: { readonly count: number | "auto"; readonly ids: readonly number[] | null } | null;
 }
 
 export interface LlmConfig {
@@ -288,6 +303,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   if (e.LLM_PROVIDER !== "none" && !e.LLM_MODEL) {
     throw new AppError("CONFIG_INVALID", "Invalid configuration: LLM_PROVIDER is set but LLM_MODEL is empty. Name the model, e.g. LLM_MODEL=gpt-4o-mini or llama3.1.");
   }
+  const shards = shardsOf(e.DISCORD_SHARDS, e.DISCORD_SHARD_IDS, Boolean(e.DATABASE_URL));
   if (e.CHUNK_OVERLAP >= e.CHUNK_SIZE) {
     throw new AppError(
       "CONFIG_INVALID",
@@ -364,8 +380,36 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       maxConcurrent: e.DISCORD_MAX_CONCURRENT,
       maxQueued: e.DISCORD_MAX_QUEUED,
       apiUrl: e.DISCORD_API_URL.replace(/\/+$/, ""),
+      shards,
     },
   });
+}
+
+/**
+ * DISCORD_SHARDS and DISCORD_SHARD_IDS as the shards this process runs. Running only some of the shards means other
+ * processes run the rest, and they share members' allowances, votes and answers only through Postgres.
+ */
+function shardsOf(count: string, idsText: string, hasDatabase: boolean): DiscordConfig["shards"] {
+  const list = [...new Set(idsText.split(",").map((id) => id.trim()).filter(Boolean).map(Number))].sort((a, b) => a - b);
+  const invalid = (why: string) => new AppError("CONFIG_INVALID", `Invalid configuration: ${why}`);
+  if (count === "") {
+    if (list.length) throw invalid("DISCORD_SHARD_IDS needs DISCORD_SHARDS, the total number of shards across all processes.");
+    return null;
+  }
+  if (count === "auto") {
+    if (list.length) throw invalid('DISCORD_SHARD_IDS needs DISCORD_SHARDS set to a number: with "auto" Discord picks the count, so this process runs every shard.');
+    return { count: "auto", ids: null };
+  }
+  const total = Number(count);
+  const outside = list.filter((id) => id >= total);
+  if (outside.length) throw invalid(`DISCORD_SHARD_IDS names shard ${outside.join(", ")}, but DISCORD_SHARDS=${total} numbers them 0 to ${total - 1}.`);
+  const ids = list.length ? list : null;
+  if (ids && ids.length < total && !hasDatabase) {
+    throw invalid(
+      `DISCORD_SHARD_IDS runs ${ids.length} of ${total} shards here, so other processes run the rest; they share members' rate limits, votes and recent answers only through Postgres: set DATABASE_URL (see "Scaling out" in the README), or run every shard in this process (leave DISCORD_SHARD_IDS empty).`,
+    );
+  }
+  return { count: total, ids };
 }
 
 /**

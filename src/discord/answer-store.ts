@@ -36,7 +36,7 @@ type SentCitation = SentAnswer["citations"][number];
 
 const basis = z.enum(["stated", "inferred", "unknown"]);
 
-const citationSchema = z.object({
+export const citationSchema = z.object({
   n: z.number().int(),
   source: z.string(),
   title: z.string(),
@@ -62,7 +62,28 @@ const lineSchema = z.object({
   citations: z.array(citationSchema),
 });
 
-const DEFAULT_MAX = 2000;
+export const DEFAULT_MAX = 2000;
+
+/** A new answer id: 8 base64url characters (48 random bits), what the buttons carry. */
+export const newAnswerId = (): string => randomBytes(6).toString("base64url");
+
+/**
+ * Where the answers the bot sent are kept for their buttons: this file (the
+ * default) or, with DATABASE_URL, Postgres (PgAnswerStore), so any bot
+ * process can show an answer's sources.
+ */
+export interface AnswerMemory {
+  /** Where the answers are kept, for log lines (a file path, or the table). */
+  readonly where: string;
+  /** Reads what an earlier run kept; call once before use. */
+  load(): Promise<void>;
+  /** Keeps `answer` under a new id, returned once the answer can be read back by its id. */
+  remember(answer: SentAnswer): string | Promise<string>;
+  /** The answer kept under `id`, or undefined (too old, never stored, unknown). */
+  get(id: string): SentAnswer | undefined | Promise<SentAnswer | undefined>;
+  /** Waits for every write in progress. */
+  flush(): Promise<void>;
+}
 
 interface Kept {
   readonly answer: SentAnswer;
@@ -72,7 +93,7 @@ interface Kept {
   written: boolean;
 }
 
-export class AnswerStore {
+export class AnswerStore implements AnswerMemory {
   readonly file: string;
   readonly #log: Logger;
   readonly #max: number;
@@ -140,8 +161,8 @@ export class AnswerStore {
 
   /** Keeps `answer` under a new id and appends it to the file in the background (failures are logged); returns the id at once. */
   remember(answer: SentAnswer): string {
-    let id = randomBytes(6).toString("base64url");
-    while (this.#kept.has(id)) id = randomBytes(6).toString("base64url");
+    let id = newAnswerId();
+    while (this.#kept.has(id)) id = newAnswerId();
     const sent: SentAnswer = { question: answer.question, text: answer.text, citations: answer.citations };
     const kept: Kept = { answer: sent, at: new Date().toISOString(), written: false };
     this.#kept.set(id, kept);
@@ -168,6 +189,10 @@ export class AnswerStore {
     this.#kept.delete(id);
     this.#kept.set(id, kept);
     return kept.answer;
+  }
+
+  get where(): string {
+    return this.file;
   }
 
   /** How many answers are kept. */

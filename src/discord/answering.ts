@@ -32,7 +32,7 @@ export async function answerQuestion(req: Request, ctx: BotContext, asked: Asked
     await previews?.done();
   }
   ctx.stats.record({ ms: ctx.now() - req.receivedAt, abstained: answer.abstained });
-  const answerId = ctx.answers.remember(answer);
+  const answerId = await ctx.answers.remember(answer);
   const eventName = await eventNameOf(ctx, asked.event ?? null);
   return { messages: renderAnswer(answer, { buttons: answerButtons(answerId, answer.citations.length > 0), eventName }), answer };
 }

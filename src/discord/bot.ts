@@ -1,19 +1,18 @@
 import { performance } from "node:perf_hooks";
 import { Client, Events, GatewayCloseCodes, GatewayIntentBits, Partials, type ClientOptions, type RepliableInteraction } from "discord.js";
 import type { App } from "../app.js";
-import { requireDiscord, type Config } from "../config.js";
+import { requireDiscord, type Config, type DiscordConfig } from "../config.js";
 import { AppError, errorChain, errorDetail } from "../errors.js";
 import type { Logger } from "../log.js";
 import { notice } from "../render/discord.js";
-import { AnswerStore } from "./answer-store.js";
 import { allCommands } from "./commands/index.js";
 import type { BotContext, Turn } from "./context.js";
-import { FeedbackStore } from "./feedback-store.js";
 import { handleInteraction } from "./interactions.js";
 import { LruMap } from "../util/lru.js";
-import { ConcurrencyGate, UserRateLimiter } from "./limits.js";
+import { ConcurrencyGate } from "./limits.js";
 import { handleMessage } from "./messages.js";
 import { editReplyOptions, messageEditOptions } from "./payload.js";
+import { createSharedState } from "./shared-state.js";
 import { BotStats } from "./stats.js";
 import { MESSAGES } from "./texts.js";
 
@@ -31,6 +30,20 @@ export interface Bot {
   readonly inFlight: number;
   /** Settles when Discord closed the connection for good (bad token, refused intents); the process should stop. */
   readonly fatal: Promise<AppError>;
+}
+
+/** Longest a stop waits for votes and answers to be written. */
+const FLUSH_MS = 2_000;
+
+/** Whether `work` settled within `ms` (a failure is logged by whoever made it, and counts as settled). */
+async function settlesWithin(ms: number, work: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Gateway close codes after which reconnecting cannot help. */
@@ -92,10 +105,18 @@ export function intentsFor(discord: { answerMessages: boolean; answerDms: boolea
   ];
 }
 
+/** The discord.js client's shard options for DISCORD_SHARDS / DISCORD_SHARD_IDS (none: one shard). */
+export function shardOptions(shards: DiscordConfig["shards"]): Pick<ClientOptions, "shards" | "shardCount"> {
+  if (!shards) return {};
+  if (shards.count === "auto") return { shards: "auto" };
+  return { shards: shards.ids ? [...shards.ids] : Array.from({ length: shards.count }, (_, i) => i), shardCount: shards.count };
+}
+
 export function createBot({ app, config, log, clientOptions = {} }: BotOptions): Bot {
   const discord = requireDiscord(config);
   const client = new Client({
     ...clientOptions,
+    ...shardOptions(discord.shards),
     intents: intentsFor(discord),
     // A DM channel is not cached before its first message: without this partial its messages are dropped.
     partials: discord.answerDms ? [Partials.Channel] : [],
@@ -106,19 +127,20 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
   let stopping = false;
   let indexLoadedAt: Date | null = null;
   let reloading: Promise<unknown> | null = null;
+  const shared = createSharedState(config, discord, log);
   const ctx: BotContext = {
     app,
     config,
     discord,
     log,
-    limiter: new UserRateLimiter(discord.rateLimit),
-    lightLimiter: new UserRateLimiter({ perMinute: 30, burst: 10 }),
+    limiter: shared.limiter,
+    lightLimiter: shared.lightLimiter,
     votes: new LruMap<string, "up" | "down">(20_000),
     gate: new ConcurrencyGate({ max: discord.maxConcurrent, queue: discord.maxQueued }),
-    answers: new AnswerStore(config.dataDir, log),
+    answers: shared.answers,
     conversations: new LruMap<string, Turn>(5000),
     drafts: new Set(),
-    feedback: new FeedbackStore(config.dataDir, log),
+    feedback: shared.feedback,
     stats: new BotStats(),
     botId: () => client.user?.id ?? null,
     now: () => performance.now(),
@@ -179,9 +201,11 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
       const [summary] = await Promise.all([
         app.ready(),
         // Without its history the bot still answers; only older answers' Sources buttons say they are forgotten.
-        ctx.answers.load().catch((error: unknown) => log.warn("answers.load_failed", { file: ctx.answers.file, error })),
+        ctx.answers.load().catch((error: unknown) => log.warn("answers.load_failed", { where: ctx.answers.where, error })),
       ]);
       indexLoadedAt = new Date();
+      // The database connection of the shared state, before the first member's check needs it.
+      await shared.warm();
       if (discord.autoAnswerChannels.length && !discord.answerMessages) {
         log.warn("discord.auto_answer_off", { message: "DISCORD_AUTO_ANSWER_CHANNELS is set but DISCORD_ANSWER_MESSAGES=false: those channels are not answered." });
       }
@@ -202,6 +226,9 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
         embedder: summary.embedder,
         answersMessages: discord.answerMessages,
         answersDms: discord.answerDms,
+        shards: client.ws.shards.map((shard) => shard.id),
+        shardCount: client.options.shardCount ?? 1,
+        sharedState: shared.kind,
         ms: Math.round(performance.now() - t0),
       });
     },
@@ -223,7 +250,12 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
         ...(timedOut ? [...ctx.drafts].map((m) => m.edit(messageEditOptions(notice(MESSAGES.restarting)))) : []),
       ]);
       await client.destroy();
-      await Promise.all([ctx.feedback.flush(), ctx.answers.flush()]);
+      // Votes and answers still being written get what is left of a short grace; a database that does not answer cannot hold the stop.
+      const flushed = await settlesWithin(FLUSH_MS, (async () => {
+        await Promise.all([ctx.feedback.flush(), ctx.answers.flush()]);
+        await shared.close().catch((error: unknown) => log.warn("bot.close_failed", { error }));
+      })());
+      if (!flushed) log.warn("bot.flush_timed_out", { waitedMs: FLUSH_MS });
       log.info("bot.stopped", { inFlight, abandoned: abandoned.length + (timedOut ? ctx.drafts.size : 0) });
     },
   };

@@ -2,10 +2,10 @@ import type { Message } from "discord.js";
 import type { App } from "../app.js";
 import type { Config, DiscordConfig } from "../config.js";
 import type { Logger } from "../log.js";
-import type { AnswerStore } from "./answer-store.js";
-import type { FeedbackStore } from "./feedback-store.js";
+import type { AnswerMemory } from "./answer-store.js";
+import type { FeedbackSink } from "./feedback-store.js";
 import type { LruMap } from "../util/lru.js";
-import type { ConcurrencyGate, UserRateLimiter } from "./limits.js";
+import type { ConcurrencyGate, RateLimiter } from "./limits.js";
 import type { BotStats } from "./stats.js";
 
 /** One turn of a conversation in a thread or DM: what the follow-up is read against. */
@@ -22,19 +22,19 @@ export interface BotContext {
   readonly discord: DiscordConfig;
   readonly log: Logger;
   /** Questions (answers, searches) per member. */
-  readonly limiter: UserRateLimiter;
+  readonly limiter: RateLimiter;
   /** A separate, looser allowance per member for lists and button clicks. */
-  readonly lightLimiter: UserRateLimiter;
+  readonly lightLimiter: RateLimiter;
   /** The last vote of each member on each answer ("answerId:userId"), so repeats are not stored twice. */
   readonly votes: LruMap<string, "up" | "down">;
   readonly gate: ConcurrencyGate;
-  /** Recent answers by id, kept in the data folder so their Sources buttons work after a restart. */
-  readonly answers: AnswerStore;
+  /** Recent answers by id, kept in the data folder (or Postgres) so their Sources buttons work after a restart. */
+  readonly answers: AnswerMemory;
   /** Replies to members' messages that show a model's unchecked draft right now (a shutdown replaces them). */
   readonly drafts: Set<Message>;
   /** The last turn per thread or DM channel. */
   readonly conversations: LruMap<string, Turn>;
-  readonly feedback: FeedbackStore;
+  readonly feedback: FeedbackSink;
   /** Questions answered since start, for /stats. */
   readonly stats: BotStats;
   /** The bot's user id once logged in. */

@@ -56,6 +56,69 @@ const entrySchema = z.object({
   ),
 });
 
+/** The member id as a salted hash (32 hex characters): votes can be grouped per member without storing who voted. */
+function saltedHash(salt: string, userId: string): string {
+  return createHash("sha256").update(`${salt}:${userId}`).digest("hex").slice(0, 32);
+}
+
+/** `entry` as stored (only the known fields), or, logged, the refusal to reject with when it is not a vote. */
+export function checkedVote(entry: FeedbackEntry, log: Logger): FeedbackEntry | FeedbackRefused {
+  const parsed = entrySchema.safeParse(entry);
+  if (parsed.success) return parsed.data;
+  const reason = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+  return refuseVote(log, `the vote is malformed (${reason})`, { answerId: String(entry.answerId).slice(0, 80) });
+}
+
+/** The parts of an answer's citations a vote keeps. */
+export function voteCitations(citations: readonly Pick<Citation, "n" | "source" | "start" | "end" | "quote">[]): FeedbackEntry["citations"] {
+  return citations.map(({ n, source, start, end, quote }) => ({ n, source, start, end, quote }));
+}
+
+/** Logs why a vote was not stored and returns the error to reject with. */
+function refuseVote(log: Logger, reason: string, fields: Record<string, unknown>): FeedbackRefused {
+  log.warn("feedback.refused", { reason, ...fields });
+  return new FeedbackRefused(`Feedback not stored: ${reason}.`);
+}
+
+/**
+ * The salted hash of a member id, refusing anything that is not a Discord id; the salt is loaded once by `load`
+ * (a failed load is tried again next time rather than remembered).
+ */
+export class MemberHasher {
+  readonly #load: () => Promise<string>;
+  readonly #log: Logger;
+  #salt: Promise<string> | null = null;
+
+  constructor(load: () => Promise<string>, log: Logger) {
+    this.#load = load;
+    this.#log = log;
+  }
+
+  async hash(userId: string): Promise<string> {
+    if (!isSnowflake(userId)) throw refuseVote(this.#log, "the member id is not a Discord snowflake", {});
+    if (!this.#salt) {
+      const loading = this.#load();
+      this.#salt = loading;
+      loading.catch(() => {
+        if (this.#salt === loading) this.#salt = null;
+      });
+    }
+    return saltedHash(await this.#salt, userId);
+  }
+}
+
+/** Where votes are stored: this file (the default) or, with DATABASE_URL, Postgres (PgFeedbackStore). */
+export interface FeedbackSink {
+  /** Where the votes go, for log lines (a file path, or the table). */
+  readonly where: string;
+  /** The member's id as a salted hash. Refuses (FeedbackRefused) anything that is not a Discord id. */
+  hashUser(userId: string): Promise<string>;
+  /** Stores `entry` unless it is already the member's last vote on that answer; rejects with FeedbackRefused when malformed. */
+  record(entry: FeedbackEntry): Promise<RecordOutcome>;
+  /** Waits for every vote in progress to be stored. */
+  flush(): Promise<void>;
+}
+
 /** Why a vote was not stored. */
 export class FeedbackRefused extends Error {
   override readonly name = "FeedbackRefused";
@@ -116,11 +179,11 @@ function readLine(raw: string): { entry: FeedbackEntry; text: string } | null {
   return null;
 }
 
-export class FeedbackStore {
+export class FeedbackStore implements FeedbackSink {
   readonly file: string;
   readonly #saltFile: string;
   readonly #log: Logger;
-  #salt: Promise<string> | null = null;
+  readonly #hasher: MemberHasher;
   /** Each member's last vote on each answer ("answerId:userHash"); null until the file was read. */
   #votes: Map<string, FeedbackEntry["vote"]> | null = null;
   #superseded = 0;
@@ -131,20 +194,12 @@ export class FeedbackStore {
     this.file = path.join(dataDir, "feedback.jsonl");
     this.#saltFile = path.join(dataDir, "feedback-salt");
     this.#log = log;
+    this.#hasher = new MemberHasher(() => this.#loadSalt(), log);
   }
 
   /** The member's id as a salted hash. Refuses (FeedbackRefused) anything that is not a Discord id. */
-  async hashUser(userId: string): Promise<string> {
-    if (!isSnowflake(userId)) throw this.#refuse("the member id is not a Discord snowflake", {});
-    if (!this.#salt) {
-      const loading = this.#loadSalt();
-      this.#salt = loading;
-      // A failed read (a permission problem, say) is tried again next time rather than remembered.
-      loading.catch(() => {
-        if (this.#salt === loading) this.#salt = null;
-      });
-    }
-    return createHash("sha256").update(`${await this.#salt}:${userId}`).digest("hex").slice(0, 32);
+  hashUser(userId: string): Promise<string> {
+    return this.#hasher.hash(userId);
   }
 
   /**
@@ -154,12 +209,8 @@ export class FeedbackStore {
    * (an empty or foreign answer id, a user hash that is not one).
    */
   record(entry: FeedbackEntry): Promise<RecordOutcome> {
-    const parsed = entrySchema.safeParse(entry);
-    if (!parsed.success) {
-      const reason = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-      return Promise.reject(this.#refuse(`the vote is malformed (${reason})`, { answerId: String(entry.answerId).slice(0, 80) }));
-    }
-    const valid = parsed.data;
+    const valid = checkedVote(entry, this.#log);
+    if (valid instanceof FeedbackRefused) return Promise.reject(valid);
     return this.#queue(async () => {
       const votes = await this.#open();
       const key = keyOf(valid);
@@ -175,6 +226,10 @@ export class FeedbackStore {
     });
   }
 
+  get where(): string {
+    return this.file;
+  }
+
   /** Waits for every queued vote to be written. */
   flush(): Promise<void> {
     return this.#tail;
@@ -187,11 +242,6 @@ export class FeedbackStore {
       () => undefined,
     );
     return run;
-  }
-
-  #refuse(reason: string, fields: Record<string, unknown>): FeedbackRefused {
-    this.#log.warn("feedback.refused", { reason, ...fields });
-    return new FeedbackRefused(`Feedback not stored: ${reason}.`);
   }
 
   /** Reads the file once (votes stored before a restart count), makes it private and compacts what it can. */

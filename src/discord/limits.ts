@@ -7,7 +7,13 @@
 
 export type Take = { readonly ok: true } | { readonly ok: false; readonly retryAfterMs: number };
 
-export class UserRateLimiter {
+/** A member's allowance: in memory (UserRateLimiter, the default) or, with DATABASE_URL, in Postgres for every bot process (PgRateLimiter). */
+export interface RateLimiter {
+  /** Spends one question of `user`'s allowance, or says how long until one is available. */
+  take(user: string, now: number): Take | Promise<Take>;
+}
+
+export class UserRateLimiter implements RateLimiter {
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
   readonly #burst: number;
   readonly #perMs: number;

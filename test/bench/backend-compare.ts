@@ -22,6 +22,7 @@ import { loadConfig } from "../../src/config.js";
 import { parseQaFile } from "../../src/eval/qa-file.js";
 import { UseLiteEmbeddings } from "../../src/ingest/embedders/use-lite.js";
 import type { EmbeddingProvider } from "../../src/ingest/embedders/provider.js";
+import { TABLES } from "../../src/index/postgres/schema.js";
 import { loadCurrentIndex } from "../../src/index/store.js";
 import type { BackendResult, BackendSpec } from "./backend-worker.js";
 import { hashedEmbeddings } from "./hashed-embedder.js";
@@ -126,7 +127,7 @@ async function dropTables(url: string): Promise<void> {
   const pg = (await import("pg")).default;
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  await client.query("DROP TABLE IF EXISTS summit_postings, summit_chunks, summit_build, summit_artifacts, summit_terms, summit_lexical_stats, summit_schema");
+  await client.query(`DROP TABLE IF EXISTS ${TABLES.join(", ")}`);
   await client.end();
 }
 

@@ -48,11 +48,13 @@ export interface StartBotOptions {
   prepareCorpus?: (dir: string) => Promise<void>;
   /** The data folder (default: a new one per fake): a restart passes the previous bot's. */
   dataDir?: string;
+  /** A fake Discord several bots share (shards); the caller closes it. Default: a new one, closed by stop(). */
+  fake?: FakeDiscord;
 }
 
 /** `env` may depend on the fake (its channel ids). */
 export async function startBot(root: string, env: Env | ((fake: FakeDiscord) => Env) = {}, options: StartBotOptions = {}): Promise<BotUnderTest> {
-  const fake = await startFakeDiscord();
+  const fake = options.fake ?? (await startFakeDiscord());
   const corpusDir = path.join(root, "corpus");
   await copySeeds(corpusDir).catch(() => undefined);
   await options.prepareCorpus?.(corpusDir);
@@ -82,7 +84,8 @@ export async function startBot(root: string, env: Env | ((fake: FakeDiscord) => 
     release: () => release(),
     async stop() {
       await bot.stop(2_000);
-      await fake.close();
+      await app.close();
+      if (!options.fake) await fake.close();
       // Every REST request the bot sent must match Discord's OpenAPI description (each mismatch was
       // also answered 400, but the bot may have caught that error).
       fake.assertNoSpecViolations();

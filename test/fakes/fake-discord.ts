@@ -44,7 +44,7 @@ import { EventEmitter } from "node:events";
 import type { APIMessage, APIUser } from "discord.js";
 import { warmUpSpec } from "./discord-spec.js";
 import { FakeDriver } from "./discord/driver.js";
-import { FakeGateway } from "./discord/gateway.js";
+import { FakeGateway, shardOf } from "./discord/gateway.js";
 import { FakeRest } from "./discord/rest.js";
 import { ChannelHandlers } from "./discord/rest-channels.js";
 import { FakeState, type StoredMessage } from "./discord/state.js";
@@ -88,7 +88,7 @@ class FakeDiscordServer extends EventEmitter<FakeDiscordEvents> implements FakeD
     this.token = opts.token ?? `${Buffer.from(botId).toString("base64url")}.fake.${randomBytes(20).toString("base64url")}`;
     this.gateway = new FakeGateway(
       this.state,
-      { token: this.token, heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 41_250, echoBotMessages: opts.echoBotMessages ?? true },
+      { token: this.token, heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 41_250, echoBotMessages: opts.echoBotMessages ?? true, recommendedShards: opts.recommendedShards ?? 1 },
       (frame) => this.emit("gateway", frame),
     );
     this.rest = new FakeRest(
@@ -194,6 +194,15 @@ class FakeDiscordServer extends EventEmitter<FakeDiscordEvents> implements FakeD
   }
   dispatch(event: string, data: unknown): number {
     return this.gateway.dispatch(event, data);
+  }
+  addGuild(opts: { guildId?: string; name?: string } = {}): { guildId: string; channelId: string } {
+    return this.state.addGuild(opts);
+  }
+  shardOf(guildId: string | null, count: number): number {
+    return shardOf(guildId, count);
+  }
+  shardSessions(): { shard: [number, number]; connected: boolean }[] {
+    return this.gateway.shards();
   }
   failNext(match: (method: string, path: string) => boolean, response: InjectedResponse): FailureHandle {
     return this.rest.failNext(match, response);

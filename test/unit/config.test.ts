@@ -100,6 +100,22 @@ describe("config", () => {
     expect(() => loadConfig({ DISCORD_ALLOWED_CHANNELS: "general" })).toThrow(/DISCORD_ALLOWED_CHANNELS.*channel ids/s);
   });
 
+  it("reads the shards this process runs, and refuses splits the processes could not share state across", () => {
+    const db = { DATABASE_URL: "postgres://u@127.0.0.1:5432/db" };
+    expect(loadConfig({}).discord.shards).toBeNull();
+    expect(loadConfig({ DISCORD_SHARDS: "Auto" }).discord.shards).toEqual({ count: "auto", ids: null });
+    expect(loadConfig({ DISCORD_SHARDS: "4" }).discord.shards).toEqual({ count: 4, ids: null });
+    expect(loadConfig({ DISCORD_SHARDS: "4", DISCORD_SHARD_IDS: "3, 1,1", ...db }).discord.shards).toEqual({ count: 4, ids: [1, 3] });
+    // Every shard listed: one process, nothing to share.
+    expect(loadConfig({ DISCORD_SHARDS: "2", DISCORD_SHARD_IDS: "0,1" }).discord.shards).toEqual({ count: 2, ids: [0, 1] });
+    expect(() => loadConfig({ DISCORD_SHARDS: "4", DISCORD_SHARD_IDS: "1" })).toThrow(/runs 1 of 4 shards.*set DATABASE_URL/s);
+    expect(() => loadConfig({ DISCORD_SHARDS: "2", DISCORD_SHARD_IDS: "2", ...db })).toThrow(/names shard 2, but DISCORD_SHARDS=2 numbers them 0 to 1/);
+    expect(() => loadConfig({ DISCORD_SHARD_IDS: "0", ...db })).toThrow(/DISCORD_SHARD_IDS needs DISCORD_SHARDS/);
+    expect(() => loadConfig({ DISCORD_SHARDS: "auto", DISCORD_SHARD_IDS: "0", ...db })).toThrow(/set to a number/);
+    expect(() => loadConfig({ DISCORD_SHARDS: "0" })).toThrow(/DISCORD_SHARDS.*"auto" or the number of shards/s);
+    expect(() => loadConfig({ DISCORD_SHARD_IDS: "a" })).toThrow(/DISCORD_SHARD_IDS.*shard numbers/s);
+  });
+
   it("never puts the token in an error message", () => {
     let message = "";
     try {

@@ -1,5 +1,5 @@
 import { notice } from "../../render/discord.js";
-import type { FeedbackEntry } from "../feedback-store.js";
+import { voteCitations, type FeedbackEntry } from "../feedback-store.js";
 import { LIGHT_CHECKS } from "../pipeline/checks.js";
 import { MESSAGES } from "../texts.js";
 import type { ButtonHandler } from "./button.js";
@@ -23,7 +23,7 @@ export const feedbackButton: ButtonHandler<{ kind: "feedback"; vote: "up" | "dow
       messages: [notice(MESSAGES.thanks(action.vote))],
       outcome: "ok",
       async afterSend() {
-        const sent = ctx.answers.get(action.answerId);
+        const sent = await ctx.answers.get(action.answerId);
         // An answer too old to be kept: the message itself still shows it.
         const shown = interaction.message.embeds[0];
         const entry: FeedbackEntry = {
@@ -34,7 +34,7 @@ export const feedbackButton: ButtonHandler<{ kind: "feedback"; vote: "up" | "dow
           answerId: action.answerId,
           question: sent?.question ?? shown?.title ?? "",
           answer: sent?.text ?? shown?.description ?? "",
-          citations: (sent?.citations ?? []).map(({ n, source, start, end, quote }) => ({ n, source, start, end, quote })),
+          citations: voteCitations(sent?.citations ?? []),
         };
         await ctx.feedback.record(entry);
         ctx.log.debug("feedback.recorded", { req: r.id, answerId: action.answerId, vote: action.vote });

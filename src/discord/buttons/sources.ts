@@ -10,7 +10,7 @@ export const sourcesButton: ButtonHandler<{ kind: "sources"; answerId: string }>
   gated: false,
   ephemeral: () => true,
   async run(r, ctx) {
-    const sent = ctx.answers.get(r.source.action.answerId);
+    const sent = await ctx.answers.get(r.source.action.answerId);
     return sent ? { messages: renderEvidence(sent), outcome: "ok" } : { messages: [notice(MESSAGES.forgottenAnswer)], outcome: "forgotten" };
   },
 };

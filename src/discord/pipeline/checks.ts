@@ -58,9 +58,9 @@ export function validQuestion<S>(text: (req: Request<S>) => string | null): Chec
 
 /** Spends one of the member's questions (answers, searches) or one light action (lists, buttons). */
 export function rateLimit(which: "questions" | "light"): Check {
-  return (req, ctx: BotContext) => {
+  return async (req, ctx: BotContext) => {
     const limiter = which === "questions" ? ctx.limiter : ctx.lightLimiter;
-    const take = limiter.take(req.userId, ctx.now());
+    const take = await limiter.take(req.userId, ctx.now());
     return take.ok ? null : refuse("rate_limited", MESSAGES.rateLimited(take.retryAfterMs));
   };
 }

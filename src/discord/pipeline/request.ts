@@ -61,7 +61,7 @@ export interface Refusal {
 }
 
 /** A small precondition; null lets the request through. */
-export type Check<S = unknown> = (req: Request<S>, ctx: BotContext) => Refusal | null;
+export type Check<S = unknown> = (req: Request<S>, ctx: BotContext) => Refusal | null | Promise<Refusal | null>;
 
 export interface Reply {
   readonly messages: readonly DiscordMessage[];

@@ -24,7 +24,7 @@ export async function runRequest<S>(req: Request<S>, handler: Handler<S>, ctx: B
   try {
     let refusal: Refusal | null = null;
     try {
-      for (const check of handler.checks) if ((refusal = check(req, ctx))) break;
+      for (const check of handler.checks) if ((refusal = await check(req, ctx))) break;
     } catch (error) {
       // A check that fails is the bot's failure: the member is told, privately, with an error id.
       refusal = { outcome: "failed", message: failureMessage(error, ctx, fields, event) };

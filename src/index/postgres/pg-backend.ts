@@ -34,6 +34,8 @@ export interface PoolOptions {
   readonly connectTimeoutMs: number;
   /** Longest a statement may run on the server (statement_timeout). */
   readonly statementTimeoutMs: number;
+  /** Longest the client waits for any query's answer (a dead connection the server's timeout cannot end); none by default. */
+  readonly queryTimeoutMs?: number;
 }
 
 /** A connection pool with the timeouts of `opts`; searches set up each connection (prepareSearch). */
@@ -47,6 +49,7 @@ export function createPool(opts: PoolOptions, log: Logger): pg.Pool {
     allowExitOnIdle: true,
     // On the server; ingest lifts it for its transaction (building the HNSW index of 10,000 chunks takes longer).
     statement_timeout: opts.statementTimeoutMs,
+    ...(opts.queryTimeoutMs ? { query_timeout: opts.queryTimeoutMs } : {}),
   });
   // An idle connection the server drops must not crash the process.
   pool.on("error", (error) => log.warn("postgres.connection_lost", { reason: errorDetail(error) }));

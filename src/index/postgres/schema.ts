@@ -3,8 +3,8 @@ import { AppError } from "../../errors.js";
 
 /*
  * The tables of the Postgres backend, as plain versioned SQL: `ingest` applies
- * the versions a database lacks, in order, each in its own transaction, under
- * an advisory lock so two processes starting together do not both apply one.
+ * the versions a database lacks, in order, in one transaction, under an
+ * advisory lock so two processes starting together do not both apply one.
  *
  *   summit_schema     versions applied
  *   summit_build      the manifest of the build in the tables (one row), as the data folder's manifest.json
@@ -13,6 +13,13 @@ import { AppError } from "../../errors.js";
  *                     document frequency of every lexeme, and the chunk count and mean length, for BM25 in SQL
  *   summit_chunks     passages: text, offsets, vector (pgvector, HNSW, cosine), tsvector (Postgres's English analysis)
  *   summit_postings   each chunk's lexemes and their counts: the inverted index of BM25
+ *
+ * and what bot processes share (src/discord/postgres-state.ts):
+ *
+ *   summit_settings    named values (the salt of the members' hashes)
+ *   summit_feedback    each member's last vote on each answer
+ *   summit_rate_limits each member's allowance (a token bucket per kind of request)
+ *   summit_answers     the answers sent, for their Sources and feedback buttons (bounded, least recently used dropped)
  *
  * summit_chunks and summit_postings are created by `ingest` (createChunksTable), not by a migration: its vector column has the
  * embedder's dimensions, which pgvector's HNSW index needs and which change with the embedder (a rebuild).
@@ -28,6 +35,44 @@ export const MIGRATIONS: readonly { readonly version: number; readonly sql: stri
       CREATE TABLE summit_lexical_stats (id integer PRIMARY KEY CHECK (id = 1), n integer NOT NULL, avgdl float8 NOT NULL);
     `,
   },
+  {
+    version: 2,
+    sql: `
+      CREATE TABLE summit_settings (name text PRIMARY KEY, value text NOT NULL);
+      CREATE TABLE summit_feedback (
+        answer_id text NOT NULL, user_hash text NOT NULL, vote text NOT NULL CHECK (vote IN ('up', 'down')),
+        at timestamptz NOT NULL, guild_id text, question text NOT NULL, answer text NOT NULL, citations jsonb NOT NULL,
+        PRIMARY KEY (answer_id, user_hash)
+      );
+      CREATE TABLE summit_rate_limits (
+        bucket text NOT NULL, user_id text NOT NULL, tokens float8 NOT NULL, at timestamptz NOT NULL, granted boolean NOT NULL,
+        PRIMARY KEY (bucket, user_id)
+      );
+      CREATE INDEX summit_rate_limits_at ON summit_rate_limits (at);
+      CREATE TABLE summit_answers (
+        id text PRIMARY KEY, at timestamptz NOT NULL, used_at timestamptz NOT NULL,
+        question text NOT NULL, text text NOT NULL, citations jsonb NOT NULL
+      );
+      CREATE INDEX summit_answers_used_at ON summit_answers (used_at);
+    `,
+  },
+];
+
+/** Every table the migrations and ingest create (a test or benchmark that starts afresh drops them). */
+export const TABLES: readonly string[] = [
+  "summit_postings",
+  "summit_chunks",
+  "summit_postings_next",
+  "summit_chunks_next",
+  "summit_build",
+  "summit_artifacts",
+  "summit_terms",
+  "summit_lexical_stats",
+  "summit_settings",
+  "summit_feedback",
+  "summit_rate_limits",
+  "summit_answers",
+  "summit_schema",
 ];
 
 /** Key of the advisory lock held while migrating or writing a build. */
@@ -47,24 +92,26 @@ export async function migrate(pool: pg.Pool): Promise<number[]> {
     await client.query("SELECT pg_advisory_lock($1)", [WRITE_LOCK_KEY]);
     try {
       await ensureVectorExtension(client);
-      const exists = (await client.query<{ t: string | null }>("SELECT to_regclass('summit_schema')::text AS t")).rows[0]?.t;
-      if (!exists) await client.query("CREATE TABLE summit_schema (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
-      const done = new Set((await client.query<{ version: number }>("SELECT version FROM summit_schema")).rows.map((r) => r.version));
-      const applied: number[] = [];
-      for (const m of MIGRATIONS) {
-        if (done.has(m.version)) continue;
-        await client.query("BEGIN");
-        try {
+      // One transaction as well as the lock: a server that serves every connection in one session (PGlite) holds
+      // the other connections back until it ends, where the session's advisory lock would not exclude them.
+      await client.query("BEGIN");
+      try {
+        const exists = (await client.query<{ t: string | null }>("SELECT to_regclass('summit_schema')::text AS t")).rows[0]?.t;
+        if (!exists) await client.query("CREATE TABLE summit_schema (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
+        const done = new Set((await client.query<{ version: number }>("SELECT version FROM summit_schema")).rows.map((r) => r.version));
+        const applied: number[] = [];
+        for (const m of MIGRATIONS) {
+          if (done.has(m.version)) continue;
           await client.query(m.sql);
           await client.query("INSERT INTO summit_schema (version) VALUES ($1)", [m.version]);
-          await client.query("COMMIT");
-        } catch (error) {
-          await client.query("ROLLBACK");
-          throw error;
+          applied.push(m.version);
         }
-        applied.push(m.version);
+        await client.query("COMMIT");
+        return applied;
+      } catch (error) {
+        await client.query("ROLLBACK");
+        throw error;
       }
-      return applied;
     } finally {
       await client.query("SELECT pg_advisory_unlock($1)", [WRITE_LOCK_KEY]);
     }

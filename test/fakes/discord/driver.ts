@@ -61,10 +61,12 @@ export class FakeDriver {
   user(opts: UserOptions = {}): APIUser {
     const { user, changed } = this.state.upsertUser(opts);
     if (changed) {
-      const guild_id = this.state.guildId;
-      const event = changed.created ? GatewayDispatchEvents.GuildRoleCreate : GatewayDispatchEvents.GuildRoleUpdate;
-      this.gateway.dispatchIf(GUILDS, event, { guild_id, role: changed.role });
-      this.gateway.dispatchIf(GUILD_MEMBERS, GatewayDispatchEvents.GuildMemberUpdate, { guild_id, ...changed.member });
+      // Members are members of every guild of the fake: each guild's shard hears of the change.
+      for (const guild_id of this.state.guildIds()) {
+        const event = changed.created ? GatewayDispatchEvents.GuildRoleCreate : GatewayDispatchEvents.GuildRoleUpdate;
+        this.gateway.dispatchIf(GUILDS, event, { guild_id, role: changed.role });
+        this.gateway.dispatchIf(GUILD_MEMBERS, GatewayDispatchEvents.GuildMemberUpdate, { guild_id, ...changed.member });
+      }
     }
     return user;
   }
@@ -76,7 +78,7 @@ export class FakeDriver {
     this.assertVisible(opts, ApplicationCommandType.ChatInput);
     const { state, payload } = this.baseInteraction(InteractionType.ApplicationCommand, opts);
     state.commandName = opts.name;
-    const guildId = this.state.commandGuildId(opts.name);
+    const guildId = this.state.commandGuildId(opts.name, ApplicationCommandType.ChatInput, String(payload.guild_id));
     const resolved = this.resolvedFor(opts.options);
     payload.data = {
       id: this.state.commandId(opts.name),
@@ -101,7 +103,7 @@ export class FakeDriver {
       });
     state.commandName = opts.name;
     const type = ApplicationCommandType.Message;
-    const guildId = this.state.commandGuildId(opts.name, type);
+    const guildId = this.state.commandGuildId(opts.name, type, String(payload.guild_id));
     payload.data = {
       id: this.state.commandId(opts.name, type),
       name: opts.name,
@@ -121,7 +123,7 @@ export class FakeDriver {
     }
     const { state, payload } = this.baseInteraction(InteractionType.ApplicationCommandAutocomplete, opts);
     state.commandName = opts.name;
-    const guildId = this.state.commandGuildId(opts.name);
+    const guildId = this.state.commandGuildId(opts.name, ApplicationCommandType.ChatInput, String(payload.guild_id));
     payload.data = {
       id: this.state.commandId(opts.name),
       name: opts.name,
@@ -161,17 +163,18 @@ export class FakeDriver {
 
   /** Throws when Discord would hide the command from this member (see FakeState.assertCommandVisible). */
   private assertVisible(opts: InteractionUserOptions & { name: string }, type: ApplicationCommandType): void {
-    this.gateway.requireSession("an interaction");
+    this.gateway.requireSession("an interaction", this.state.guildOfChannel(opts.channelId ?? this.state.channelId));
     const user = this.state.user({ userId: opts.userId, username: opts.username });
     this.state.assertCommandVisible(opts.name, type, user.id);
   }
 
   private baseInteraction(type: InteractionType, opts: InteractionUserOptions): { state: InteractionState; payload: Json } {
-    this.gateway.requireSession("an interaction");
     const world = this.state;
+    this.gateway.requireSession("an interaction", world.guildOfChannel(opts.channelId ?? world.channelId));
     const user = world.user({ userId: opts.userId, username: opts.username });
     const channel = world.channelOrThrow(opts.channelId ?? world.channelId);
     if (isDM(channel)) throw new Error("fake Discord: interactions in DMs are not modelled");
+    const guildId = world.guildOfChannel(channel.id) ?? world.guildId;
     const id = snowflake();
     const token = `fake-interaction.${randomBytes(24).toString("base64url")}`;
     const member: APIInteractionGuildMember = {
@@ -197,8 +200,8 @@ export class FakeDriver {
       type,
       token,
       version: 1,
-      guild: { id: world.guildId, locale: "en-US", features: [] },
-      guild_id: world.guildId,
+      guild: { id: guildId, locale: "en-US", features: [] },
+      guild_id: guildId,
       // Channel as it appears inside interactions (with the invoker's permissions).
       channel: { ...channel, permissions: world.permissionsOf(user.id) } as APIChannel & Json,
       channel_id: channel.id,
@@ -208,7 +211,7 @@ export class FakeDriver {
       guild_locale: "en-US",
       entitlements: [],
       entitlement_sku_ids: [],
-      authorizing_integration_owners: { "0": world.guildId },
+      authorizing_integration_owners: { "0": guildId },
       context: 0,
       attachment_size_limit: 10 * 1024 * 1024,
     };
@@ -264,10 +267,10 @@ export class FakeDriver {
   // Messages
 
   messageCreate(opts: MessageCreateOptions): MessageCreateResult {
-    const session = this.gateway.requireSession("a message");
     const world = this.state;
-    const author = world.user({ userId: opts.userId, username: opts.username });
     const channelId = opts.channelId ?? world.channelId;
+    const session = this.gateway.requireSession("a message", world.guildOfChannel(channelId));
+    const author = world.user({ userId: opts.userId, username: opts.username });
     const channel = world.channelOrThrow(channelId);
     if (isDM(channel)) throw new Error("fake Discord: use directMessage() for DMs");
     if (channel.type === ChannelType.GuildForum) throw new Error("fake Discord: use forumPost() to post in a forum");
@@ -277,7 +280,7 @@ export class FakeDriver {
     const message = world.newMessage(channelId, author, { content: prefix + opts.content }, replyTo ? MessageType.Reply : MessageType.Default);
     if (opts.mentionBotRole) message.mention_roles = [world.botRole.id];
     if (replyTo) {
-      message.message_reference = { type: 0, message_id: replyTo.id, channel_id: replyTo.channel_id, guild_id: world.guildId };
+      message.message_reference = { type: 0, message_id: replyTo.id, channel_id: replyTo.channel_id, guild_id: replyTo.guild_id ?? world.guildId };
       message.referenced_message = world.restMessage(replyTo);
     }
     return this.deliverGuildMessage(session, message, replyTo?.author.id === world.botUser.id);
@@ -313,8 +316,8 @@ export class FakeDriver {
   }
 
   forumPost(opts: ForumPostOptions): ForumPostResult {
-    const session = this.gateway.requireSession("a forum post");
     const world = this.state;
+    const session = this.gateway.requireSession("a forum post", world.guildOfChannel(world.forumChannelId));
     const author = world.user({ userId: opts.userId, username: opts.username });
     const forum = world.channelOrThrow(world.forumChannelId) as Channel & { last_message_id?: string | null };
     // A forum post is a public thread whose starter message has the thread's id.

@@ -21,14 +21,26 @@ import { AwaitableLog, asRecord, rawToString, type Json } from "./util.js";
 
 export interface Session {
   id: string;
+  /** [shard id, shard count] from IDENTIFY ([0, 1] when the client does not shard). */
+  shard: [number, number];
   intents: number;
   seq: number;
   sent: { s: number; payload: string }[];
   socket: WebSocket | null;
 }
 
+/** Events whose data is the guild itself (its id in `id`, not `guild_id`). */
+const GUILD_EVENTS = new Set<string>([GatewayDispatchEvents.GuildCreate, GatewayDispatchEvents.GuildUpdate, GatewayDispatchEvents.GuildDelete]);
+
+/** The shard a guild's events go to: (guild_id >> 22) % shard count, as Discord routes them; DMs go to shard 0. */
+export function shardOf(guildId: string | null, count: number): number {
+  return guildId === null ? 0 : Number((BigInt(guildId) >> 22n) % BigInt(count));
+}
+
 export interface GatewayOptions {
   token: string;
+  /** The `shards` GET /gateway/bot recommends. */
+  recommendedShards: number;
   heartbeatIntervalMs: number;
   echoBotMessages: boolean;
 }
@@ -37,6 +49,8 @@ export class FakeGateway {
   readonly frames = new AwaitableLog<GatewayFrame>("gateway frame");
   /** The session of the client that identified (or resumed) last. */
   session: Session | null = null;
+  /** The latest session of each shard id, while clients shard (IDENTIFY with `shard`). */
+  private readonly shardSessions = new Map<number, Session>();
   gatewayUrl = "";
   private resumeUrl = "";
   private readonly wss = new WebSocketServer({ noServer: true });
@@ -79,9 +93,38 @@ export class FakeGateway {
     return this.session !== null && (this.session.intents & intent) === intent;
   }
 
-  requireSession(what: string): Session {
-    if (!this.session) throw new Error(`fake Discord: cannot send ${what}: no client has identified on the gateway`);
-    return this.session;
+  shards(): { shard: [number, number]; connected: boolean }[] {
+    return [...this.shardSessions.values()].map((s) => ({ shard: s.shard, connected: s.socket !== null }));
+  }
+
+  get recommendedShards(): number {
+    return this.options.recommendedShards;
+  }
+
+  /**
+   * The session that receives a guild's events (`guildId` null: a DM's): with sharded clients, that of shard
+   * (guild_id >> 22) % count; otherwise the last session.
+   */
+  sessionFor(guildId: string | null): Session | null {
+    const count = this.session?.shard[1] ?? 1;
+    if (count === 1) return this.session;
+    const owner = this.shardSessions.get(shardOf(guildId, count));
+    return owner && owner.shard[1] === count ? owner : null;
+  }
+
+  requireSession(what: string, guildId: string | null = null): Session {
+    const session = this.sessionFor(guildId);
+    if (!session) {
+      throw new Error(`fake Discord: cannot send ${what}: ${this.session ? `no client has identified as shard ${shardOf(guildId, this.session.shard[1])}` : "no client has identified on the gateway"}`);
+    }
+    return session;
+  }
+
+  /** The session an event goes to, by the guild its data names (guild_id; a GUILD_CREATE/UPDATE/DELETE's id; none: shard 0). */
+  private route(event: string, data: unknown): Session | null {
+    const record = typeof data === "object" && data !== null ? (data as { guild_id?: unknown; id?: unknown }) : {};
+    const named = GUILD_EVENTS.has(event) ? record.id : record.guild_id;
+    return this.sessionFor(typeof named === "string" ? named : null);
   }
 
   /** The intent a message's MESSAGE_* events need: DirectMessages in DMs, GuildMessages elsewhere. */
@@ -91,31 +134,30 @@ export class FakeGateway {
 
   /** Echoes a message the bot created or edited, as Discord does (not ephemeral ones). */
   echo(event: "MESSAGE_CREATE" | "MESSAGE_UPDATE", message: StoredMessage): void {
-    if (!this.options.echoBotMessages || !this.session) return;
-    if ((message.flags ?? 0) & EPHEMERAL) return;
-    if (!this.wants(this.messageIntent(message))) return;
-    this.dispatch(event, this.state.gatewayMessage(message));
+    if (!this.options.echoBotMessages || (message.flags ?? 0) & EPHEMERAL) return;
+    this.dispatchIf(this.messageIntent(message), event, this.state.gatewayMessage(message));
   }
 
   echoDelete(message: StoredMessage): void {
-    if (!this.options.echoBotMessages || !this.session || (message.flags ?? 0) & EPHEMERAL) return;
-    if (!this.wants(this.messageIntent(message))) return;
-    this.dispatch(GatewayDispatchEvents.MessageDelete, {
+    if (!this.options.echoBotMessages || (message.flags ?? 0) & EPHEMERAL) return;
+    this.dispatchIf(this.messageIntent(message), GatewayDispatchEvents.MessageDelete, {
       id: message.id,
       channel_id: message.channel_id,
-      ...(message.guild_id ? { guild_id: this.state.guildId } : {}),
+      ...(message.guild_id ? { guild_id: message.guild_id } : {}),
     });
   }
 
   /** Dispatches when the client identified with `intent` (e.g. GUILDS for THREAD_CREATE); returns whether it did. */
   dispatchIf(intent: number, event: string, data: unknown): boolean {
-    if (!this.session || !this.wants(intent)) return false;
-    this.dispatch(event, data);
+    const session = this.route(event, data);
+    if (!session || (session.intents & intent) !== intent) return false;
+    this.dispatch(event, data, session);
     return true;
   }
 
-  dispatch(event: string, data: unknown, session: Session | null = this.session): number {
-    if (!session) throw new Error(`fake Discord: cannot dispatch ${event}: no client has identified on the gateway`);
+  /** Sends `event` to `session`; by default to the session of the guild its data names (see sessionFor). */
+  dispatch(event: string, data: unknown, session: Session | null = this.route(event, data)): number {
+    if (!session) throw new Error(`fake Discord: cannot dispatch ${event}: no client has identified on the gateway${this.session ? " as the shard of its guild" : ""}`);
     session.seq += 1;
     const s = session.seq;
     const payload = JSON.stringify({ op: GatewayOpcodes.Dispatch, t: event, s, d: data });
@@ -214,9 +256,15 @@ export class FakeGateway {
             ws.close(4013, "Invalid intent(s)");
             return;
           }
-          session = { id: randomBytes(16).toString("hex"), intents: d.intents, seq: 0, sent: [], socket: ws };
+          const shard = d.shard === undefined ? [0, 1] : d.shard;
+          if (!Array.isArray(shard) || shard.length !== 2 || !shard.every(Number.isInteger) || shard[1] < 1 || shard[0] < 0 || shard[0] >= shard[1]) {
+            ws.close(4010, "Invalid shard");
+            return;
+          }
+          session = { id: randomBytes(16).toString("hex"), shard: [shard[0] as number, shard[1] as number], intents: d.intents, seq: 0, sent: [], socket: ws };
           this.sessions.set(session.id, session);
           this.session = session;
+          this.shardSessions.set(session.shard[0], session);
           this.sendReady(session);
           return;
         }
@@ -234,6 +282,7 @@ export class FakeGateway {
           session = resumed;
           resumed.socket = ws;
           this.session = resumed;
+          this.shardSessions.set(resumed.shard[0], resumed);
           for (const item of resumed.sent) if (item.s > d.seq) this.sendRaw(ws, item.payload, item.s);
           this.dispatch(GatewayDispatchEvents.Resumed, null, resumed);
           return;
@@ -248,9 +297,10 @@ export class FakeGateway {
             return;
           }
           const members = this.state.members;
+          const guildId = typeof d.guild_id === "string" ? d.guild_id : this.state.guildId;
           const ids = Array.isArray(d.user_ids) ? d.user_ids.map(String) : typeof d.user_ids === "string" ? [d.user_ids] : null;
           this.dispatch(GatewayDispatchEvents.GuildMembersChunk, {
-            guild_id: this.state.guildId,
+            guild_id: guildId,
             members: [...members.values()].filter((m) => !ids || ids.includes(m.user.id)),
             chunk_index: 0,
             chunk_count: 1,
@@ -267,13 +317,15 @@ export class FakeGateway {
 
   private sendReady(session: Session): void {
     const { state } = this;
+    // A shard is told of, and then sent, only the guilds it owns.
+    const guilds = state.guildIds().filter((id) => shardOf(id, session.shard[1]) === session.shard[0]);
     const ready: GatewayReadyDispatchData & Json = {
       v: 10,
       user: state.botUser,
-      guilds: [{ id: state.guildId, unavailable: true }],
+      guilds: guilds.map((id) => ({ id, unavailable: true })),
       session_id: session.id,
       resume_gateway_url: this.resumeUrl,
-      shard: [0, 1],
+      shard: session.shard,
       application: { id: state.applicationId, flags: 0 as ApplicationFlags, flags_new: "0" },
       user_settings: {},
       private_channels: [],
@@ -285,7 +337,7 @@ export class FakeGateway {
     };
     this.dispatch(GatewayDispatchEvents.Ready, ready, session);
     if ((session.intents & GUILDS) === GUILDS) {
-      this.dispatch(GatewayDispatchEvents.GuildCreate, state.guildCreatePayload(), session);
+      for (const id of guilds) this.dispatch(GatewayDispatchEvents.GuildCreate, state.guildCreatePayload(id), session);
     }
     this.readyState.resolve();
   }

@@ -57,7 +57,7 @@ export class ChannelHandlers {
         type: 0,
         message_id: referenced.id,
         channel_id: referenced.channel_id,
-        ...(isDM(channel) ? {} : { guild_id: world.guildId }),
+        ...(isDM(channel) ? {} : { guild_id: world.guildOfChannel(channel.id) ?? world.guildId }),
       };
       message.referenced_message = world.restMessage(referenced);
       const allowed = asRecord(body.allowed_mentions);
@@ -148,7 +148,7 @@ export class ChannelHandlers {
     const thread = {
       id: t.id,
       type: t.type,
-      guild_id: this.state.guildId,
+      guild_id: this.state.guildOfChannel(t.parentId) ?? this.state.guildId,
       parent_id: t.parentId,
       owner_id: t.ownerId,
       name: t.name,

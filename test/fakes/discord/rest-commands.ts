@@ -12,7 +12,7 @@ type Commands = Map<string, APIApplicationCommand>;
 export function withCommands(state: FakeState, appId: string, guildId: string | null, fn: (m: Commands) => Reply): Reply {
   if (appId !== state.applicationId) return { status: 403, body: errorBody(50001, "Missing Access") };
   if (guildId === null) return fn(state.globalCommands);
-  if (guildId !== state.guildId) return notFound(10004, "Unknown Guild");
+  if (!state.hasGuild(guildId)) return notFound(10004, "Unknown Guild");
   let map = state.guildCommands.get(guildId);
   if (!map) state.guildCommands.set(guildId, (map = new Map()));
   return fn(map);

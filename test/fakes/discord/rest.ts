@@ -250,7 +250,7 @@ export class FakeRest {
     });
     const S = SNOWFLAKE;
     const { state, channels, interactions } = this;
-    const guild = (id: string | undefined, fn: () => Reply): Reply => (id === state.guildId ? fn() : notFound(10004, "Unknown Guild"));
+    const guild = (id: string | undefined, fn: () => Reply): Reply => (state.hasGuild(id) ? fn() : notFound(10004, "Unknown Guild"));
 
     return [
       // --- login
@@ -258,7 +258,7 @@ export class FakeRest {
         status: 200,
         body: {
           url: this.gateway.gatewayUrl,
-          shards: 1,
+          shards: this.gateway.recommendedShards,
           session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
         },
       })),

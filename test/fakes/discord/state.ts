@@ -145,6 +145,8 @@ export class FakeState {
   readonly commandIdsByName = new Map<string, string>();
   readonly globalCommands = new Map<string, APIApplicationCommand>();
   readonly guildCommands = new Map<string, Map<string, APIApplicationCommand>>();
+  /** Guilds beyond the first (addGuild), by id: their name and @everyone role; members and the bot's role are shared. */
+  readonly extraGuilds = new Map<string, { name: string; everyoneRole: APIRole }>();
   /** Base URL of the REST API (set once listening), for attachment URLs. */
   restApi = "";
 
@@ -206,11 +208,37 @@ export class FakeState {
     } as Forum);
   }
 
-  private textChannel(id: string, name: string, position: number): GuildTextLike {
+  /** Another guild the bot is in, with one text channel (every member of the first guild is a member). */
+  addGuild(opts: { guildId?: string; name?: string; channelName?: string } = {}): { guildId: string; channelId: string } {
+    const guildId = opts.guildId ?? snowflake();
+    if (guildId === this.guildId || this.extraGuilds.has(guildId)) throw new Error(`fake Discord: guild ${guildId} exists already`);
+    this.extraGuilds.set(guildId, { name: opts.name ?? `Fake Guild ${this.extraGuilds.size + 2}`, everyoneRole: this.role(guildId, "@everyone", EVERYONE_PERMISSIONS, 0) });
+    const channelId = snowflake();
+    this.channels.set(channelId, this.textChannel(channelId, opts.channelName ?? "general", 0, guildId));
+    return { guildId, channelId };
+  }
+
+  /** Every guild the bot is in, the first one first. */
+  guildIds(): string[] {
+    return [this.guildId, ...this.extraGuilds.keys()];
+  }
+
+  hasGuild(id: string | undefined): boolean {
+    return id === this.guildId || (id !== undefined && this.extraGuilds.has(id));
+  }
+
+  /** The guild a channel (or thread) is in; null for a DM. */
+  guildOfChannel(channelId: string): string | null {
+    const channel = this.channels.get(channelId);
+    if (!channel || isDM(channel)) return null;
+    return (channel as { guild_id?: string }).guild_id ?? this.guildId;
+  }
+
+  private textChannel(id: string, name: string, position: number, guildId = this.guildId): GuildTextLike {
     return {
       id,
       type: ChannelType.GuildText,
-      guild_id: this.guildId,
+      guild_id: guildId,
       name,
       position,
       permission_overwrites: [],
@@ -361,13 +389,14 @@ export class FakeState {
     return dm;
   }
 
-  guildCreatePayload(): GatewayGuildCreateDispatchData {
-    const all = [...this.channels.values()];
+  guildCreatePayload(guildId = this.guildId): GatewayGuildCreateDispatchData {
+    const all = [...this.channels.values()].filter((c) => !isDM(c) && this.guildOfChannel(c.id) === guildId);
     const channels = all.filter(isGuildChannel);
     const threads = all.filter(isThread);
+    const extra = this.extraGuilds.get(guildId);
     return {
-      id: this.guildId,
-      name: this.guildName,
+      id: guildId,
+      name: extra?.name ?? this.guildName,
       icon: null,
       splash: null,
       discovery_splash: null,
@@ -380,7 +409,7 @@ export class FakeState {
       verification_level: 0,
       default_message_notifications: 0,
       explicit_content_filter: 0,
-      roles: this.roles(),
+      roles: extra ? [extra.everyoneRole, this.botRole, ...this.extraRoles.values()] : this.roles(),
       emojis: [],
       stickers: [],
       features: [],
@@ -427,7 +456,7 @@ export class FakeState {
     const message: StoredMessage = {
       id,
       channel_id: channelId,
-      ...(isDM(channel) ? {} : { guild_id: this.guildId }),
+      ...(isDM(channel) ? {} : { guild_id: this.guildOfChannel(channelId) ?? this.guildId }),
       author,
       content: "",
       timestamp: iso(snowflakeTimestamp(id)),
@@ -511,7 +540,7 @@ export class FakeState {
     if (isDM(channel)) return { ...this.restMessage(message), channel_type: channel.type };
     return {
       ...message,
-      guild_id: this.guildId,
+      guild_id: message.guild_id ?? this.guildId,
       member: this.members.has(message.author.id) ? this.partialMember(message.author.id) : undefined,
       channel_type: channel?.type,
     };
@@ -529,8 +558,8 @@ export class FakeState {
   // Application commands
 
   /** The registered command of this type and name (guild command first), if any. */
-  registeredCommand(name: string, type: ApplicationCommandType): APIApplicationCommand | undefined {
-    return this.guildCommands.get(this.guildId)?.get(commandKey(type, name)) ?? this.globalCommands.get(commandKey(type, name));
+  registeredCommand(name: string, type: ApplicationCommandType, guildId = this.guildId): APIApplicationCommand | undefined {
+    return this.guildCommands.get(guildId)?.get(commandKey(type, name)) ?? this.globalCommands.get(commandKey(type, name));
   }
 
   commandId(name: string, type: ApplicationCommandType = ApplicationCommandType.ChatInput): string {
@@ -541,8 +570,8 @@ export class FakeState {
     return id;
   }
 
-  commandGuildId(name: string, type: ApplicationCommandType = ApplicationCommandType.ChatInput): string | undefined {
-    return this.guildCommands.get(this.guildId)?.has(commandKey(type, name)) ? this.guildId : undefined;
+  commandGuildId(name: string, type: ApplicationCommandType = ApplicationCommandType.ChatInput, guildId = this.guildId): string | undefined {
+    return this.guildCommands.get(guildId)?.has(commandKey(type, name)) ? guildId : undefined;
   }
 
   /**

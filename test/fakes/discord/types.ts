@@ -214,6 +214,8 @@ export interface FakeDiscordOptions {
    * `specViolations` and answered 400 `Invalid Form Body` (code 50035). Default true.
    */
   validateAgainstSpec?: boolean;
+  /** The shard count GET /gateway/bot recommends (default 1), what a client with `shards: "auto"` runs. */
+  recommendedShards?: number;
 }
 
 export interface FakeDiscordEvents {
@@ -293,8 +295,20 @@ export interface FakeDiscord {
    * (ephemeral messages are left out; find those in `messages`).
    */
   channelMessages(channelId: string): APIMessage[];
-  /** Any dispatch event; returns its sequence number. */
+  /**
+   * Any dispatch event; returns its sequence number. With sharded clients it goes to the shard of the guild its
+   * data's guild_id names ((guild_id >> 22) % count), to shard 0 when it names none.
+   */
   dispatch(event: string, data: unknown): number;
+  /**
+   * Another guild the bot is in, with one text channel ("general"); members are shared with the first guild.
+   * Call before the client connects (its READY and GUILD_CREATE list it).
+   */
+  addGuild(opts?: { guildId?: string; name?: string }): { guildId: string; channelId: string };
+  /** Which shard of `count` receives the events of `guildId` (null: DMs, shard 0). */
+  shardOf(guildId: string | null, count: number): number;
+  /** The gateway sessions by shard (the latest per shard id), and whether each is connected now. */
+  shardSessions(): { shard: [number, number]; connected: boolean }[];
   /** Finds or creates a fake (non-bot) user; it becomes a guild member. See `UserOptions.permissions`. */
   user(opts?: UserOptions): APIUser;
   /** Answers the next matching request(s) with `response` instead of handling it (no side effects). */
