@@ -192,7 +192,8 @@ describe("watchCurrent", () => {
     c.close();
     await closePhasePassed();
     expect(count("FSEventWrap")).toBe(watches);
-    expect(count("Timeout")).toBe(timers);
+    // At most as many as before: a timer of an earlier test (a log wait, say) may have ended meanwhile (CI saw 0 for 1).
+    expect(count("Timeout")).toBeLessThanOrEqual(timers);
     expect(w.usingFsWatch).toBe(false);
 
     const late = recorder();
