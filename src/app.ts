@@ -51,6 +51,12 @@ export interface App {
   readonly config: Config;
   /** Loads the corpus and the embedder and brings the index up to date; later calls reuse the result. */
   ready(): Promise<IngestSummary>;
+  /**
+   * Runs one question through what every question runs (the embedder, both searches, composition; not a
+   * language model), so the first member's question does not pay for the first call of each. For processes
+   * that answer many questions (bot, console); a failure is logged, not thrown.
+   */
+  warmUp(): Promise<void>;
   /** Answers a question. Throws AppError for questions it refuses (empty, too long, ...). */
   ask(question: string, options?: AskOptions): Promise<Answer>;
   /** The best-matching passages for `query`, best first, without composing an answer. */
@@ -83,6 +89,9 @@ interface State {
   embedder: EmbeddingProvider;
   summary: IngestSummary;
 }
+
+/** What warmUp asks: questions of the usual shapes (who said what, where and when, yes or no), none about a real article. */
+const WARM_UP_QUESTIONS = ["What did the leaders say about trade at the summit?", "Which cities did the delegation visit after the meeting, and when?", "Did the ministers agree on a plan?"];
 
 /** Wires corpus, embedder, index and answerer from `config`. Nothing is loaded until first use. */
 export function createApp(config: Config, overrides: AppOverrides = {}): App {
@@ -279,6 +288,16 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       }
       return s.summary;
     },
+    async warmUp() {
+      const t0 = performance.now();
+      try {
+        const s = await ensure();
+        for (const question of WARM_UP_QUESTIONS) await answerWith(s, question, {}, { model: false });
+        log.debug("app.warmed_up", { ms: Math.round(performance.now() - t0) });
+      } catch (error) {
+        log.warn("app.warm_up_failed", { error });
+      }
+    },
     async ingest(options = {}) {
       // With an index loaded, the new one is built beside it: questions keep the old one meanwhile,
       // and a build that fails (an unreadable corpus folder, the write lock held elsewhere) leaves it in place.
@@ -375,7 +394,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     },
   };
 
-  async function answerWith(s: State, question: string, options: AskOptions): Promise<Answer> {
+  async function answerWith(s: State, question: string, options: AskOptions, use: { model: boolean } = { model: true }): Promise<Answer> {
     const t0 = performance.now();
     const analysis: QuestionAnalysis = analyseQuestion(question, s.view.lexicon);
     const sources = scope(s, options.event);
@@ -389,7 +408,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     let composed = composeAnswer(analysis, lists, s.view, config.answer);
     const composeMs = performance.now() - tCompose;
     let generation: GenerationTrace | undefined;
-    if (llm) {
+    if (llm && use.model) {
       const generated = await answerWithLlm(question, passages, s.view, composed, llm, options.onPartial);
       composed = generated.composed;
       generation = generated.trace;

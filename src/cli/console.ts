@@ -33,6 +33,7 @@ export async function consoleCommand(io: CliIo, app: App, reportError: (e: unkno
   say("Summit bot dev console. Loading the articles and the index…");
   try {
     const summary = await app.ready();
+    await app.warmUp();
     say(`Ready: ${summary.articles} articles, ${summary.chunks} passages (embedder ${summary.embedder}). Type /help for commands.`);
   } catch (error) {
     say(reportError(error));

@@ -91,7 +91,7 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants
  * one leading anywhere else (`passwd.txt -> /etc/passwd`) would index and
  * quote a file nobody put in the corpus, so it is skipped.
  */
-export async function loadCorpus(dir: string, files: CorpusFiles, log: Logger): Promise<Corpus> {
+export async function loadCorpus(dir: string, files: CorpusFiles, log: Logger, options: { readConcurrently?: number } = {}): Promise<Corpus> {
   let names: string[];
   let realDir: string;
   try {
@@ -105,8 +105,13 @@ export async function loadCorpus(dir: string, files: CorpusFiles, log: Logger): 
       { cause: error },
     );
   }
-  const metadata = await readMetadata(files.metadata, log);
-  const aliases = files.aliases ? await readAliases(files.aliases, log) : NO_ALIASES;
+  // Files are opened and read READ_CONCURRENTLY at a time (with the metadata), then taken in name order (so
+  // skips, duplicates and log lines come out as from one reader).
+  const [metadata, aliases, reads] = await Promise.all([
+    readMetadata(files.metadata, log),
+    files.aliases ? readAliases(files.aliases, log) : NO_ALIASES,
+    mapConcurrently(names, options.readConcurrently ?? READ_CONCURRENTLY, (name) => readArticleFile(dir, realDir, name)),
+  ]);
   const articles: Article[] = [];
   const skipped: SkippedFile[] = [];
   const seen = new Map<string, string>();
@@ -115,40 +120,16 @@ export async function loadCorpus(dir: string, files: CorpusFiles, log: Logger): 
     log.warn("corpus.skip", { source, reason, ...fields });
   };
 
-  for (const name of names) {
-    if (name.startsWith(".") || !ARTICLE_EXTENSIONS.has(path.extname(name).toLowerCase())) continue;
-    // A folder's README describes the folder; it is not one of its articles.
-    if (/^readme\./i.test(name)) {
-      skip(name, "a README describes the folder; it is not read as an article");
+  for (const [i, name] of names.entries()) {
+    const read = reads[i];
+    // Its bytes are not needed once it is decoded.
+    reads[i] = null;
+    if (!read) continue;
+    if ("reason" in read) {
+      skip(name, read.reason, read.fields);
       continue;
     }
-    let bytes: Buffer;
-    let info: Stats;
-    try {
-      const real = await realpath(path.join(dir, name));
-      if (!inside(realDir, real)) {
-        skip(name, "it is a symbolic link to a file outside the corpus folder; only files inside the folder are read", { target: real });
-        continue;
-      }
-      const handle = await open(real, OPEN_FLAGS);
-      try {
-        info = await handle.stat();
-        if (!info.isFile()) {
-          skip(name, "it is not a regular file (a folder, pipe or device)");
-          continue;
-        }
-        if (info.size > MAX_ARTICLE_BYTES) {
-          skip(name, `the file is ${info.size} bytes; articles are limited to ${MAX_ARTICLE_BYTES}`);
-          continue;
-        }
-        bytes = await handle.readFile();
-      } finally {
-        await handle.close();
-      }
-    } catch (error) {
-      skip(name, `unreadable: ${errorDetail(error)}`);
-      continue;
-    }
+    const { bytes, info } = read;
     const decoded = decodeArticle(bytes);
     if ("reason" in decoded) {
       skip(name, decoded.reason);
@@ -187,4 +168,51 @@ export async function loadCorpus(dir: string, files: CorpusFiles, log: Logger): 
     );
   }
   return { articles, events: metadata.events, skipped, aliases };
+}
+
+/**
+ * Files read at once. Measured with `npm run bench:read-corpus` on a synthetic corpus of 7,967 articles
+ * (~100,000 chunks), files in the page cache, medians of 3: one at a time 2.26 s, 4 at a time 1.49 s, 16 at a
+ * time 1.48 s, 64 at a time 1.55 s (an earlier run: 2.71 s one at a time, 1.70 s 16 at a time). What is left is
+ * decoding, hashing and reading each article's metadata, on one thread.
+ */
+const READ_CONCURRENTLY = 16;
+
+type FileRead = { readonly bytes: Buffer; readonly info: Stats } | { readonly reason: string; readonly fields?: Record<string, unknown> };
+
+/** One article file's bytes, or why it is skipped; null for a file that is not an article at all. */
+async function readArticleFile(dir: string, realDir: string, name: string): Promise<FileRead | null> {
+  if (name.startsWith(".") || !ARTICLE_EXTENSIONS.has(path.extname(name).toLowerCase())) return null;
+  // A folder's README describes the folder; it is not one of its articles.
+  if (/^readme\./i.test(name)) return { reason: "a README describes the folder; it is not read as an article" };
+  try {
+    const real = await realpath(path.join(dir, name));
+    if (!inside(realDir, real)) return { reason: "it is a symbolic link to a file outside the corpus folder; only files inside the folder are read", fields: { target: real } };
+    const handle = await open(real, OPEN_FLAGS);
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) return { reason: "it is not a regular file (a folder, pipe or device)" };
+      if (info.size > MAX_ARTICLE_BYTES) return { reason: `the file is ${info.size} bytes; articles are limited to ${MAX_ARTICLE_BYTES}` };
+      return { bytes: await handle.readFile(), info };
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    return { reason: `unreadable: ${errorDetail(error)}` };
+  }
+}
+
+/** `fn` over `items`, at most `limit` running at once; results in the items' order. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`at least one read at a time, not ${limit}`);
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }

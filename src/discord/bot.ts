@@ -204,8 +204,8 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
         ctx.answers.load().catch((error: unknown) => log.warn("answers.load_failed", { where: ctx.answers.where, error })),
       ]);
       indexLoadedAt = new Date();
-      // The database connection of the shared state, before the first member's check needs it.
-      await shared.warm();
+      // The first member's question should not pay for first calls: the answer path's, and the shared state's connection.
+      await Promise.all([app.warmUp(), shared.warm()]);
       if (discord.autoAnswerChannels.length && !discord.answerMessages) {
         log.warn("discord.auto_answer_off", { message: "DISCORD_AUTO_ANSWER_CHANNELS is set but DISCORD_ANSWER_MESSAGES=false: those channels are not answered." });
       }

@@ -290,6 +290,15 @@ async function update(p: Plan, opts: SyncOptions, t0: number, lease: WriteLease)
   };
 }
 
+/**
+ * The order to embed `chunks` in: shortest text first (ties in chunk order). Both embedders pad a
+ * batch to its longest text, so batches of similar lengths compute less; measured with
+ * `npm run bench:embed` (the same vectors either way).
+ */
+export function embeddingOrder(chunks: readonly Pick<Chunk, "text">[]): number[] {
+  return chunks.map((_, i) => i).sort((a, b) => (chunks[a] as Chunk).text.length - (chunks[b] as Chunk).text.length || a - b);
+}
+
 /** New and changed articles, split into chunks (ids from `firstLabel` on) and embedded, with progress and stops between slices. */
 export async function readAndEmbed(
   sources: readonly string[],
@@ -317,11 +326,6 @@ export async function readAndEmbed(
     articleEnds.push(fresh.length);
     progress("reading", articleEnds.length, 0, fresh.length);
   }
-  let articlesEmbedded = 0;
-  const articlesDone = (embedded: number) => {
-    while (articlesEmbedded < articleEnds.length && (articleEnds[articlesEmbedded] as number) <= embedded) articlesEmbedded++;
-    return articlesEmbedded;
-  };
   const chunkMs = performance.now() - tChunk;
 
   throwIfStopped(signal);
@@ -329,17 +333,32 @@ export async function readAndEmbed(
   // Embedded a slice at a time so Ctrl-C is heard between slices; a slice is one batch at the
   // default EMBED_BATCH_SIZE. Measured on the seeds (42 chunks, USE-lite): a stop took 3.1 s with
   // one call for all, 2.3–2.5 s in slices (the first batch also warms the model up).
-  const vectors: number[][] = [];
-  progress("embedding", articlesDone(0), 0, fresh.length);
-  for (const slice of batches(fresh, EMBED_SLICE)) {
-    vectors.push(...(await embedder.embedDocuments(slice.map((c) => c.text))));
-    progress("embedding", articlesDone(vectors.length), Math.min(vectors.length, fresh.length), fresh.length);
+  // Shortest first, so each batch holds texts of about one length: a batch is padded to its
+  // longest text (see embeddingOrder). The vectors go back to the chunks' order.
+  const order = embeddingOrder(fresh);
+  // Chunks of each article still to embed: an article is done when none is left.
+  const left = articleEnds.map((end, k) => end - (articleEnds[k - 1] ?? 0));
+  const articleOf = articleEnds.flatMap((_, k) => Array<number>(left[k] ?? 0).fill(k));
+  let articlesDone = 0;
+  let done = 0;
+  const vectors: number[][] = new Array<number[]>(fresh.length);
+  progress("embedding", 0, 0, fresh.length);
+  for (const slice of batches(order, EMBED_SLICE)) {
+    const got = await embedder.embedDocuments(slice.map((i) => (fresh[i] as Chunk).text));
+    if (got.length !== slice.length) throw new Error(`embedder returned ${got.length} vectors for ${slice.length} chunks`);
+    slice.forEach((i, k) => {
+      vectors[i] = got[k] as number[];
+      const article = articleOf[i] as number;
+      left[article] = (left[article] as number) - 1;
+      if (left[article] === 0) articlesDone++;
+    });
+    done += slice.length;
+    progress("embedding", articlesDone, done, fresh.length);
     // TF.js on the CPU computes synchronously, so its promises resolve without the event loop
     // turning, and a signal is delivered only when it turns.
     await new Promise(setImmediate);
     throwIfStopped(signal);
   }
-  if (vectors.length !== fresh.length) throw new Error(`embedder returned ${vectors.length} vectors for ${fresh.length} chunks`);
   for (const v of vectors) {
     if (v.length !== embedder.dimensions || !v.every(Number.isFinite)) {
       throw new Error(`embedder ${embedder.id} returned an invalid vector (length ${v.length}, expected ${embedder.dimensions} finite numbers)`);

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../src/errors.js";
 import { createEmbedder } from "../../src/ingest/embedders/create-embedder.js";
@@ -5,6 +6,7 @@ import { explainLoadFailure, TransformersEmbeddings } from "../../src/ingest/emb
 import { USE_LITE_ID } from "../../src/ingest/embedders/use-lite.js";
 import { createLogger, memoryLogger, silentLogger, type Logger } from "../../src/log.js";
 import { cleanup, tempDir, testConfig, tinyModelEnv } from "../helpers.js";
+import { writeTinyBertModel } from "../fixtures/tiny-bert.js";
 import { blockedRequests } from "../setup-no-network.js";
 
 /*
@@ -143,6 +145,21 @@ describe("createEmbedder", () => {
     expect(String(reason?.reason)).toContain("EMBEDDER=use");
     // It did try the hub (and the test harness refused it).
     expect(blockedRequests.slice(before).some((u) => u.includes("huggingface.co"))).toBe(true);
+  });
+
+  it("remembers a fallback in the data folder until the model's folders change, so the next start does not try the model again", async () => {
+    const config = testConfig({ ...env, DATA_DIR: path.join(root, "data-remember"), TRANSFORMERS_MODEL: "test/arrives-later", EMBEDDER_FALLBACK: "true" });
+    const events = (log: ReturnType<typeof memoryLogger>) => log.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const first = memoryLogger("debug");
+    expect((await createEmbedder(config, first)).id).toBe(USE_LITE_ID);
+    expect(events(first).find((e) => e.event === "embedder.fallback_reason")?.reason).toMatch(/not in .*downloads are off/);
+    const second = memoryLogger("debug");
+    expect((await createEmbedder(config, second)).id).toBe(USE_LITE_ID);
+    expect(events(second).find((e) => e.event === "embedder.fallback")).toMatchObject({ level: "warn", since: expect.stringMatching(/^\d{4}-/) });
+    expect(String(events(second).find((e) => e.event === "embedder.fallback_reason")?.reason)).toContain("folders have not changed");
+    // The model arrives in the local model folder: the next start loads it.
+    await writeTinyBertModel(String(env.TRANSFORMERS_LOCAL_MODEL_DIR), { modelId: "test/arrives-later" });
+    expect((await createEmbedder(config, memoryLogger("debug"))).id).toMatch(/^transformers:test\/arrives-later:/);
   });
 
   it("stops with the reason when fallback is off", async () => {

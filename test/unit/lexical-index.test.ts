@@ -67,8 +67,10 @@ describe("LexicalIndex", () => {
     fc.assert(
       fc.property(fc.constantFrom(...questions), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 4 }), (q, k, mod) => {
         const filter = (id: number) => ((id - 7) / 3) % mod === 0;
+        // A query's results are read before the next query (they share the index's score buffers).
+        const unfilteredQuery = index.query(q);
+        const unfiltered = new Map(chunks.map((c) => [c.id, unfilteredQuery.scoreOf(c.id)]));
         const query = index.query(q, filter);
-        const unfiltered = index.query(q);
         const all = chunks
           .filter((c) => filter(c.id))
           .map((c) => ({ id: c.id, score: query.scoreOf(c.id) }))
@@ -77,10 +79,20 @@ describe("LexicalIndex", () => {
         expect(query.matched).toBe(all.length);
         expect(query.top(k)).toEqual(all.slice(0, k));
         // Filtering removes chunks; it does not change the others' scores.
-        for (const c of chunks) expect(query.scoreOf(c.id)).toBe(filter(c.id) ? unfiltered.scoreOf(c.id) : 0);
+        for (const c of chunks) expect(query.scoreOf(c.id)).toBe(filter(c.id) ? unfiltered.get(c.id) : 0);
       }),
       { numRuns: 200 },
     );
+  });
+
+  it("reuses its score buffers: a query scores as on a fresh index after others, and an earlier query's results cannot be read", () => {
+    const index = LexicalIndex.build(chunks);
+    const [first = "", second = ""] = questions;
+    const fresh = LexicalIndex.build(chunks).query(first).top(20);
+    const earlier = index.query(second);
+    expect(index.query(first).top(20)).toEqual(fresh);
+    expect(() => earlier.top(5)).toThrow(/after the next query/);
+    expect(() => earlier.scoreOf(1)).toThrow(/after the next query/);
   });
 
   it("ranks equal scores in chunk order, whether it sorts or keeps a heap", () => {

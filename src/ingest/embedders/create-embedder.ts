@@ -1,6 +1,10 @@
-import type { Config } from "../../config.js";
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import type { Config, TransformersConfig } from "../../config.js";
 import { errorDetail, isAppError } from "../../errors.js";
 import type { Logger } from "../../log.js";
+import { ensureDir } from "../../util/fs.js";
+import { writeFileAtomically } from "../../util/private-files.js";
 import type { EmbeddingProvider } from "./provider.js";
 import { TransformersEmbeddings } from "./transformers.js";
 import { UseLiteEmbeddings } from "./use-lite.js";
@@ -10,10 +14,22 @@ import { UseLiteEmbeddings } from "./use-lite.js";
  * and fallback is on, says so in one short warning (and why at debug level)
  * and uses the offline embedder instead; the index manifest records which one
  * built it, so the two never mix.
+ *
+ * The fallback is remembered in the data folder (FALLBACK_FILE) for a day, or
+ * until the model's folders change (a model copied in, a download cached): an
+ * offline machine then starts without trying the model again, which cost
+ * 0.2-0.4 s and 30 MB each time (loading the ONNX runtime to find nothing).
  */
 export async function createEmbedder(config: Config, log: Logger): Promise<EmbeddingProvider> {
   const { provider, batchSize, transformers, fallback } = config.embedder;
   if (provider === "use") return UseLiteEmbeddings.load(batchSize);
+  const remembered = fallback ? await rememberedFallback(config.dataDir, transformers) : null;
+  if (remembered) {
+    const offline = await UseLiteEmbeddings.load(batchSize);
+    log.warn("embedder.fallback", { wanted: transformers.model, using: offline.id, since: remembered, hint: "EMBEDDER=use skips this; LOG_LEVEL=debug says why" });
+    log.debug("embedder.fallback_reason", { wanted: transformers.model, reason: `the model could not be loaded at ${remembered} and its folders have not changed since (${path.join(config.dataDir, FALLBACK_FILE)}; delete it to try again)` });
+    return offline;
+  }
   try {
     return await TransformersEmbeddings.load(transformers, batchSize, log);
   } catch (error) {
@@ -23,6 +39,34 @@ export async function createEmbedder(config: Config, log: Logger): Promise<Embed
     // install the model) is for whoever sets LOG_LEVEL=debug to look into it.
     log.warn("embedder.fallback", { wanted: transformers.model, using: offline.id, hint: "EMBEDDER=use skips this; LOG_LEVEL=debug says why" });
     log.debug("embedder.fallback_reason", { wanted: transformers.model, reason: error.userMessage, cause: error.cause === undefined ? null : errorDetail(error.cause) });
+    await rememberFallback(config.dataDir, transformers).catch((e: unknown) => log.debug("embedder.fallback_not_remembered", { error: e }));
     return offline;
+  }
+}
+
+/** In the data folder: the model that could not be loaded, when, and the state of its folders then. */
+export const FALLBACK_FILE = "embedder-fallback.json";
+const REMEMBER_MS = 24 * 3600 * 1000;
+
+/** What must stay the same for a fallback to be remembered: the model settings and its folders' modification times. */
+async function modelState(t: TransformersConfig): Promise<string> {
+  const places = [path.join(t.localModelDir, t.model), path.join(t.cacheDir, t.model), t.localModelDir, t.cacheDir];
+  const seen = await Promise.all(places.map(async (p) => `${p}@${(await stat(p).catch(() => null))?.mtimeMs ?? "none"}`));
+  return JSON.stringify({ model: t.model, quantized: t.quantized, allowRemote: t.allowRemote, seen });
+}
+
+async function rememberFallback(dataDir: string, t: TransformersConfig): Promise<void> {
+  await ensureDir(dataDir);
+  await writeFileAtomically(path.join(dataDir, FALLBACK_FILE), `${JSON.stringify({ at: new Date().toISOString(), state: await modelState(t) })}\n`, "replace");
+}
+
+/** When the fallback was remembered, if it still holds (same model and folders, less than a day ago); else null. */
+async function rememberedFallback(dataDir: string, t: TransformersConfig): Promise<string | null> {
+  try {
+    const saved = JSON.parse(await readFile(path.join(dataDir, FALLBACK_FILE), "utf8")) as { at?: unknown; state?: unknown };
+    if (typeof saved.at !== "string" || Date.now() - Date.parse(saved.at) > REMEMBER_MS || !(Date.parse(saved.at) <= Date.now())) return null;
+    return saved.state === (await modelState(t)) ? saved.at : null;
+  } catch {
+    return null;
   }
 }
