@@ -52,7 +52,7 @@ export interface App {
   /** Loads the corpus and the embedder and brings the index up to date; later calls reuse the result. */
   ready(): Promise<IngestSummary>;
   /**
-   * Runs one question through what every question runs (the embedder, both searches, composition; not a
+   * Runs three questions through what every question runs (the embedder, both searches, composition; not a
    * language model), so the first member's question does not pay for the first call of each. For processes
    * that answer many questions (bot, console); a failure is logged, not thrown.
    */

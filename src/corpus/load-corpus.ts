@@ -174,7 +174,8 @@ export async function loadCorpus(dir: string, files: CorpusFiles, log: Logger, o
  * Files read at once. Measured with `npm run bench:read-corpus` on a synthetic corpus of 7,967 articles
  * (~100,000 chunks), files in the page cache, medians of 3: one at a time 2.26 s, 4 at a time 1.49 s, 16 at a
  * time 1.48 s, 64 at a time 1.55 s (an earlier run: 2.71 s one at a time, 1.70 s 16 at a time). What is left is
- * decoding, hashing and reading each article's metadata, on one thread.
+ * decoding, hashing and reading each article's metadata, on one thread. Every file's bytes are held until
+ * all are read (the articles' text is kept anyway; about twice the corpus's size for a moment).
  */
 const READ_CONCURRENTLY = 16;
 

@@ -291,12 +291,13 @@ async function update(p: Plan, opts: SyncOptions, t0: number, lease: WriteLease)
 }
 
 /**
- * The order to embed `chunks` in: shortest text first (ties in chunk order). Both embedders pad a
- * batch to its longest text, so batches of similar lengths compute less; measured with
- * `npm run bench:embed` (the same vectors either way).
+ * The order to embed `chunks` in: longest text first (ties in chunk order). A batch costs about
+ * its size times its longest text (padding), so batches of like lengths compute less (measured
+ * with `npm run bench:embed`); longest first, so the progress bar's rate starts slow rather than
+ * promising too early an end.
  */
 export function embeddingOrder(chunks: readonly Pick<Chunk, "text">[]): number[] {
-  return chunks.map((_, i) => i).sort((a, b) => (chunks[a] as Chunk).text.length - (chunks[b] as Chunk).text.length || a - b);
+  return chunks.map((_, i) => i).sort((a, b) => (chunks[b] as Chunk).text.length - (chunks[a] as Chunk).text.length || a - b);
 }
 
 /** New and changed articles, split into chunks (ids from `firstLabel` on) and embedded, with progress and stops between slices. */
@@ -333,13 +334,14 @@ export async function readAndEmbed(
   // Embedded a slice at a time so Ctrl-C is heard between slices; a slice is one batch at the
   // default EMBED_BATCH_SIZE. Measured on the seeds (42 chunks, USE-lite): a stop took 3.1 s with
   // one call for all, 2.3–2.5 s in slices (the first batch also warms the model up).
-  // Shortest first, so each batch holds texts of about one length: a batch is padded to its
+  // Longest first, so each batch holds texts of about one length: a batch is padded to its
   // longest text (see embeddingOrder). The vectors go back to the chunks' order.
   const order = embeddingOrder(fresh);
   // Chunks of each article still to embed: an article is done when none is left.
   const left = articleEnds.map((end, k) => end - (articleEnds[k - 1] ?? 0));
   const articleOf = articleEnds.flatMap((_, k) => Array<number>(left[k] ?? 0).fill(k));
-  let articlesDone = 0;
+  // An article without a chunk (no words) is done already.
+  let articlesDone = left.filter((n) => n === 0).length;
   let done = 0;
   const vectors: number[][] = new Array<number[]>(fresh.length);
   progress("embedding", 0, 0, fresh.length);

@@ -3,7 +3,7 @@
  *
  * The embedders users run, each in a fresh process: load time, memory, ingest
  * throughput (chunks/s, batches of EMBED_BATCH_SIZE 16, the chunks in corpus
- * order and shortest first as ingest orders them, alternately, medians of two)
+ * order and longest first as ingest orders them, alternately, medians of two)
  * and the time to embed one question (every uncached question pays it), on the
  * first N (default 160) chunks of a synthetic corpus chunked as the product
  * chunks. NAME: use (the offline USE lite), bge-small (the default model's
@@ -49,7 +49,7 @@ interface Result {
   dimensions: number;
   loadMs: number;
   rssMb: { before: number; afterLoad: number; afterRun: number };
-  chunksPerSecond: { corpusOrder: number; shortestFirst: number };
+  chunksPerSecond: { corpusOrder: number; longestFirst: number };
   sameVectors: boolean;
   questionMs: { p50: number; p95: number };
   modelBytes: number | null;
@@ -91,10 +91,10 @@ async function measure(name: Name): Promise<Result> {
   await embedder.embedDocuments(texts.slice(0, 16)); // warm-up
   const order = embeddingOrder(texts.map((text) => ({ text })));
   const sorted = order.map((i) => texts[i] as string);
-  const rates: { corpusOrder: number[]; shortestFirst: number[] } = { corpusOrder: [], shortestFirst: [] };
-  let vectors: { corpusOrder: number[][]; shortestFirst: number[][] } = { corpusOrder: [], shortestFirst: [] };
+  const rates: { corpusOrder: number[]; longestFirst: number[] } = { corpusOrder: [], longestFirst: [] };
+  let vectors: { corpusOrder: number[][]; longestFirst: number[][] } = { corpusOrder: [], longestFirst: [] };
   for (let round = 0; round < 2; round++) {
-    for (const way of round === 0 ? (["corpusOrder", "shortestFirst"] as const) : (["shortestFirst", "corpusOrder"] as const)) {
+    for (const way of round === 0 ? (["corpusOrder", "longestFirst"] as const) : (["longestFirst", "corpusOrder"] as const)) {
       const input = way === "corpusOrder" ? texts : sorted;
       const t = performance.now();
       const out: number[][] = [];
@@ -105,7 +105,7 @@ async function measure(name: Name): Promise<Result> {
   }
   // Back in corpus order, the vectors of the sorted run are those of the corpus-order run (to float32 rounding).
   const back: number[][] = new Array<number[]>(texts.length);
-  order.forEach((i, k) => (back[i] = vectors.shortestFirst[k] as number[]));
+  order.forEach((i, k) => (back[i] = vectors.longestFirst[k] as number[]));
   const sameVectors = back.every((v, i) => v.every((x, j) => Math.abs(x - (vectors.corpusOrder[i]?.[j] ?? NaN)) < 1e-4));
   const questions = ["Which countries did Xi visit after France?", "What did von der Leyen say about dual-use goods?"];
   for (const q of questions) await embedder.embedQuery(q);
@@ -121,7 +121,7 @@ async function measure(name: Name): Promise<Result> {
     dimensions: embedder.dimensions,
     loadMs,
     rssMb: { before, afterLoad, afterRun: rssMb() },
-    chunksPerSecond: { corpusOrder: median(rates.corpusOrder), shortestFirst: median(rates.shortestFirst) },
+    chunksPerSecond: { corpusOrder: median(rates.corpusOrder), longestFirst: median(rates.longestFirst) },
     sameVectors,
     questionMs: { p50: percentile(times, 50), p95: percentile(times, 95) },
     modelBytes,
@@ -143,14 +143,14 @@ if (values.one) {
     const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", path.join(REPO, "test/bench/embed-batch.ts"), "--one", name, "--chunks", String(wanted)], { cwd: REPO, maxBuffer: 16 * 2 ** 20 });
     const m = JSON.parse(stdout) as Result;
     rows.push(
-      `| ${label(name)} | ${m.dimensions} | ${m.modelBytes === null ? "-" : `${r(m.modelBytes / 2 ** 20)} MB`} | ${r(m.loadMs / 1000, 2)} | +${m.rssMb.afterLoad - m.rssMb.before} / +${m.rssMb.afterRun - m.rssMb.before} MB | ${r(m.chunksPerSecond.corpusOrder)} | ${r(m.chunksPerSecond.shortestFirst)} (×${r(m.chunksPerSecond.shortestFirst / m.chunksPerSecond.corpusOrder, 2)}${m.sameVectors ? "" : ", vectors differ"}) | ${r(m.questionMs.p50, 2)} / ${r(m.questionMs.p95, 2)} |`,
+      `| ${label(name)} | ${m.dimensions} | ${m.modelBytes === null ? "-" : `${r(m.modelBytes / 2 ** 20)} MB`} | ${r(m.loadMs / 1000, 2)} | +${m.rssMb.afterLoad - m.rssMb.before} / +${m.rssMb.afterRun - m.rssMb.before} MB | ${r(m.chunksPerSecond.corpusOrder)} | ${r(m.chunksPerSecond.longestFirst)} (×${r(m.chunksPerSecond.longestFirst / m.chunksPerSecond.corpusOrder, 2)}${m.sameVectors ? "" : ", vectors differ"}) | ${r(m.questionMs.p50, 2)} / ${r(m.questionMs.p95, 2)} |`,
     );
   }
   process.stdout.write(
     [
       `Embedders on ${os.cpus().length} CPUs, Node ${process.version}: ${wanted} chunks of a synthetic corpus, batches of 16, each embedder in a fresh process.`,
       "",
-      "| embedder | dimensions | model file | load s | RSS after load / after the run | ingest chunks/s, corpus order | shortest first | one question p50 / p95 ms |",
+      "| embedder | dimensions | model file | load s | RSS after load / after the run | ingest chunks/s, corpus order | longest first | one question p50 / p95 ms |",
       "| --- | --- | --- | --- | --- | --- | --- | --- |",
       ...rows,
       "",

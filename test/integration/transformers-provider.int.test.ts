@@ -1,7 +1,8 @@
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../src/errors.js";
-import { createEmbedder } from "../../src/ingest/embedders/create-embedder.js";
+import { createEmbedder, FALLBACK_FILE } from "../../src/ingest/embedders/create-embedder.js";
 import { explainLoadFailure, TransformersEmbeddings } from "../../src/ingest/embedders/transformers.js";
 import { USE_LITE_ID } from "../../src/ingest/embedders/use-lite.js";
 import { createLogger, memoryLogger, silentLogger, type Logger } from "../../src/log.js";
@@ -153,10 +154,20 @@ describe("createEmbedder", () => {
     const first = memoryLogger("debug");
     expect((await createEmbedder(config, first)).id).toBe(USE_LITE_ID);
     expect(events(first).find((e) => e.event === "embedder.fallback_reason")?.reason).toMatch(/not in .*downloads are off/);
+    // Not on disk with downloads off: that repeats until the folders change, so a day.
+    const marker = async (dir: string) => JSON.parse(await readFile(path.join(dir, FALLBACK_FILE), "utf8")) as { at: string; until: string };
+    const kept = await marker(config.dataDir);
+    expect(Date.parse(kept.until) - Date.parse(kept.at)).toBe(24 * 3600 * 1000);
     const second = memoryLogger("debug");
     expect((await createEmbedder(config, second)).id).toBe(USE_LITE_ID);
     expect(events(second).find((e) => e.event === "embedder.fallback")).toMatchObject({ level: "warn", since: expect.stringMatching(/^\d{4}-/) });
     expect(String(events(second).find((e) => e.event === "embedder.fallback_reason")?.reason)).toContain("folders have not changed");
+    expect(String(events(second).find((e) => e.event === "embedder.fallback")?.hint)).toContain(FALLBACK_FILE);
+    // The hub unreachable may not last: an hour.
+    const online = testConfig({ ...env, DATA_DIR: path.join(root, "data-remember-online"), TRANSFORMERS_MODEL: "nobody/missing-model", TRANSFORMERS_ALLOW_REMOTE: "true", EMBEDDER_FALLBACK: "true" });
+    expect((await createEmbedder(online, memoryLogger("debug"))).id).toBe(USE_LITE_ID);
+    const brief = await marker(online.dataDir);
+    expect(Date.parse(brief.until) - Date.parse(brief.at)).toBe(3600 * 1000);
     // The model arrives in the local model folder: the next start loads it.
     await writeTinyBertModel(String(env.TRANSFORMERS_LOCAL_MODEL_DIR), { modelId: "test/arrives-later" });
     expect((await createEmbedder(config, memoryLogger("debug"))).id).toMatch(/^transformers:test\/arrives-later:/);

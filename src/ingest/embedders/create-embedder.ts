@@ -15,10 +15,13 @@ import { UseLiteEmbeddings } from "./use-lite.js";
  * and uses the offline embedder instead; the index manifest records which one
  * built it, so the two never mix.
  *
- * The fallback is remembered in the data folder (FALLBACK_FILE) for a day, or
- * until the model's folders change (a model copied in, a download cached): an
- * offline machine then starts without trying the model again, which cost
- * 0.2-0.4 s and 30 MB each time (loading the ONNX runtime to find nothing).
+ * The fallback is remembered in the data folder (FALLBACK_FILE) until the
+ * model's folders change (a model copied in, a download cached), and at most a
+ * day when the failure will repeat (not on disk with downloads off, or the hub
+ * has no such model), an hour when it may not (the hub unreachable, a broken
+ * file or dependency): an offline machine then starts without trying the
+ * model again, which cost 0.2-0.4 s and 30 MB each time (loading the ONNX
+ * runtime to find nothing). Deleting the file makes the next start try again.
  */
 export async function createEmbedder(config: Config, log: Logger): Promise<EmbeddingProvider> {
   const { provider, batchSize, transformers, fallback } = config.embedder;
@@ -26,7 +29,7 @@ export async function createEmbedder(config: Config, log: Logger): Promise<Embed
   const remembered = fallback ? await rememberedFallback(config.dataDir, transformers) : null;
   if (remembered) {
     const offline = await UseLiteEmbeddings.load(batchSize);
-    log.warn("embedder.fallback", { wanted: transformers.model, using: offline.id, since: remembered, hint: "EMBEDDER=use skips this; LOG_LEVEL=debug says why" });
+    log.warn("embedder.fallback", { wanted: transformers.model, using: offline.id, since: remembered, hint: `EMBEDDER=use skips this; deleting ${path.join(config.dataDir, FALLBACK_FILE)} retries the model` });
     log.debug("embedder.fallback_reason", { wanted: transformers.model, reason: `the model could not be loaded at ${remembered} and its folders have not changed since (${path.join(config.dataDir, FALLBACK_FILE)}; delete it to try again)` });
     return offline;
   }
@@ -39,14 +42,17 @@ export async function createEmbedder(config: Config, log: Logger): Promise<Embed
     // install the model) is for whoever sets LOG_LEVEL=debug to look into it.
     log.warn("embedder.fallback", { wanted: transformers.model, using: offline.id, hint: "EMBEDDER=use skips this; LOG_LEVEL=debug says why" });
     log.debug("embedder.fallback_reason", { wanted: transformers.model, reason: error.userMessage, cause: error.cause === undefined ? null : errorDetail(error.cause) });
-    await rememberFallback(config.dataDir, transformers).catch((e: unknown) => log.debug("embedder.fallback_not_remembered", { error: e }));
+    const repeats = !transformers.allowRemote || /The hub has no model/.test(error.userMessage);
+    await rememberFallback(config.dataDir, transformers, repeats ? REMEMBER_MS : REMEMBER_UNSURE_MS).catch((e: unknown) => log.debug("embedder.fallback_not_remembered", { error: e }));
     return offline;
   }
 }
 
 /** In the data folder: the model that could not be loaded, when, and the state of its folders then. */
 export const FALLBACK_FILE = "embedder-fallback.json";
+/** How long a fallback is remembered when the failure will repeat (a day), and when it may not (an hour). */
 const REMEMBER_MS = 24 * 3600 * 1000;
+const REMEMBER_UNSURE_MS = 3600 * 1000;
 
 /** What must stay the same for a fallback to be remembered: the model settings and its folders' modification times. */
 async function modelState(t: TransformersConfig): Promise<string> {
@@ -55,16 +61,21 @@ async function modelState(t: TransformersConfig): Promise<string> {
   return JSON.stringify({ model: t.model, quantized: t.quantized, allowRemote: t.allowRemote, seen });
 }
 
-async function rememberFallback(dataDir: string, t: TransformersConfig): Promise<void> {
+async function rememberFallback(dataDir: string, t: TransformersConfig, forMs: number): Promise<void> {
   await ensureDir(dataDir);
-  await writeFileAtomically(path.join(dataDir, FALLBACK_FILE), `${JSON.stringify({ at: new Date().toISOString(), state: await modelState(t) })}\n`, "replace");
+  const now = Date.now();
+  const record = { at: new Date(now).toISOString(), until: new Date(now + forMs).toISOString(), state: await modelState(t) };
+  await writeFileAtomically(path.join(dataDir, FALLBACK_FILE), `${JSON.stringify(record)}\n`, "replace");
 }
 
-/** When the fallback was remembered, if it still holds (same model and folders, less than a day ago); else null. */
+/** When the fallback was remembered, if it still holds (same model and folders, not expired); else null. */
 async function rememberedFallback(dataDir: string, t: TransformersConfig): Promise<string | null> {
   try {
-    const saved = JSON.parse(await readFile(path.join(dataDir, FALLBACK_FILE), "utf8")) as { at?: unknown; state?: unknown };
-    if (typeof saved.at !== "string" || Date.now() - Date.parse(saved.at) > REMEMBER_MS || !(Date.parse(saved.at) <= Date.now())) return null;
+    const saved = JSON.parse(await readFile(path.join(dataDir, FALLBACK_FILE), "utf8")) as { at?: unknown; until?: unknown; state?: unknown };
+    if (typeof saved.at !== "string" || typeof saved.until !== "string") return null;
+    const [at, until, now] = [Date.parse(saved.at), Date.parse(saved.until), Date.now()];
+    // A clock set back (at in the future) or a record that promises more than a day is not trusted.
+    if (!(at <= now && now < until && until - at <= REMEMBER_MS)) return null;
     return saved.state === (await modelState(t)) ? saved.at : null;
   } catch {
     return null;
