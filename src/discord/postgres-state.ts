@@ -188,7 +188,7 @@ export class PgAnswerStore implements AnswerMemory {
   async #trim(): Promise<void> {
     try {
       const pool = await this.#pool();
-      await pool.query("DELETE FROM summit_answers WHERE id IN (SELECT id FROM summit_answers ORDER BY used_at DESC, id OFFSET $1)", [this.#max]);
+      await pool.query("DELETE FROM summit_answers WHERE id IN (SELECT id FROM summit_answers ORDER BY use DESC OFFSET $1)", [this.#max]);
     } catch (error) {
       this.#log.warn("answers.trim_failed", { where: this.where, error });
     }
@@ -201,7 +201,7 @@ export class PgAnswerStore implements AnswerMemory {
         QUICK_MS,
         "reading an answer",
         this.#pool().then(async (pool) => {
-          const result = await pool.query<{ question: string; text: string; citations: unknown }>("UPDATE summit_answers SET used_at = now() WHERE id = $1 RETURNING question, text, citations", [id]);
+          const result = await pool.query<{ question: string; text: string; citations: unknown }>("UPDATE summit_answers SET used_at = now(), use = nextval('summit_answers_use') WHERE id = $1 RETURNING question, text, citations", [id]);
           return result.rows[0];
         }),
       );

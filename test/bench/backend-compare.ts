@@ -22,7 +22,7 @@ import { loadConfig } from "../../src/config.js";
 import { parseQaFile } from "../../src/eval/qa-file.js";
 import { UseLiteEmbeddings } from "../../src/ingest/embedders/use-lite.js";
 import type { EmbeddingProvider } from "../../src/ingest/embedders/provider.js";
-import { TABLES } from "../../src/index/postgres/schema.js";
+import { SEQUENCES, TABLES } from "../../src/index/postgres/schema.js";
 import { loadCurrentIndex } from "../../src/index/store.js";
 import type { BackendResult, BackendSpec } from "./backend-worker.js";
 import { hashedEmbeddings } from "./hashed-embedder.js";
@@ -127,7 +127,7 @@ async function dropTables(url: string): Promise<void> {
   const pg = (await import("pg")).default;
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  await client.query(`DROP TABLE IF EXISTS ${TABLES.join(", ")}`);
+  await client.query(`DROP TABLE IF EXISTS ${TABLES.join(", ")}; DROP SEQUENCE IF EXISTS ${SEQUENCES.join(", ")}`);
   await client.end();
 }
 

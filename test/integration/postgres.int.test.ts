@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type App } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { readQaFile } from "../../src/eval/qa-file.js";
-import { TABLES } from "../../src/index/postgres/schema.js";
+import { SEQUENCES, TABLES } from "../../src/index/postgres/schema.js";
 import { runEval } from "../../src/eval/run-eval.js";
 import { startPgliteServer, type PgliteServer } from "../fakes/pglite-server.js";
 import { cleanup, copySeeds, REPO, tempDir, testConfig } from "../helpers.js";
@@ -31,7 +31,7 @@ afterAll(async () => {
 afterEach(async () => {
   await Promise.all(apps.splice(0).map((a) => a.close()));
   // The next test starts from an empty database.
-  await server.db.exec(`DROP TABLE IF EXISTS ${TABLES.join(", ")}`);
+  await server.db.exec(`DROP TABLE IF EXISTS ${TABLES.join(", ")}; DROP SEQUENCE IF EXISTS ${SEQUENCES.join(", ")}`);
   if (dir) await cleanup(dir);
 });
 

@@ -141,6 +141,8 @@ describe("shared state in Postgres: two bot processes behave as one", () => {
     // Read again: now among the most recently used.
     expect((await store.get(first))?.question).toBe("kept: read again later");
     const last = await store.remember({ ...answer, question: "the 100th" });
+    // The 100th answer starts the trim in the background.
+    await store.flush();
     const left = (await admin.query<{ id: string }>("SELECT id FROM summit_answers")).rows.map((r) => r.id).sort();
     expect(left).toEqual([first, ids.at(-1), last].sort());
   });

@@ -56,6 +56,16 @@ export const MIGRATIONS: readonly { readonly version: number; readonly sql: stri
       CREATE INDEX summit_answers_used_at ON summit_answers (used_at);
     `,
   },
+  {
+    // Least recently used by a counter, not a clock: two uses within the clock's resolution (a millisecond on
+    // PGlite) tied, and the wrong answers were dropped (CI saw it).
+    version: 3,
+    sql: `
+      CREATE SEQUENCE summit_answers_use;
+      ALTER TABLE summit_answers ADD COLUMN use bigint NOT NULL DEFAULT nextval('summit_answers_use');
+      CREATE INDEX summit_answers_by_use ON summit_answers (use);
+    `,
+  },
 ];
 
 /** Every table the migrations and ingest create (a test or benchmark that starts afresh drops them). */
@@ -74,6 +84,9 @@ export const TABLES: readonly string[] = [
   "summit_answers",
   "summit_schema",
 ];
+
+/** Sequences the migrations create (dropped with the tables). */
+export const SEQUENCES: readonly string[] = ["summit_answers_use"];
 
 /** Key of the advisory lock held while migrating or writing a build. */
 export const WRITE_LOCK_KEY = 7_340_101;
