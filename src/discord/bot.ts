@@ -5,6 +5,7 @@ import { requireDiscord, type Config, type DiscordConfig } from "../config.js";
 import { AppError, errorChain, errorDetail } from "../errors.js";
 import type { Logger } from "../log.js";
 import { notice } from "../render/discord.js";
+import { settlesWithin } from "../util/deadline.js";
 import { allCommands } from "./commands/index.js";
 import type { BotContext, Turn } from "./context.js";
 import { handleInteraction } from "./interactions.js";
@@ -34,17 +35,6 @@ export interface Bot {
 
 /** Longest a stop waits for votes and answers to be written. */
 const FLUSH_MS = 2_000;
-
-/** Whether `work` settled within `ms` (a failure is logged by whoever made it, and counts as settled). */
-async function settlesWithin(ms: number, work: Promise<unknown>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([work.then(() => true, () => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Gateway close codes after which reconnecting cannot help. */
 const FATAL_CLOSE_CODES = new Set<number>([
@@ -236,12 +226,7 @@ export function createBot({ app, config, log, clientOptions = {} }: BotOptions):
     async stop(graceMs = 8_000) {
       stopping = true;
       const inFlight = pending.size;
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        Promise.allSettled([...pending]).then(() => false),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
-      ]);
-      clearTimeout(timer);
+      const timedOut = !(await settlesWithin(graceMs, Promise.allSettled([...pending])));
       const abandoned = timedOut ? [...deferredInteractions].filter((i) => i.deferred) : [];
       // Answers that could not finish in time: say so rather than leave "thinking…".
       await Promise.allSettled([

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { z } from "zod";
 import type { Logger } from "../log.js";
+import { within } from "../util/deadline.js";
 import { Pending } from "../util/pending.js";
 import { citationSchema, newAnswerId, type AnswerMemory, type SentAnswer } from "./answer-store.js";
 import { checkedVote, FeedbackRefused, MemberHasher, voteCitations, type FeedbackEntry, type FeedbackSink, type RecordOutcome } from "./feedback-store.js";
@@ -31,20 +32,6 @@ export const QUICK_MS = 1000;
 
 /** After the database failed a rate-limit check, this long before the next one asks it again (meanwhile: memory). */
 export const RETRY_DATABASE_AFTER_MS = 30_000;
-
-/** `work`, or a rejection once `ms` have passed without it settling (the work itself goes on). */
-async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer from the database within ${ms} ms`)), ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * A token bucket per member in summit_rate_limits, refilled by the server's
@@ -82,7 +69,7 @@ export class PgRateLimiter implements RateLimiter {
     if (this.#clock() < this.#skipUntil) return this.#fallback.take(user, now);
     let row: { granted: boolean; tokens: number } | undefined;
     try {
-      row = await within(QUICK_MS, "rate limit", this.#spend(user));
+      row = await within(QUICK_MS, "rate limit: the database", this.#spend(user));
     } catch (error) {
       if (!this.#degraded) this.#log.warn("rate_limit.local", { bucket: this.#bucket, reason: "the database does not answer; allowances are kept per process until it does", error });
       this.#degraded = true;

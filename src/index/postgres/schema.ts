@@ -64,6 +64,7 @@ export const MIGRATIONS: readonly { readonly version: number; readonly sql: stri
       CREATE SEQUENCE summit_answers_use;
       ALTER TABLE summit_answers ADD COLUMN use bigint NOT NULL DEFAULT nextval('summit_answers_use');
       CREATE INDEX summit_answers_by_use ON summit_answers (use);
+      DROP INDEX summit_answers_used_at;
     `,
   },
 ];

@@ -6,7 +6,7 @@ import type { Logger } from "../../log.js";
 import { ensureDir } from "../../util/fs.js";
 import { writeFileAtomically } from "../../util/private-files.js";
 import type { EmbeddingProvider } from "./provider.js";
-import { TransformersEmbeddings } from "./transformers.js";
+import { ModelUnavailable, TransformersEmbeddings } from "./transformers.js";
 import { UseLiteEmbeddings } from "./use-lite.js";
 
 /**
@@ -42,8 +42,8 @@ export async function createEmbedder(config: Config, log: Logger): Promise<Embed
     // install the model) is for whoever sets LOG_LEVEL=debug to look into it.
     log.warn("embedder.fallback", { wanted: transformers.model, using: offline.id, hint: "EMBEDDER=use skips this; LOG_LEVEL=debug says why" });
     log.debug("embedder.fallback_reason", { wanted: transformers.model, reason: error.userMessage, cause: error.cause === undefined ? null : errorDetail(error.cause) });
-    const repeats = !transformers.allowRemote || /The hub has no model/.test(error.userMessage);
-    await rememberFallback(config.dataDir, transformers, repeats ? REMEMBER_MS : REMEMBER_UNSURE_MS).catch((e: unknown) => log.debug("embedder.fallback_not_remembered", { error: e }));
+    const lasts = error instanceof ModelUnavailable && error.lasts;
+    await rememberFallback(config.dataDir, transformers, lasts ? REMEMBER_MS : REMEMBER_UNSURE_MS).catch((e: unknown) => log.debug("embedder.fallback_not_remembered", { error: e }));
     return offline;
   }
 }

@@ -66,7 +66,8 @@ export class TransformersEmbeddings extends Embeddings implements EmbeddingProvi
         },
       })) as unknown as Extractor;
     } catch (error) {
-      throw new AppError("EMBEDDER_UNAVAILABLE", explainLoadFailure(cfg, error), { cause: error });
+      const { message, lasts } = diagnoseLoadFailure(cfg, error);
+      throw new ModelUnavailable(message, lasts, error);
     }
     let probe: Tensor;
     try {
@@ -108,8 +109,25 @@ export class TransformersEmbeddings extends Embeddings implements EmbeddingProvi
   }
 }
 
+/**
+ * The model could not be loaded. `lasts`: the failure will repeat until the model's folders change (not on disk
+ * with downloads off, or no such model on the hub), rather than perhaps pass (the hub unreachable, a broken file).
+ */
+export class ModelUnavailable extends AppError {
+  readonly lasts: boolean;
+
+  constructor(message: string, lasts: boolean, cause: unknown) {
+    super("EMBEDDER_UNAVAILABLE", message, { cause });
+    this.lasts = lasts;
+  }
+}
+
 /** Turns the library's error into what happened and what the operator can do about it. */
 export function explainLoadFailure(cfg: TransformersConfig, error: unknown): string {
+  return diagnoseLoadFailure(cfg, error).message;
+}
+
+function diagnoseLoadFailure(cfg: TransformersConfig, error: unknown): { message: string; lasts: boolean } {
   const detail = errorDetail(error);
   const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
   const where = `${path.join(cfg.localModelDir, cfg.model)}${path.sep} or the cache ${cfg.cacheDir}`;
@@ -118,13 +136,13 @@ export function explainLoadFailure(cfg: TransformersConfig, error: unknown): str
     `and put it in ${path.join(cfg.localModelDir, cfg.model)}${path.sep}, or set TRANSFORMERS_LOCAL_MODEL_DIR / TRANSFORMERS_CACHE_DIR to where it is; ` +
     `or set EMBEDDER=use for the built-in offline embedder.`;
   if (/allowRemoteModels=false|local_files_only/.test(detail)) {
-    return `The embedding model ${cfg.model} is not in ${where}, and downloads are off (TRANSFORMERS_ALLOW_REMOTE=false). ${offlineHelp}`;
+    return { lasts: true, message: `The embedding model ${cfg.model} is not in ${where}, and downloads are off (TRANSFORMERS_ALLOW_REMOTE=false). ${offlineHelp}` };
   }
   if (/fetch failed|ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|ECONNRESET|network/i.test(`${detail} ${cause?.code ?? ""}`)) {
-    return `The embedding model ${cfg.model} is not in ${where}, and the Hugging Face hub could not be reached to download it (${cause?.code ?? detail}). ${offlineHelp}`;
+    return { lasts: false, message: `The embedding model ${cfg.model} is not in ${where}, and the Hugging Face hub could not be reached to download it (${cause?.code ?? detail}). ${offlineHelp}` };
   }
   if (/\b(401|403|404)\b|Not Found|Unauthorized/.test(detail)) {
-    return `The hub has no model ${cfg.model} that can be downloaded (${detail}). Check TRANSFORMERS_MODEL: it must be an ONNX export such as Xenova/bge-small-en-v1.5.`;
+    return { lasts: true, message: `The hub has no model ${cfg.model} that can be downloaded (${detail}). Check TRANSFORMERS_MODEL: it must be an ONNX export such as Xenova/bge-small-en-v1.5.` };
   }
-  return `The embedding model ${cfg.model} could not be loaded: ${detail}. ${offlineHelp}`;
+  return { lasts: false, message: `The embedding model ${cfg.model} could not be loaded: ${detail}. ${offlineHelp}` };
 }
