@@ -13,7 +13,7 @@ export function tempDir(prefix = "summit-test-"): Promise<string> {
 }
 
 export async function cleanup(...dirs: string[]): Promise<void> {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true, maxRetries: 3 })));
 }
 
 /** Copies the seed articles (and metadata) into `dir`. */

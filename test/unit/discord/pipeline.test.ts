@@ -33,7 +33,12 @@ let dir: string;
 beforeAll(async () => {
   dir = await tempDir();
 });
-afterAll(() => cleanup(dir));
+/** Every world's stores: they append to files in `dir` in the background, so the folder is removed only after they have written (CI once saw ENOTEMPTY). */
+const stores: Array<{ flush(): Promise<void> }> = [];
+afterAll(async () => {
+  await Promise.all(stores.map((s) => s.flush()));
+  await cleanup(dir);
+});
 
 const answerTo = (question: string): Answer =>
   ({
@@ -75,6 +80,9 @@ function world(env: Env = {}, limits: { burst?: number; maxConcurrent?: number; 
     standaloneQuestion: async (_previous: string, followUp: string) => followUp,
     indexSummary: () => null,
   } as unknown as App;
+  const answers = new AnswerStore(dir, log);
+  const feedback = new FeedbackStore(dir, log);
+  stores.push(answers, feedback);
   const ctx: BotContext = {
     app,
     config,
@@ -84,10 +92,10 @@ function world(env: Env = {}, limits: { burst?: number; maxConcurrent?: number; 
     lightLimiter: new UserRateLimiter({ perMinute: 1, burst: limits.burst ?? 3 }),
     votes: new LruMap(100),
     gate: new ConcurrencyGate({ max: limits.maxConcurrent ?? 4, queue: limits.maxQueued ?? 10 }),
-    answers: new AnswerStore(dir, log),
+    answers,
     conversations: new LruMap(100),
     drafts: new Set(),
-    feedback: new FeedbackStore(dir, log),
+    feedback,
     stats: new BotStats(),
     botId: () => BOT,
     now: () => 0,
