@@ -356,7 +356,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       const query = cleanQuestion(raw, config.answer.maxQuestionChars);
       return onCurrent(async (s) => {
         const sources = scope(s, options.event);
-        const r = await retrieve(query, s.backend, s.embedder, { ...config.retrieval, efSearch: config.hnsw.efSearch, sources });
+        const r = await retrieve(query, s.backend, s.embedder, { ...config.retrieval, efSearch: config.hnsw.efSearch, exactUpTo: config.hnsw.exactUpTo, sources });
         return r.passages.slice(0, options.limit ?? config.retrieval.passages);
       });
     },
@@ -398,7 +398,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     const t0 = performance.now();
     const analysis: QuestionAnalysis = analyseQuestion(question, s.view.lexicon);
     const sources = scope(s, options.event);
-    const params = { ...config.retrieval, efSearch: config.hnsw.efSearch, sources };
+    const params = { ...config.retrieval, efSearch: config.hnsw.efSearch, exactUpTo: config.hnsw.exactUpTo, sources };
     // A question in parts is retrieved part by part: each part has its own evidence.
     const texts = analysis.parts.length > 0 ? analysis.parts.map((p) => p.retrievalText ?? p.text) : [analysis.retrievalText ?? question];
     const retrievals = await Promise.all(texts.map((t) => retrieve(t, s.backend, s.embedder, params)));

@@ -76,7 +76,8 @@ const envSchema = z.object({
   FUSION_DENSE_WEIGHT: num(0, 1).default(0.5),
   HNSW_M: int(2, 128).default(16),
   HNSW_EF_CONSTRUCTION: int(10, 2000).default(200),
-  HNSW_EF_SEARCH: int(1, 20_000).default(3072),
+  HNSW_EF_SEARCH: int(1, 20_000).default(512),
+  HNSW_EXACT_UP_TO: int(0, 10_000_000).default(2_000),
 
   ANSWER_MAX_SENTENCES: int(1, 10).default(3),
   ABSTAIN_THRESHOLD: num(0, 1).default(0.3),
@@ -247,7 +248,7 @@ export interface Config {
     readonly lexicalWeight: number;
     readonly denseWeight: number;
   };
-  readonly hnsw: { readonly m: number; readonly efConstruction: number; readonly efSearch: number };
+  readonly hnsw: { readonly m: number; readonly efConstruction: number; readonly efSearch: number; readonly exactUpTo: number };
   readonly answer: {
     readonly maxSentences: number;
     /** Below this evidence score the bot says the articles do not cover the question. */
@@ -345,7 +346,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       lexicalWeight: e.FUSION_LEXICAL_WEIGHT,
       denseWeight: e.FUSION_DENSE_WEIGHT,
     },
-    hnsw: { m: e.HNSW_M, efConstruction: e.HNSW_EF_CONSTRUCTION, efSearch: e.HNSW_EF_SEARCH },
+    hnsw: { m: e.HNSW_M, efConstruction: e.HNSW_EF_CONSTRUCTION, efSearch: e.HNSW_EF_SEARCH, exactUpTo: e.HNSW_EXACT_UP_TO },
     answer: {
       maxSentences: e.ANSWER_MAX_SENTENCES,
       abstainThreshold: e.ABSTAIN_THRESHOLD,

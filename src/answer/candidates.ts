@@ -164,7 +164,7 @@ function candidate(q: QuestionAnalysis, corpus: CorpusView, source: string, inde
   const last = analysis.sentences[indexes.at(-1) ?? 0] as Span;
   const span = completeQuotation(analysis.sentences, article.text, { start: first.start, end: last.end });
   const text = article.text.slice(span.start, span.end);
-  const terms = new Set(indexes.flatMap((i) => [...(analysis.terms[i] ?? [])]));
+  const terms = new Set(indexes.flatMap((i) => [...analysis.termsAt(i)]));
   const context = sentenceContext(analysis, article.text, indexes[0] ?? 0);
   const entities = new Set(facts.flatMap((f) => f?.entities ?? []));
   // A quotation spread over two sentences is its speaker's, whichever of them names the speaker ("“This is not

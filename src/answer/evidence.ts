@@ -4,7 +4,7 @@ import type { CorpusKnowledge, SentenceFacts } from "../knowledge/build.js";
 import { normName } from "../knowledge/gazetteer.js";
 import { oneEditApart, type Nlp } from "../knowledge/nlp.js";
 import { sentenceSpans, type Span } from "../text/sentences.js";
-import { termOf, uniqueTerms } from "../text/terms.js";
+import { termOf, terms, uniqueTerms } from "../text/terms.js";
 import { LruMap } from "../util/lru.js";
 import type { Article, ArticleRef, Citation, SummitEvent } from "../types.js";
 import type { QuestionLexicon } from "./analyse-question.js";
@@ -16,11 +16,17 @@ import type { QuestionLexicon } from "./analyse-question.js";
  * and from the headline, and how a span becomes a citation.
  */
 
-/** What the answer step needs of an article, computed once per article. */
+/**
+ * What the answer step needs of an article. Sentence terms are read on first
+ * use and kept: an answer touches the sentences of its few retrieved passages
+ * and their neighbours, not every sentence of every article it draws on (at
+ * ~100,000 chunks most articles are new to the cache, and analysing each
+ * whole was most of the composing time).
+ */
 export interface ArticleAnalysis {
   readonly sentences: readonly Span[];
-  /** Index terms of each sentence, in the same order. */
-  readonly terms: readonly ReadonlySet<string>[];
+  /** Index terms of sentence `i` (empty past the end). */
+  termsAt(i: number): ReadonlySet<string>;
   /** Terms of the article's headline (its first line, when it reads as one). */
   readonly headline: ReadonlySet<string>;
   /** Role, entities and speakers of each sentence (from the corpus knowledge), in the same order. */
@@ -29,15 +35,60 @@ export interface ArticleAnalysis {
   readonly articleTerms: ReadonlySet<string>;
 }
 
+const NO_TERMS: ReadonlySet<string> = new Set<string>();
+
+class LazyArticleAnalysis implements ArticleAnalysis {
+  readonly sentences: readonly Span[];
+  readonly facts: readonly SentenceFacts[];
+  readonly #text: string;
+  readonly #terms: (ReadonlySet<string> | undefined)[];
+  #headline: ReadonlySet<string> | undefined;
+  #articleTerms: ReadonlySet<string> | undefined;
+
+  constructor(text: string, facts?: readonly SentenceFacts[]) {
+    this.#text = text;
+    this.sentences = facts ?? sentenceSpans(text);
+    this.#terms = new Array<ReadonlySet<string> | undefined>(this.sentences.length);
+    this.facts = facts ?? this.sentences.map((s, i) => ({ ...s, role: i === 0 && this.headline.size ? "headline" : "body", entities: [], speakers: [], addressees: [] }));
+  }
+
+  termsAt(i: number): ReadonlySet<string> {
+    let terms = this.#terms[i];
+    if (!terms) {
+      const span = this.sentences[i];
+      if (!span) return NO_TERMS;
+      terms = new Set(uniqueTerms(this.#text.slice(span.start, span.end)));
+      this.#terms[i] = terms;
+    }
+    return terms;
+  }
+
+  get headline(): ReadonlySet<string> {
+    if (!this.#headline) {
+      const first = this.sentences[0];
+      this.#headline = first && isHeadline(this.#text.slice(first.start, first.end)) ? this.termsAt(0) : NO_TERMS;
+    }
+    return this.#headline;
+  }
+
+  get articleTerms(): ReadonlySet<string> {
+    if (!this.#articleTerms) {
+      // Read straight into one set: sentences read this way are not kept one by one (most are never quoted).
+      const all = new Set<string>();
+      this.sentences.forEach((span, i) => {
+        if (this.facts[i]?.role === "boilerplate") return;
+        const known = this.#terms[i];
+        if (known) for (const t of known) all.add(t);
+        else for (const t of terms(this.#text.slice(span.start, span.end))) all.add(t);
+      });
+      this.#articleTerms = all;
+    }
+    return this.#articleTerms;
+  }
+}
+
 export function analyseArticle(text: string, facts?: readonly SentenceFacts[]): ArticleAnalysis {
-  const sentences: readonly Span[] = facts ?? sentenceSpans(text);
-  const terms = sentences.map((s) => new Set(uniqueTerms(text.slice(s.start, s.end))));
-  const first = sentences[0];
-  const headline = first && isHeadline(text.slice(first.start, first.end)) ? (terms[0] ?? new Set<string>()) : new Set<string>();
-  const known: readonly SentenceFacts[] =
-    facts ?? sentences.map((s, i) => ({ ...s, role: i === 0 && headline.size ? "headline" : "body", entities: [], speakers: [], addressees: [] }));
-  const articleTerms = new Set(terms.filter((_, i) => known[i]?.role !== "boilerplate").flatMap((t) => [...t]));
-  return { sentences, terms, headline, facts: known, articleTerms };
+  return new LazyArticleAnalysis(text, facts);
 }
 
 export interface CorpusView {
@@ -79,8 +130,8 @@ export function createCorpusView(corpus: Corpus, knowledge: CorpusKnowledge, lex
   const known = (term: string) => lexical.documentFrequency(term) > 0;
   // The articles' words as written (lower case), read once on the first misspelling: a slip is one edit
   // from a word, not from a stem ("reuters" is one edit from the stem "reiter" of "reiterated").
-  let surface: readonly string[] | null = null;
-  const words = () => (surface ??= [...new Set(corpus.articles.flatMap((a) => a.text.toLowerCase().match(/\p{L}{5,}/gu) ?? []))]);
+  let surface: SurfaceWords | null = null;
+  const words = () => (surface ??= surfaceWords(corpus.articles));
   const corrections = new LruMap<string, string | null>(1000);
   // In how many articles each entity is named; below four articles the shares say nothing.
   const entityArticles = new Map<number, number>();
@@ -130,7 +181,7 @@ export function createCorpusView(corpus: Corpus, knowledge: CorpusKnowledge, lex
         if (w.length < 5) return null;
         let c = corrections.get(w);
         if (c === undefined) {
-          const fixed = words().find((v) => Math.abs(v.length - w.length) <= 1 && oneEditApart(v, w));
+          const fixed = words().oneEditFrom(w);
           c = fixed ? termOf(fixed) : null;
           corrections.set(w, c);
         }
@@ -169,6 +220,47 @@ export function createCorpusView(corpus: Corpus, knowledge: CorpusKnowledge, lex
 }
 
 
+/** The corpus' distinct words of five letters or more (lower case), and the first of them one edit from a given word. */
+export interface SurfaceWords {
+  /** The first word, in corpus order, one edit (a letter changed, added, removed, or two swapped) from `word`; null if none. */
+  oneEditFrom(word: string): string | null;
+}
+
+/**
+ * Read one article at a time into a set: the corpus' text is never copied whole (at ~100,000 chunks that copy and
+ * its millions of matches grew the heap by ~150 MB, and the process's memory with it, on the first misspelling).
+ * Words are kept by length, so a lookup tries only those of a length one edit can reach (from all words to about a
+ * fifth of them), and the first in corpus order still wins.
+ */
+export function surfaceWords(articles: readonly { readonly text: string }[]): SurfaceWords {
+  const order = new Map<string, number>();
+  for (const a of articles) for (const m of a.text.toLowerCase().matchAll(/\p{L}{5,}/gu)) if (!order.has(m[0])) order.set(m[0], order.size);
+  const byLength = new Map<number, string[]>();
+  for (const w of order.keys()) {
+    const list = byLength.get(w.length) ?? [];
+    list.push(w);
+    byLength.set(w.length, list);
+  }
+  return {
+    oneEditFrom(word) {
+      let best: string | null = null;
+      let bestAt = Infinity;
+      for (const length of [word.length - 1, word.length, word.length + 1]) {
+        for (const v of byLength.get(length) ?? []) {
+          const at = order.get(v) ?? Infinity;
+          if (at >= bestAt) break; // each list is in corpus order
+          if (oneEditApart(v, word)) {
+            best = v;
+            bestAt = at;
+            break;
+          }
+        }
+      }
+      return best;
+    },
+  };
+}
+
 // Weight of a question term found only in the preceding sentence, which pronouns and
 // "he said" point back to: "She urged China...", "China opposes...," he said.
 export const PREVIOUS_SENTENCE_WEIGHT = 0.5;
@@ -185,14 +277,14 @@ export const REFERS_BACK = /^["“']|\b(?:he|she|they|it|his|her|their|its|this|
  * generated answers both read sentences this way.
  */
 export function sentenceContext(analysis: ArticleAnalysis, text: string, i: number): Map<string, number> {
-  const { sentences, terms: termsOf, headline } = analysis;
+  const { sentences, headline } = analysis;
   const span = sentences[i];
-  const terms = termsOf[i] ?? new Set<string>();
+  const terms = analysis.termsAt(i);
   const context = new Map<string, number>();
   if (!span) return context;
   if (i > 0) for (const t of headline) if (!terms.has(t)) context.set(t, HEADLINE_CONTEXT_WEIGHT);
   if (continuesPrevious(analysis, text, i)) {
-    for (const t of termsOf[i - 1] ?? []) if (!terms.has(t)) context.set(t, PREVIOUS_SENTENCE_WEIGHT);
+    for (const t of analysis.termsAt(i - 1)) if (!terms.has(t)) context.set(t, PREVIOUS_SENTENCE_WEIGHT);
   }
   return context;
 }

@@ -16,6 +16,8 @@ export interface RetrievalParams {
   readonly denseWeight: number;
   /** Breadth of the approximate vector search (HNSW's efSearch). */
   readonly efSearch: number;
+  /** Up to this many vectors the vector search is exact (the embedded backend; Postgres plans its own). */
+  readonly exactUpTo: number;
   /** Only passages of these articles (by file name), when given. */
   readonly sources?: ReadonlySet<string>;
 }

@@ -36,7 +36,7 @@ function search(index: SearchIndex, q: SearchQuery): SearchResult {
   const lexicalHits = lexicalQuery ? lexicalQuery.top(q.candidates) : [];
   const t1 = performance.now();
   const vector = q.mode !== "lexical" ? q.vector : null;
-  const denseHits = vector ? index.dense.search(vector, q.candidates, q.efSearch, inScope) : [];
+  const denseHits = vector ? index.dense.search(vector, q.candidates, q, inScope) : [];
   const t2 = performance.now();
 
   const bm25 = new Map(lexicalHits.map((h, rank) => [h.id, { score: h.score, rank }]));

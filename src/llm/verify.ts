@@ -205,7 +205,7 @@ function unitOf(analysis: ArticleAnalysis, text: string, i: number, passage: num
     source,
     span,
     text: text.slice(span.start, span.end),
-    terms: analysis.terms[i] ?? new Set<string>(),
+    terms: analysis.termsAt(i),
     context: sentenceContext(analysis, text, i),
     speakers: new Set(analysis.facts[i]?.speakers ?? []),
     entities: new Set(analysis.facts[i]?.entities ?? []),

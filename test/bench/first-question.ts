@@ -1,8 +1,9 @@
 /*
- * npm run bench:first [-- --runs 5]
+ * npm run bench:first [-- --runs 5] [--embedder use|bge-small]
  *
  * The first member's question after start: in fresh processes on the seeds
- * (index built, the offline embedder), the time of the first and the second
+ * (index built; the offline embedder, or with --embedder bge-small a random-weight model of the default model's
+ * exact shape, test/bench/real-shape-bert.ts), the time of the first and the second
  * question, with and without app.warmUp() after ready() (what the bot and the
  * console do), alternately; medians. Also the time warmUp itself adds to
  * start-up.
@@ -17,13 +18,20 @@ import { createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 
 const REPO = path.resolve(import.meta.dirname, "../..");
-const { values } = parseArgs({ options: { runs: { type: "string", default: "5" }, child: { type: "string" }, warm: { type: "boolean", default: false } } });
+const { values } = parseArgs({
+  options: { runs: { type: "string", default: "5" }, child: { type: "string" }, warm: { type: "boolean", default: false }, embedder: { type: "string", default: "use" }, env: { type: "string" } },
+});
+if (values.embedder !== "use" && values.embedder !== "bge-small") {
+  process.stderr.write(`--embedder: expected use or bge-small, got ${JSON.stringify(values.embedder)}\n`);
+  process.exit(2);
+}
 const QUESTIONS = ["What did von der Leyen say about dual-use goods?", "Which countries did Xi visit after France?"];
 /** Asked after the first two: the steady state, for comparison. */
 const LATER = ["Who hosted the trilateral meeting in Paris?", "What did Kallas say about rare earth exports?", "When did the 2023 summit take place?", "Did the EU and China agree on climate?", "What did Charles Michel say about China's responsibility?", "Which companies were mentioned?"];
 
 if (values.child) {
-  const app = createApp(loadConfig({ CORPUS_DIR: path.join(REPO, "seeds"), DATA_DIR: values.child, LOG_LEVEL: "silent", EMBEDDER: "use" }, REPO));
+  const embedderEnv = values.env ? (JSON.parse(values.env) as Record<string, string>) : { EMBEDDER: "use" };
+  const app = createApp(loadConfig({ CORPUS_DIR: path.join(REPO, "seeds"), DATA_DIR: values.child, LOG_LEVEL: "silent", ...embedderEnv }, REPO));
   const t0 = performance.now();
   await app.ready();
   const readyMs = performance.now() - t0;
@@ -49,20 +57,28 @@ if (values.child) {
 
 const runs = Number(values.runs);
 const dataDir = await mkdtemp(path.join(os.tmpdir(), "bench-first-"));
+const embedderEnv: Record<string, string> = { EMBEDDER: "use" };
+let embedderLabel = "offline embedder (USE lite)";
+if (values.embedder === "bge-small") {
+  const { ensureRealShapeModel, seedVocabulary } = await import("./real-shape-bert.js");
+  const built = await ensureRealShapeModel(loadConfig({}, REPO).dataDir, "bge-small", await seedVocabulary(path.join(REPO, "seeds")));
+  Object.assign(embedderEnv, { EMBEDDER: "transformers", ...built.env, TRANSFORMERS_QUANTIZED: "true" });
+  embedderLabel = "default model's shape (bge-small int8, random weights)";
+}
 try {
-  await createApp(loadConfig({ CORPUS_DIR: path.join(REPO, "seeds"), DATA_DIR: dataDir, LOG_LEVEL: "silent", EMBEDDER: "use" }, REPO)).ingest();
+  await createApp(loadConfig({ CORPUS_DIR: path.join(REPO, "seeds"), DATA_DIR: dataDir, LOG_LEVEL: "silent", ...embedderEnv }, REPO)).ingest();
   type Run = { readyMs: number; warmUpMs: number; firstMs: number; secondMs: number; laterMs: number };
   const results: Record<"cold" | "warm", Run[]> = { cold: [], warm: [] };
   for (let i = 0; i < runs; i++) {
     for (const way of i % 2 === 0 ? (["cold", "warm"] as const) : (["warm", "cold"] as const)) {
-      const args = ["--import", "tsx", path.join(REPO, "test/bench/first-question.ts"), "--child", dataDir, ...(way === "warm" ? ["--warm"] : [])];
+      const args = ["--import", "tsx", path.join(REPO, "test/bench/first-question.ts"), "--child", dataDir, "--env", JSON.stringify(embedderEnv), ...(way === "warm" ? ["--warm"] : [])];
       const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: REPO });
       results[way].push(JSON.parse(stdout) as Run);
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? 0;
   const f = (runs: Run[], key: keyof Run) => `${Math.round(median(runs.map((r) => r[key])))}`;
-  process.stdout.write(`First questions on the seeds, offline embedder, ${os.cpus().length} CPUs, ${runs} fresh processes each (medians, ms):\n\n`);
+  process.stdout.write(`First questions on the seeds, ${embedderLabel}, ${os.cpus().length} CPUs, ${runs} fresh processes each (medians, ms):\n\n`);
   process.stdout.write("| start-up | ready | warm-up | first question | second question | six later questions (median) |\n| --- | --- | --- | --- | --- | --- |\n");
   for (const way of ["cold", "warm"] as const) process.stdout.write(`| ${way === "cold" ? "ready() only" : "ready() then warmUp()"} | ${f(results[way], "readyMs")} | ${f(results[way], "warmUpMs")} | ${f(results[way], "firstMs")} | ${f(results[way], "secondMs")} | ${f(results[way], "laterMs")} |\n`);
 } finally {

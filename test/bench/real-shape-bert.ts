@@ -13,7 +13,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import onnxProto from "onnx-proto";
 import type { onnx as OnnxTypes } from "onnx-proto";
@@ -221,6 +221,15 @@ const VERSION = 2;
  * The model of `name`'s shape under `<root>/bench-models/<name>/` (written on first use, about 10 s; then reused),
  * as the env of our transformers embedder: TRANSFORMERS_MODEL, TRANSFORMERS_LOCAL_MODEL_DIR, no remote.
  */
+/** The seed articles' words (lower case, sorted): the vocabulary the benchmarks' models are given, so every word is one token. */
+export async function seedVocabulary(seedsDir: string): Promise<string[]> {
+  const words = new Set<string>();
+  for (const f of (await readdir(seedsDir)).filter((n) => n.endsWith(".txt"))) {
+    for (const w of (await readFile(path.join(seedsDir, f), "utf8")).toLowerCase().match(/\p{L}+/gu) ?? []) words.add(w);
+  }
+  return [...words].sort();
+}
+
 export async function ensureRealShapeModel(root: string, name: ShapeName, words: readonly string[]): Promise<{ env: Record<string, string>; shape: ModelShape; bytes: { fp32: number; int8: number } }> {
   const shape: ModelShape = SHAPES[name];
   const localDir = path.join(root, "bench-models");

@@ -44,7 +44,7 @@ afterAll(async () => {
   await cleanup(dataDir);
 });
 
-const base = { mode: "hybrid", candidates: 10, lexicalWeight: 0.5, denseWeight: 0.5, efSearch: 3072 } as const;
+const base = { mode: "hybrid", candidates: 10, lexicalWeight: 0.5, denseWeight: 0.5, efSearch: 512, exactUpTo: 2_000 } as const;
 const query = async (text: string, extra: Partial<SearchQuery> = {}): Promise<SearchQuery> => ({ ...base, text, vector: await embedder.embedQuery(text), ...extra });
 
 describe.each(["embedded", "postgres"])("retrieval backend contract: %s", (name) => {

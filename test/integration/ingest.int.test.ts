@@ -357,7 +357,12 @@ describe("ingest", () => {
     const any = [...loaded.index.chunks.values()][0];
     if (!any) throw new Error("no chunks");
     const query = await (await createEmbedder(testConfig(env()), silentLogger)).embedQuery(any.text);
-    for (const hit of loaded.index.dense.search(query, 1000, 200)) expect(live.has(hit.label)).toBe(true);
+    // Through the graph and by exact search alike.
+    for (const params of [{ efSearch: 200, exactUpTo: 0 }, { efSearch: 200, exactUpTo: 1_000_000 }]) {
+      const hits = loaded.index.dense.search(query, 1000, params);
+      expect(hits.length).toBe(live.size);
+      for (const hit of hits) expect(live.has(hit.label)).toBe(true);
+    }
 
     for (const f of ["000_10e720cce02f15cd.txt", "001_3170a22eac640a98.txt", "002_9f168db54b5031c7.txt"]) {
       await appendFile(path.join(corpusDir, f), "\nAnother change.\n");
