@@ -77,7 +77,7 @@ const envSchema = z.object({
   HNSW_M: int(2, 128).default(16),
   HNSW_EF_CONSTRUCTION: int(10, 2000).default(200),
   HNSW_EF_SEARCH: int(1, 20_000).default(512),
-  HNSW_EXACT_UP_TO: int(0, 10_000_000).default(2_000),
+  HNSW_EXACT_UP_TO: int(0, 100_000).default(4_000),
 
   ANSWER_MAX_SENTENCES: int(1, 10).default(3),
   ABSTAIN_THRESHOLD: num(0, 1).default(0.3),

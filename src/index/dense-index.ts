@@ -124,7 +124,22 @@ export class DenseIndex {
     let result: { neighbors: number[]; distances: number[] };
     if (this.#live.size <= params.exactUpTo) {
       const exact = this.#exactSearch();
-      result = filter ? exact.searchKnn(vector as number[], n, filter) : exact.searchKnn(vector as number[], n);
+      if (!filter) result = exact.searchKnn(vector as number[], n);
+      else {
+        // Not hnswlib's own filter here: its brute force keeps only vectors closer than the worst of the first k
+        // it reads, allowed or not, so a narrow filter (one event's articles) loses neighbours. Every vector,
+        // nearest first, then the allowed ones (at most exactUpTo of them, so this stays cheap).
+        const all = exact.searchKnn(vector as number[], this.#live.size);
+        const neighbors: number[] = [];
+        const distances: number[] = [];
+        all.neighbors.forEach((label, i) => {
+          if (neighbors.length < n && filter(label)) {
+            neighbors.push(label);
+            distances.push(all.distances[i] ?? 1);
+          }
+        });
+        result = { neighbors, distances };
+      }
     } else {
       this.#hnsw.setEf(Math.max(params.efSearch, n));
       result = filter ? this.#hnsw.searchKnn(vector as number[], n, filter) : this.#hnsw.searchKnn(vector as number[], n);

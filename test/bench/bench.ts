@@ -304,6 +304,17 @@ const ratios = {
   recallAt3: ours.quality.recallAt3 / theirs.quality.recallAt3,
   answerChunkTop3: ours.quality.answerChunkTop3 / theirs.quality.answerChunkTop3,
 };
+/*
+ * Ratios within our own run, for --check as well: what a full answer costs beyond retrieval at the smallest size
+ * (composing: a regression there shows here, whatever the machine's speed), and how much the process grows while
+ * answering at the largest (the memory the questions add, against what loading took).
+ */
+const smallest = sizes[0]?.measured;
+const biggest = sizes.at(-1)?.measured;
+const ownRatios = {
+  answerOverRetrievalP95: smallest ? smallest.answerMs.p95 / smallest.retrievalMs.p95 : undefined,
+  rssGrowthWhileAnswering: biggest ? biggest.rssMb.afterQueries / biggest.rssMb.afterLoad : undefined,
+};
 
 const mb = (b: number) => `${round(b / 2 ** 20)} MB`;
 const ms = (x: number) => `${round(x, x < 10 ? 2 : 1)}`;
@@ -311,9 +322,9 @@ const lines: string[] = [];
 lines.push(`Benchmark on ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), Node ${process.version}; ${values.quick ? "quick" : "full"} run, ${round((performance.now() - started) / 1000)} s`);
 if (model) lines.push(`Every corpus and every question is embedded by ${model.label} (npm run bench -- --embedder ${values.embedder}), through the bot's transformers embedder: timing and memory of the default settings, not retrieval quality.`);
 lines.push(`Queries: ${QUERIES.length} distinct for retrieval, ${ANSWER_QUERIES.length} other distinct for full answers (dev + holdout questions in variants), warm process; HNSW M ${HNSW.m}, efConstruction ${HNSW.efConstruction}, efSearch ${EF_SEARCH}.`);
-lines.push("HNSW recall@10 against exact search over the same vectors: tie-aware (a returned neighbour as close as the exact 10th counts; the synthetic corpora repeat sentences, so many vectors tie) and, in brackets, by identity only.");
+lines.push(`Vector search: exact up to ${HNSW.exactUpTo} vectors (HNSW_EXACT_UP_TO), HNSW above. Its recall@10 against exact search over the same vectors: tie-aware (a returned neighbour as close as the exact 10th counts; the synthetic corpora repeat sentences, so many vectors tie) and, in brackets, by identity only.`);
 lines.push("");
-lines.push("| corpus | chunks | vectors | ingest total s | chunk / embed / index (HNSW + lexical) / write s | chunks/s | embed chunks/s | index on disk | load: index s / ready s | RSS after load / after the questions | retrieval p50/p95/p99 ms | repeated question p50 ms | full answer p50/p95/p99 ms | lexical p50/p95 ms | HNSW recall@10 (strict) | HNSW p50/p95 ms |");
+lines.push("| corpus | chunks | vectors | ingest total s | chunk / embed / index (HNSW + lexical) / write s | chunks/s | embed chunks/s | index on disk | load: index s / ready s | RSS after load / after the questions | retrieval p50/p95/p99 ms | repeated question p50 ms | full answer p50/p95/p99 ms | lexical p50/p95 ms | vector search recall@10 (strict) | vector search p50/p95 ms |");
 lines.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const s of sizes) {
   const m = s.measured;
@@ -357,6 +368,8 @@ lines.push(`| retrieval p95 ms | ${ms(ours.retrievalMs.p95)} | ${ms(theirs.retri
 lines.push(`| dev set article recall@1 | ${round(ours.quality.recallAt1, 3)} | ${round(theirs.quality.recallAt1, 3)} | ${round(ratios.recallAt1, 2)} |`);
 lines.push(`| dev set article recall@3 | ${round(ours.quality.recallAt3, 3)} | ${round(theirs.quality.recallAt3, 3)} | ${round(ratios.recallAt3, 2)} |`);
 lines.push(`| dev set answer-bearing chunk in top 3 | ${round(ours.quality.answerChunkTop3, 3)} | ${round(theirs.quality.answerChunkTop3, 3)} | ${round(ratios.answerChunkTop3, 2)} |`);
+lines.push("");
+lines.push(`Within this run: full answer p95 / retrieval p95 at the ${sizes[0]?.target === 0 ? "seeds" : "smallest size"}: ${ownRatios.answerOverRetrievalP95 === undefined ? "-" : round(ownRatios.answerOverRetrievalP95, 2)}; RSS after the questions / after load at the largest size: ${ownRatios.rssGrowthWhileAnswering === undefined ? "-" : round(ownRatios.rssGrowthWhileAnswering, 2)}.`);
 
 const at100k = sizes.find((s) => s.target === 100_000);
 if (at100k) {
@@ -377,17 +390,18 @@ if (at100k) {
 }
 process.stdout.write(`${lines.join("\n")}\n`);
 
-const report = { quick: values.quick, sizes, sideBySide: side, ratios, hnsw: HNSW };
+const report = { quick: values.quick, sizes, sideBySide: side, ratios, ownRatios, hnsw: HNSW };
 if (values.json) await writeFile(values.json, JSON.stringify(report, null, 2));
 
 if (values.check) {
   const thresholds = JSON.parse(await readFile(path.join(REPO, "test/bench/thresholds.json"), "utf8")) as Record<string, { min?: number; max?: number }>;
+  const checked: Record<string, number | undefined> = { ...ratios, ...ownRatios };
   const failed = Object.entries(thresholds).filter(([name, limit]) => {
-    const value = ratios[name as keyof typeof ratios];
+    const value = checked[name];
     return value === undefined || (limit.min !== undefined && value < limit.min) || (limit.max !== undefined && value > limit.max);
   });
   for (const [name, limit] of Object.entries(thresholds)) {
-    const value = ratios[name as keyof typeof ratios];
+    const value = checked[name];
     process.stdout.write(`check ${name}: ${value === undefined ? "missing" : round(value, 3)} (limit ${limit.min !== undefined ? `>= ${limit.min}` : ""}${limit.max !== undefined ? `<= ${limit.max}` : ""})\n`);
   }
   if (failed.length) {

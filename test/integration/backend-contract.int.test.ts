@@ -26,6 +26,8 @@ let dataDir: string;
 let embedder: EmbeddingProvider;
 let corpus: Corpus;
 const backends: Record<string, RetrievalBackend> = {};
+/** How many chunks the index holds of an article. */
+let chunksOf: (source: string) => number = () => 0;
 
 beforeAll(async () => {
   [server, dataDir] = await Promise.all([startPgliteServer(), tempDir()]);
@@ -33,7 +35,9 @@ beforeAll(async () => {
   [embedder, corpus] = await Promise.all([createEmbedder(config, silentLogger), loadCorpus(SEEDS, { metadata: config.metadataFile, aliases: config.aliasesFile }, silentLogger)]);
   const nlp = await loadNlp();
   const common = { nlp, corpus, embedder, chunking: config.chunking, hnsw: config.hnsw, log: silentLogger };
-  backends.embedded = embeddedBackend((await syncIndex({ ...common, dataDir })).index);
+  const built = await syncIndex({ ...common, dataDir });
+  backends.embedded = embeddedBackend(built.index);
+  chunksOf = (source) => [...built.index.chunks.values()].filter((c) => c.source === source).length;
   pool = createPool({ url: server.url, max: 2, connectTimeoutMs: 5_000, statementTimeoutMs: 30_000 }, silentLogger);
   backends.postgres = (await syncPostgres({ ...common, pool, searchTimeoutMs: 30_000 })).index.backend;
 }, 120_000);
@@ -111,6 +115,20 @@ describe.each(["embedded", "postgres"])("retrieval backend contract: %s", (name)
     // Fewer chunks than candidates in that article: every one of them, from both searches.
     if (chunksOfSource < 10) expect(passages.length).toBe(chunksOfSource);
     expect((await backend().search(await query("What did Xi say?", { sources: new Set(["no-such-article.txt"]) }))).passages).toEqual([]);
+  });
+
+  it("finds the nearest passages of the articles asked for by vector alone, however few and wherever stored", async () => {
+    // The last article's chunks are stored last, one article's are few: a search that filters only what it met
+    // among the first vectors (hnswlib's brute force does) returns some of them, not all.
+    for (const article of [corpus.articles.at(-1)!, corpus.articles[0]!]) {
+      const count = chunksOf(article.source);
+      expect(count).toBeGreaterThan(0);
+      const { passages } = await backend().search(await query("What did Xi say?", { mode: "dense", candidates: 1000, sources: new Set([article.source]) }));
+      expect(passages).toHaveLength(count);
+      expect(passages.every((p) => p.chunk.source === article.source)).toBe(true);
+      const few = await backend().search(await query("What did Xi say?", { mode: "dense", candidates: 3, sources: new Set([article.source]) }));
+      expect(few.passages.map((p) => p.chunk.id)).toEqual(passages.slice(0, Math.min(3, count)).map((p) => p.chunk.id));
+    }
   });
 
   it("fetches chunks by id, in the order asked, skipping ids it does not have", async () => {

@@ -66,11 +66,18 @@ describe("DenseIndex search", () => {
     for (const hit of index.search(q, 5, EXACT)) expect(hit.similarity).toBeCloseTo(cosine(vectors[hit.label] ?? [], q), 5);
   });
 
-  it("honours a filter in exact mode", () => {
+  it("honours a filter in exact mode, a narrow one too (one event's few chunks, stored last or scattered)", () => {
     const index = DenseIndex.create(DIMS, PARAMS, vectors.length);
     vectors.forEach((v, label) => index.add(label, v));
-    const even = (label: number) => label % 2 === 0;
-    for (const q of queries.slice(0, 10)) expect(index.search(q, 10, EXACT, even).map((h) => h.label)).toEqual(nearest(vectors, q, 10, even));
+    const filters = [(label: number) => label % 2 === 0, (label: number) => label >= 390, (label: number) => label % 37 === 0, (label: number) => label === 123];
+    for (const keep of filters) {
+      const matches = vectors.filter((_, label) => keep(label)).length;
+      for (const q of queries.slice(0, 10)) {
+        const hits = index.search(q, 10, EXACT, keep);
+        expect(hits).toHaveLength(Math.min(10, matches));
+        expect(hits.map((h) => h.label)).toEqual(nearest(vectors, q, 10, keep));
+      }
+    }
   });
 
   it("sees a vector added and one removed after an earlier exact search", () => {

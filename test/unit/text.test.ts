@@ -43,6 +43,15 @@ describe("terms", () => {
     expect(terms("Which countries did Xi visit after France?")).toContain("after");
   });
 
+  it("reads irregular verbs by their lemma, and words that name an Object property as words", () => {
+    expect(termOf("met")).toBe(termOf("meet"));
+    expect(termOf("held")).toBe(termOf("hold"));
+    expect(termOf("constructor")).toBe("constructor");
+    expect(terms("A constructor and its constructors")).toEqual(["constructor", "constructor"]);
+    // The same answer every time (words are remembered once read).
+    expect(termOf("Constructor")).toBe(termOf("constructor"));
+  });
+
   it("normalises curly apostrophes like straight ones", () => {
     expect(normaliseWord("Russia’s")).toBe(normaliseWord("Russia's"));
   });
