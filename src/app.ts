@@ -4,7 +4,7 @@ import path from "node:path";
 import { analyseQuestion, type QuestionAnalysis } from "./answer/analyse-question.js";
 import { composeAnswer } from "./answer/compose.js";
 import { createCorpusView, type CorpusView } from "./answer/evidence.js";
-import { retrieve } from "./answer/retrieve.js";
+import { retrieve, type RetrievalParams } from "./answer/retrieve.js";
 import { BuildChanged, type RetrievalBackend } from "./index/backend.js";
 import { embeddedBackend } from "./index/embedded-backend.js";
 import type pg from "pg";
@@ -356,7 +356,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       const query = cleanQuestion(raw, config.answer.maxQuestionChars);
       return onCurrent(async (s) => {
         const sources = scope(s, options.event);
-        const r = await retrieve(query, s.backend, s.embedder, { ...config.retrieval, efSearch: config.hnsw.efSearch, exactUpTo: config.hnsw.exactUpTo, sources });
+        const r = await retrieve(query, s.backend, s.embedder, retrievalParams(sources));
         return r.passages.slice(0, options.limit ?? config.retrieval.passages);
       });
     },
@@ -394,11 +394,16 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     },
   };
 
+  /** How every search of this app is done: the retrieval settings, the vector search's, and the articles in scope. */
+  function retrievalParams(sources: ReadonlySet<string> | undefined): RetrievalParams {
+    return { ...config.retrieval, efSearch: config.hnsw.efSearch, exactUpTo: config.hnsw.exactUpTo, ...(sources ? { sources } : {}) };
+  }
+
   async function answerWith(s: State, question: string, options: AskOptions, use: { model: boolean } = { model: true }): Promise<Answer> {
     const t0 = performance.now();
     const analysis: QuestionAnalysis = analyseQuestion(question, s.view.lexicon);
     const sources = scope(s, options.event);
-    const params = { ...config.retrieval, efSearch: config.hnsw.efSearch, exactUpTo: config.hnsw.exactUpTo, sources };
+    const params = retrievalParams(sources);
     // A question in parts is retrieved part by part: each part has its own evidence.
     const texts = analysis.parts.length > 0 ? analysis.parts.map((p) => p.retrievalText ?? p.text) : [analysis.retrievalText ?? question];
     const retrievals = await Promise.all(texts.map((t) => retrieve(t, s.backend, s.embedder, params)));

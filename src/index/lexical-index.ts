@@ -91,8 +91,6 @@ export class LexicalIndex {
     const lengths = new Uint32Array(chunks.length);
     const postings = new Map<string, number[]>();
     const seen = new Set<number>();
-    // Each distinct surface word is analysed once (normalised and stemmed); corpora repeat words.
-    const termCache = new Map<string, string | null>();
     chunks.forEach((c, doc) => {
       if (!Number.isInteger(c.id) || c.id < 0 || c.id > 0x7fffffff || seen.has(c.id)) throw new Error(`chunk id ${c.id} is not a distinct 31-bit label`);
       seen.add(c.id);
@@ -102,8 +100,8 @@ export class LexicalIndex {
       for (const { word } of words(c.text)) {
         // MiniSearch's field length: distinct surface words.
         surface.add(word);
-        let t = termCache.get(word);
-        if (t === undefined) termCache.set(word, (t = termOf(word)));
+        // termOf remembers each word's term: corpora repeat words.
+        const t = termOf(word);
         if (t) counts.set(t, (counts.get(t) ?? 0) + 1);
       }
       lengths[doc] = surface.size;

@@ -28,6 +28,7 @@ import { silentLogger } from "../../src/log.js";
 import type { EmbeddingProvider } from "../../src/ingest/embedders/provider.js";
 import type { IngestSummary } from "../../src/ingest/sync-index.js";
 import { hashedEmbeddings } from "./hashed-embedder.js";
+import type { BenchModelName } from "./real-shape-bert.js";
 import { quality } from "./retrieval-quality.js";
 import { loadStock, StockSetupError, type StockPipeline } from "./stock-loader.js";
 import { writeSyntheticCorpus } from "./synthetic-corpus.js";
@@ -70,12 +71,10 @@ const model =
   values.embedder === "use"
     ? null
     : await (async () => {
-        const { ensureRealShapeModel, seedVocabulary } = await import("./real-shape-bert.js");
-        const shape = values.embedder.replace(/-fp32$/, "") as "bge-small" | "minilm-l6";
-        const built = await ensureRealShapeModel(loadConfig({}, REPO).dataDir, shape, await seedVocabulary(SEEDS));
-        const env = { EMBEDDER: "transformers", ...built.env, TRANSFORMERS_QUANTIZED: String(!values.embedder.endsWith("-fp32")) };
+        const { benchModel } = await import("./real-shape-bert.js");
+        const { env, label } = await benchModel(loadConfig({}, REPO).dataDir, SEEDS, values.embedder as BenchModelName);
         const embedder = await TransformersEmbeddings.load(loadConfig(env, REPO).embedder.transformers, 16, silentLogger);
-        return { label: `${built.shape.of} shape, ${values.embedder.endsWith("-fp32") ? "fp32" : "int8"}, random weights`, env, embedder };
+        return { label, env, embedder };
       })();
 const HNSW = loadConfig({}).hnsw;
 const EF_SEARCH = HNSW.efSearch;
@@ -334,8 +333,8 @@ for (const s of sizes) {
   );
 }
 lines.push("");
-lines.push("Where a full answer's time goes (each answer's own stage timings, p50 / p95 ms; embedding the question includes the model of --embedder):");
-lines.push("| corpus | embed question | BM25 | HNSW | compose | full answer | exact search instead of HNSW |");
+lines.push("Where a full answer's time goes (each answer's own stage timings, p50 / p95 ms; a question in parts sums its parts' embedding and searches, which run side by side; the last column is exact search over the same vectors, for comparison):");
+lines.push("| corpus | embed question | BM25 | vector search | compose | full answer | exact search |");
 lines.push("| --- | --- | --- | --- | --- | --- | --- |");
 for (const s of sizes) {
   const st = s.measured.answerStagesMs;

@@ -26,7 +26,7 @@ import { TransformersEmbeddings } from "../../src/ingest/embedders/transformers.
 import { UseLiteEmbeddings } from "../../src/ingest/embedders/use-lite.js";
 import { embeddingOrder } from "../../src/ingest/sync-index.js";
 import { silentLogger } from "../../src/log.js";
-import { ensureRealShapeModel, SHAPES, type ShapeName } from "./real-shape-bert.js";
+import { benchModel, SHAPES, type ShapeName } from "./real-shape-bert.js";
 import { writeSyntheticCorpus } from "./synthetic-corpus.js";
 
 const REPO = path.resolve(import.meta.dirname, "../..");
@@ -55,18 +55,16 @@ interface Result {
   modelBytes: number | null;
 }
 
-async function sampleTexts(): Promise<{ texts: string[]; words: string[] }> {
+async function sampleTexts(): Promise<string[]> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), "bench-embed-"));
   try {
     const corpus = await writeSyntheticCorpus(path.join(REPO, "seeds"), tmp, wanted);
     const texts: string[] = [];
-    const words = new Set<string>();
     for (const f of (await readdir(corpus.dir)).sort()) {
       const text = await readFile(path.join(corpus.dir, f), "utf8");
-      for (const w of text.toLowerCase().match(/\p{L}+/gu) ?? []) words.add(w);
       for (const c of await chunkArticle(text, { size: 500, overlap: 100 })) texts.push(c.text);
     }
-    return { texts: texts.slice(0, wanted), words: [...words].sort() };
+    return texts.slice(0, wanted);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
@@ -74,14 +72,14 @@ async function sampleTexts(): Promise<{ texts: string[]; words: string[] }> {
 
 /** One embedder, measured in this process. */
 async function measure(name: Name): Promise<Result> {
-  const { texts, words } = await sampleTexts();
+  const texts = await sampleTexts();
   let modelBytes: number | null = null;
   let env: Record<string, string> = {};
   if (name !== "use") {
     // Written by the parent process already: here it is only found.
-    const model = await ensureRealShapeModel(loadConfig({}, REPO).dataDir, name.replace(/-fp32$/, "") as ShapeName, words);
-    modelBytes = name.endsWith("-fp32") ? model.bytes.fp32 : model.bytes.int8;
-    env = { EMBEDDER: "transformers", ...model.env, TRANSFORMERS_QUANTIZED: String(!name.endsWith("-fp32")) };
+    const model = await benchModel(loadConfig({}, REPO).dataDir, path.join(REPO, "seeds"), name);
+    modelBytes = model.modelBytes;
+    env = model.env;
   }
   const before = rssMb();
   const t0 = performance.now();
@@ -133,10 +131,9 @@ if (values.one) {
 } else {
   const label = (n: Name) => (n === "use" ? "USE lite (offline, real weights)" : `${SHAPES[n.replace(/-fp32$/, "") as ShapeName].of} shape, ${n.endsWith("-fp32") ? "fp32" : "int8"} (random weights)`);
   const rows: string[] = [];
-  const { words } = await sampleTexts();
   for (const shape of new Set(names.filter((n) => n !== "use").map((n) => n.replace(/-fp32$/, "") as ShapeName))) {
     process.stderr.write(`${shape}: the random-weight model of its shape (written once under DATA_DIR/bench-models)…\n`);
-    await ensureRealShapeModel(loadConfig({}, REPO).dataDir, shape, words);
+    await benchModel(loadConfig({}, REPO).dataDir, path.join(REPO, "seeds"), shape);
   }
   for (const name of names as Name[]) {
     process.stderr.write(`${name}: measuring in a fresh process…\n`);

@@ -60,10 +60,10 @@ const dataDir = await mkdtemp(path.join(os.tmpdir(), "bench-first-"));
 const embedderEnv: Record<string, string> = { EMBEDDER: "use" };
 let embedderLabel = "offline embedder (USE lite)";
 if (values.embedder === "bge-small") {
-  const { ensureRealShapeModel, seedVocabulary } = await import("./real-shape-bert.js");
-  const built = await ensureRealShapeModel(loadConfig({}, REPO).dataDir, "bge-small", await seedVocabulary(path.join(REPO, "seeds")));
-  Object.assign(embedderEnv, { EMBEDDER: "transformers", ...built.env, TRANSFORMERS_QUANTIZED: "true" });
-  embedderLabel = "default model's shape (bge-small int8, random weights)";
+  const { benchModel } = await import("./real-shape-bert.js");
+  const model = await benchModel(loadConfig({}, REPO).dataDir, path.join(REPO, "seeds"), "bge-small");
+  Object.assign(embedderEnv, model.env);
+  embedderLabel = model.label;
 }
 try {
   await createApp(loadConfig({ CORPUS_DIR: path.join(REPO, "seeds"), DATA_DIR: dataDir, LOG_LEVEL: "silent", ...embedderEnv }, REPO)).ingest();

@@ -285,3 +285,21 @@ export async function ensureRealShapeModel(root: string, name: ShapeName, words:
   await rename(tmp, dir);
   return { env, shape, bytes };
 }
+
+/** A model the benchmarks can run: a shape, int8 as the default loads it, or "-fp32". */
+export type BenchModelName = ShapeName | `${ShapeName}-fp32`;
+
+/**
+ * The random-weight model `name` (written once, with the seeds' words as its vocabulary, so every benchmark finds
+ * the one another wrote), as the environment that makes the bot's transformers embedder load it, with a label for
+ * tables and its file's size.
+ */
+export async function benchModel(dataDir: string, seedsDir: string, name: BenchModelName): Promise<{ env: Record<string, string>; label: string; modelBytes: number }> {
+  const fp32 = name.endsWith("-fp32");
+  const built = await ensureRealShapeModel(dataDir, name.replace(/-fp32$/, "") as ShapeName, await seedVocabulary(seedsDir));
+  return {
+    env: { EMBEDDER: "transformers", ...built.env, TRANSFORMERS_QUANTIZED: String(!fp32) },
+    label: `${built.shape.of} shape, ${fp32 ? "fp32" : "int8"}, random weights`,
+    modelBytes: fp32 ? built.bytes.fp32 : built.bytes.int8,
+  };
+}
